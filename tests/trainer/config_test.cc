@@ -1,0 +1,102 @@
+#include "trainer/config.h"
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+#include "core/error.h"
+#include "tests/common/test_data.h"
+
+namespace tango {
+namespace {
+
+TrainConfig parse(std::vector<std::string> args) {
+  CLI::App app;
+  TrainConfig config;
+  add_train_flags(app, config);
+  std::reverse(args.begin(), args.end());  // CLI11 takes the vector in reverse order
+  app.parse(args);
+  finalize_config(config);
+  return config;
+}
+
+TEST(TrainConfig, FlagsUsePygNames) {
+  TrainConfig c = parse({"--dataset",      "synthetic:nodes=100",
+                         "--model",        "gat",
+                         "--layers",       "3",
+                         "--hidden",       "32",
+                         "--heads",        "4",
+                         "--dropout",      "0.6",
+                         "--lr",           "0.005",
+                         "--weight-decay", "0.001",
+                         "--epochs",       "7",
+                         "--seed",         "9",
+                         "--eval-every",   "2",
+                         "--precision",    "int8"});
+  EXPECT_EQ(c.model, ModelKind::kGAT);
+  EXPECT_EQ(c.layers, 3);
+  EXPECT_EQ(c.hidden, 32);
+  EXPECT_EQ(c.heads, 4);
+  EXPECT_DOUBLE_EQ(c.dropout, 0.6);
+  EXPECT_DOUBLE_EQ(c.weight_decay, 0.001);
+  EXPECT_EQ(c.epochs, 7);
+  EXPECT_EQ(c.seed, 9u);
+  EXPECT_EQ(c.precision, Precision::kINT8);
+  EXPECT_EQ(c.halo_bits.size(), 3u);
+}
+
+TEST(TrainConfig, HaloBitsPerDirectionAndPerLayer) {
+  bool adaptive = false;
+  auto bits = parse_halo_bits("fwd=4,bwd=8,L1.fwd=2", 3, &adaptive);
+  EXPECT_FALSE(adaptive);
+  EXPECT_EQ(bits[0].forward, 4);
+  EXPECT_EQ(bits[1].forward, 2);
+  EXPECT_EQ(bits[2].forward, 4);
+  EXPECT_EQ(bits[2].backward, 8);
+  bits = parse_halo_bits("16", 2, &adaptive);
+  EXPECT_EQ(bits[1].backward, 16);
+  parse_halo_bits("adaptive", 2, &adaptive);
+  EXPECT_TRUE(adaptive);
+}
+
+TEST(TrainConfig, BadHaloBitsQuoteTheSpec) {
+  bool adaptive;
+  for (const char* bad : {"fwd=3", "up=8", "L5.fwd=8", "fwd=", "L1=8", ""}) {
+    try {
+      parse_halo_bits(bad, 2, &adaptive);
+      FAIL() << "accepted '" << bad << "'";
+    } catch (const Error& e) {
+      EXPECT_EQ(e.exit_code(), 2);
+      EXPECT_NE(std::string(e.what()).find("--halo-bits"), std::string::npos) << e.what();
+    }
+  }
+}
+
+TEST(TrainConfig, TomlConfigFileSetsTheSameKeys) {
+  testing::TempDir dir;
+  std::string path = dir.file("run.toml");
+  std::ofstream(path) << "dataset = \"synthetic:nodes=50\"\nhidden = 128\nlr = 0.05\nmodel = \"sage\"\n";
+  TrainConfig c = parse({"--config", path, "--epochs", "3"});
+  EXPECT_EQ(c.hidden, 128);
+  EXPECT_DOUBLE_EQ(c.lr, 0.05);
+  EXPECT_EQ(c.model, ModelKind::kSAGE);
+  EXPECT_EQ(c.epochs, 3);
+}
+
+TEST(TrainConfig, HashIgnoresEpochsButNotHyperparameters) {
+  TrainConfig a = parse({"--dataset", "x", "--epochs", "5"});
+  TrainConfig b = parse({"--dataset", "x", "--epochs", "10"});
+  TrainConfig c = parse({"--dataset", "x", "--lr", "0.1"});
+  EXPECT_EQ(a.hash(), b.hash());
+  EXPECT_NE(a.hash(), c.hash());
+  EXPECT_EQ(a.to_json()["model"], "gcn");
+}
+
+TEST(TrainConfig, InputIsRequiredAndResumeNeedsADirectory) {
+  EXPECT_THROW(parse({"--epochs", "3"}), CLI::ParseError);
+  EXPECT_THROW(parse({"--dataset", "x", "--resume"}), Error);
+  EXPECT_THROW(parse({"--dataset", "x", "--model", "mlp"}), CLI::ParseError);
+}
+
+}  // namespace
+}  // namespace tango

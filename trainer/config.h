@@ -1,0 +1,82 @@
+// Everything a training run is configured by: flags through CLI11, the same keys in a TOML file
+// (--config run.toml), and the resolved configuration saved with the run. Flag names follow the
+// PyG/DGL example scripts (--model, --layers, --hidden, --lr, --weight-decay, --epochs, ...).
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <cstdint>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+namespace tango {
+
+enum class ModelKind { kGCN, kSAGE, kGAT };
+enum class Precision { kFP32, kINT8 };
+enum class GatAttention { kFP32, kPerRow, kPerTensor };  // how GAT's edge attention is quantized
+
+// Bits of the halo messages of one layer and direction: 32 (fp32), 16 (bf16), 8, 4 or 2.
+struct HaloBits {
+  int forward = 32;
+  int backward = 32;
+};
+
+struct TrainConfig {
+  // Input.
+  std::string parts_dir;            // --parts DIR from tango-partition (one rank per part)
+  std::string dataset;              // --dataset SPEC (1 rank, or --partition K in memory)
+  std::string split;                // --split NAME for OGB directories with several splits
+  int partition = 0;                // --partition K: partition the dataset in memory first
+  bool normalize_features = false;  // row-normalize input features (the GCN paper does it on cora)
+
+  // Model.
+  ModelKind model = ModelKind::kGCN;
+  int layers = 2;
+  int hidden = 64;
+  int heads = 8;  // GAT hidden heads (output layer uses 1 head, mean)
+  double dropout = 0.5;
+  double attn_dropout = 0.0;        // GAT attention dropout
+  std::string activation = "relu";  // relu | elu
+
+  // Optimisation.
+  double lr = 0.01;
+  double weight_decay = 5e-4;
+  std::string optimizer = "adam";  // adam | adamw
+  int epochs = 200;
+  uint64_t seed = 1;
+  int eval_every = 1;
+
+  // Precision.
+  Precision precision = Precision::kFP32;
+  std::string halo_bits_spec = "fwd=32,bwd=32";  // "fwd=4,bwd=8", "adaptive", "8", per layer "L1.fwd=2"
+  bool halo_adaptive = false;
+  std::vector<HaloBits> halo_bits;  // resolved per layer (size = layers)
+  GatAttention gat_attention = GatAttention::kPerRow;
+  bool stochastic_rounding = false;
+  bool overlap = true;  // overlap halo exchange with inner-row compute
+
+  // Outputs.
+  std::string metrics_path;  // JSONL, one line per epoch
+  std::string summary_path;  // final JSON
+  std::string checkpoint_dir;
+  int checkpoint_every = 0;
+  bool resume = false;
+  bool quiet = false;
+
+  // The resolved configuration as JSON (what is saved with the run) and its hash (for checkpoints).
+  nlohmann::json to_json() const;
+  std::string hash() const;
+};
+
+// Registers every flag on `app` (with --config for a TOML file) bound to `config`.
+void add_train_flags(CLI::App& app, TrainConfig& config);
+// Checks combinations and resolves derived fields (halo bits per layer); input errors name the flag.
+void finalize_config(TrainConfig& config);
+
+// Parses "fwd=4,bwd=8", "8", "adaptive" or per-layer forms "fwd=4,bwd=8,L0.fwd=8" into one entry per
+// layer. Bad specs are input errors that quote the spec.
+std::vector<HaloBits> parse_halo_bits(const std::string& spec, int layers, bool* adaptive);
+
+const char* model_name(ModelKind kind);
+
+}  // namespace tango
