@@ -1,0 +1,125 @@
+// Streaming reader of gzip (or plain) text files through zlib, handing out blocks of whole lines
+// with the 1-based number of their first line, so parsers can report "file:line" and parse a block's
+// lines in parallel. No allocation per line: a block is a view into one reusable buffer.
+//
+//   GzipLineReader reader(path);
+//   LineBlock block;
+//   while (reader.next_block(&block))
+//     for_each_line_parallel(block, [&](std::string_view line, int64_t line_number) { ... });
+//
+// Lines end at '\n'; a trailing '\r' is dropped; a file's last line needs no '\n'.
+#pragma once
+
+#include <zlib.h>
+
+#include <cstdint>
+#include <cstring>
+#include <exception>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace tango {
+
+struct LineBlock {
+  std::string_view text;   // whole lines, each ending in '\n' except possibly the file's last
+  int64_t first_line = 1;  // 1-based number of the block's first line in the file
+  int64_t num_lines = 0;
+};
+
+class GzipLineReader {
+ public:
+  // Opens `path` (gzip detected by its magic bytes; plain text is read as is). A missing or
+  // unreadable file is an input error naming it.
+  explicit GzipLineReader(std::string path, size_t block_bytes = size_t{8} << 20);
+  ~GzipLineReader();
+  GzipLineReader(const GzipLineReader&) = delete;
+  GzipLineReader& operator=(const GzipLineReader&) = delete;
+
+  const std::string& path() const { return path_; }
+  // The next run of whole lines (at least one line unless at the end); false once the file is done.
+  // The view stays valid until the next call. Corrupt or truncated gzip data is an input error.
+  bool next_block(LineBlock* block);
+  // Lines handed out so far.
+  int64_t lines_read() const { return next_line_ - 1; }
+
+ private:
+  void fill();  // reads more bytes after the carried-over partial line
+
+  std::string path_;
+  gzFile file_ = nullptr;
+  std::vector<char> buffer_;
+  size_t carry_begin_ = 0, carry_end_ = 0;  // a partial line left from the previous block
+  bool at_eof_ = false;
+  int64_t next_line_ = 1;
+};
+
+// Calls fn(line, line_number) for every line of the file at `path`, in order, on this thread (for
+// small files: counts, labels, id lists).
+template <class Fn>
+void for_each_file_line(const std::string& path, Fn&& fn);
+
+// Calls fn(line, line_number) for every line of the block, splitting it across OpenMP threads when it
+// is large. If calls throw, the exception from the lowest line number is rethrown after all threads
+// stop, so errors are deterministic whatever the thread count.
+template <class Fn>
+void for_each_line_parallel(const LineBlock& block, Fn&& fn);
+
+// ---- implementation ----------------------------------------------------------------------------
+
+namespace detail {
+struct LineRange {
+  size_t begin = 0, end = 0;  // byte offsets into the block's text, at line starts
+  int64_t first_line = 0;
+};
+// Cuts the block into up to `parts` ranges of about equal bytes, each starting at a line start.
+std::vector<LineRange> split_line_ranges(const LineBlock& block, int parts);
+int max_parse_threads(size_t bytes);
+
+inline std::string_view strip_cr(std::string_view line) {
+  if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+  return line;
+}
+
+template <class Fn>
+void for_each_line_in(std::string_view text, int64_t line_number, Fn& fn) {
+  size_t pos = 0;
+  while (pos < text.size()) {
+    const void* nl = std::memchr(text.data() + pos, '\n', text.size() - pos);
+    size_t end = nl ? static_cast<size_t>(static_cast<const char*>(nl) - text.data()) : text.size();
+    fn(strip_cr(text.substr(pos, end - pos)), line_number++);
+    pos = end + 1;
+  }
+}
+}  // namespace detail
+
+template <class Fn>
+void for_each_line_parallel(const LineBlock& block, Fn&& fn) {
+  const int parts = detail::max_parse_threads(block.text.size());
+  if (parts <= 1) {
+    detail::for_each_line_in(block.text, block.first_line, fn);
+    return;
+  }
+  std::vector<detail::LineRange> ranges = detail::split_line_ranges(block, parts);
+  std::vector<std::exception_ptr> errors(ranges.size());
+#pragma omp parallel for schedule(static, 1) num_threads(parts)
+  for (size_t r = 0; r < ranges.size(); ++r) {
+    try {
+      const detail::LineRange& range = ranges[r];
+      detail::for_each_line_in(block.text.substr(range.begin, range.end - range.begin), range.first_line, fn);
+    } catch (...) {
+      errors[r] = std::current_exception();
+    }
+  }
+  for (const std::exception_ptr& error : errors)
+    if (error) std::rethrow_exception(error);
+}
+
+template <class Fn>
+void for_each_file_line(const std::string& path, Fn&& fn) {
+  GzipLineReader reader(path);
+  LineBlock block;
+  while (reader.next_block(&block)) detail::for_each_line_in(block.text, block.first_line, fn);
+}
+
+}  // namespace tango
