@@ -90,10 +90,11 @@ SyntheticSpec parse_synthetic_spec(std::string_view spec) {
   body.remove_prefix(1);
 
   std::set<std::string_view> seen;
-  while (!body.empty()) {
+  for (bool more = !body.empty(); more;) {
     const size_t comma = body.find(',');
     const std::string_view item = body.substr(0, comma);
-    body = comma == std::string_view::npos ? std::string_view() : body.substr(comma + 1);
+    more = comma != std::string_view::npos;
+    body = more ? body.substr(comma + 1) : std::string_view();
     if (item.empty()) fail_spec(spec, "empty item (two commas in a row, or a trailing comma)");
     const size_t equals = item.find('=');
     if (equals == std::string_view::npos)
