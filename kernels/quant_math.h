@@ -82,21 +82,13 @@ TANGO_HD inline float round_stochastic(float v, float u) {
   return (u < v - lo) ? lo + 1.0f : lo;  // v - lo is exact for |v| < 2^23
 }
 
-// Signed code in [-qmax, qmax] for x under inv_scale (= 1/scale).
-TANGO_HD inline int quantize_nearest(float x, float inv_scale, int qmax) {
-  float q = static_cast<float>(qmax);
-  return static_cast<int>(clamp_code(round_nearest(scaled_value(x, inv_scale)), -q, q));
-}
-TANGO_HD inline int quantize_stochastic(float x, float inv_scale, int qmax, float u) {
-  float q = static_cast<float>(qmax);
-  return static_cast<int>(clamp_code(round_stochastic(scaled_value(x, inv_scale), u), -q, q));
-}
-// Unsigned code in [0, 255] (negative inputs clamp to 0).
-TANGO_HD inline int quantize_unsigned_nearest(float x, float inv_scale) {
-  return static_cast<int>(clamp_code(round_nearest(scaled_value(x, inv_scale)), 0.0f, 255.0f));
-}
-TANGO_HD inline int quantize_unsigned_stochastic(float x, float inv_scale, float u) {
-  return static_cast<int>(clamp_code(round_stochastic(scaled_value(x, inv_scale), u), 0.0f, 255.0f));
+// The code for element `index` of a tensor: range [qmin, qmax] (qmin = -qmax, or 0 for unsigned),
+// nearest rounding or, when `stochastic`, a draw from hash(seed, stream, index).
+TANGO_HD inline int quantize_code(float x, float inv_scale, int qmin, int qmax, bool stochastic,
+                                  uint64_t seed, uint64_t stream, uint64_t index) {
+  float v = scaled_value(x, inv_scale);
+  float r = stochastic ? round_stochastic(v, hash_uniform(seed, stream, index)) : round_nearest(v);
+  return static_cast<int>(clamp_code(r, static_cast<float>(qmin), static_cast<float>(qmax)));
 }
 
 TANGO_HD inline float dequantize_code(int code, float scale) {
