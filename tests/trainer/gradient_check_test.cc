@@ -1,0 +1,155 @@
+// Gradient checks of whole layers and of the model against central finite differences (fp32).
+//
+// A layer is affine in its weight, bias and input, so a central difference has no truncation error:
+// what separates it from the analytic gradient is the rounding of the two float forward passes. Each
+// output element carries at most depth * u relative error (u = 2^-24, depth = the longest sum: F_in
+// products plus max-degree aggregation terms), so L = sum(Y * R) is off by at most
+// delta = depth * u * sum|Y R| and the difference quotient by delta / eps. The model (ReLU + softmax)
+// adds a truncation term eps^2 / 6 * |f'''| (f''' of log-softmax is below 1 per unit logit change,
+// times the logit sensitivity, bounded below by the test's small weights); see model_tolerance().
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "tests/trainer/trainer_test_graphs.h"
+#include "trainer/layers/gcn_layer.h"
+#include "trainer/model.h"
+#include "trainer/ops.h"
+
+namespace tango::trainer {
+namespace {
+
+constexpr double kUnitRoundoff = 1.0 / 16777216.0;
+
+Tensor random_tensor(Shape shape, uint32_t seed) {
+  std::mt19937 rng(seed);
+  std::normal_distribution<float> normal(0.0f, 1.0f);
+  Tensor t = Tensor::empty(DType::kF32, shape);
+  for (int64_t i = 0; i < t.numel(); ++i) t.data<float>()[i] = normal(rng);
+  return t;
+}
+
+// L = sum(Y * R) in double, and sum |Y R| for the rounding bound.
+std::pair<double, double> weighted_sum(const Tensor& y, const Tensor& r) {
+  double sum = 0.0, abs_sum = 0.0;
+  for (int64_t i = 0; i < y.numel(); ++i) {
+    const double term = static_cast<double>(y.data<float>()[i]) * r.data<float>()[i];
+    sum += term;
+    abs_sum += std::fabs(term);
+  }
+  return {sum, abs_sum};
+}
+
+int64_t max_degree(const DistGraph& graph) {
+  std::vector<int64_t> indptr = graph.adjacency_with_self.csr().indptr.to_vector<int64_t>();
+  int64_t best = 0;
+  for (size_t i = 0; i + 1 < indptr.size(); ++i) best = std::max(best, indptr[i + 1] - indptr[i]);
+  return best;
+}
+
+// Checks d L / d t[i] for every element of `t` (a parameter value or the layer input).
+void check_elements(Layer& layer, const LayerContext& context, const Tensor& input, Tensor& t,
+                    const Tensor& analytic, const Tensor& r, const char* what) {
+  const double eps = 1e-2;
+  const int64_t depth = layer.in_features() + max_degree(*context.graph) + 4;
+  float* values = t.data<float>();
+  for (int64_t i = 0; i < t.numel(); ++i) {
+    const float saved = values[i];
+    values[i] = saved + static_cast<float>(eps);
+    auto [plus, plus_abs] = weighted_sum(layer.forward(input, context), r);
+    values[i] = saved - static_cast<float>(eps);
+    auto [minus, minus_abs] = weighted_sum(layer.forward(input, context), r);
+    values[i] = saved;
+    const double numeric = (plus - minus) / (2 * eps);
+    const double rounding = depth * kUnitRoundoff * (plus_abs + minus_abs) / (2 * eps);
+    const double exact = analytic.data<float>()[i];
+    ASSERT_NEAR(numeric, exact, rounding + depth * kUnitRoundoff * std::fabs(exact))
+        << what << " element " << i;
+  }
+}
+
+void check_gcn_layer(int index, int64_t in, int64_t out) {
+  Dataset dataset = testing::random_dataset(23, 4, index == 0 ? in : in, 3, 7);
+  DistGraph graph = dist_graph_from_dataset(dataset);
+  GcnLayer layer(index, in, out, 11);
+  // A non-zero bias so its gradient is not trivially checked at zero.
+  Tensor bias_init = random_tensor(Shape::vec(out), 5);
+  layer.parameters()[1]->value.copy_from(bias_init);
+  LayerContext context;
+  context.graph = &graph;
+  Tensor input = random_tensor(Shape::mat(graph.num_rows(), in), 3);
+  Tensor r = random_tensor(Shape::mat(graph.num_owned, out), 4);
+
+  layer.forward(input, context);
+  Tensor d_input;
+  layer.backward(r, context, index > 0 ? &d_input : nullptr);
+  Tensor weight_grad = layer.parameters()[0]->grad.clone();
+  Tensor bias_grad = layer.parameters()[1]->grad.clone();
+
+  check_elements(layer, context, input, layer.parameters()[0]->value, weight_grad, r, "weight");
+  check_elements(layer, context, input, layer.parameters()[1]->value, bias_grad, r, "bias");
+  if (index > 0) {
+    Tensor perturbed = input.clone();
+    check_elements(layer, context, perturbed, perturbed, d_input, r, "input");
+  }
+}
+
+TEST(GcnLayerGradient, GemmFirstFirstLayerMatchesFiniteDifferences) {
+  check_gcn_layer(0, 9, 4);
+}
+TEST(GcnLayerGradient, GemmFirstHiddenLayerMatchesFiniteDifferences) {
+  check_gcn_layer(1, 9, 4);
+}
+TEST(GcnLayerGradient, AggregateFirstFirstLayerMatchesFiniteDifferences) {
+  check_gcn_layer(0, 4, 6);
+}
+TEST(GcnLayerGradient, AggregateFirstHiddenLayerMatchesFiniteDifferences) {
+  check_gcn_layer(1, 4, 6);
+}
+
+// The model: 2 layers, ReLU, mean NLL over all nodes, no dropout.
+void check_model(ModelKind kind) {
+  Dataset dataset = testing::random_dataset(31, 4, 6, 3, 9);
+  DistGraph graph = dist_graph_from_dataset(dataset);
+  TrainConfig config;
+  config.model = kind;
+  config.layers = 2;
+  config.hidden = 5;
+  config.heads = 2;
+  config.dropout = 0.0;
+  Model model(config, graph.num_features(), graph.num_classes);
+  const double n = static_cast<double>(graph.num_owned);
+  auto loss = [&]() {
+    Tensor logits = model.forward(graph, {}, true, 0);
+    Tensor grad = Tensor::empty(DType::kF32, logits.shape());
+    return std::make_pair(log_softmax_nll(logits, graph.labels, graph.train_mask, n, grad) / n, grad);
+  };
+  auto [base, d_logits] = loss();
+  model.backward(d_logits, {});
+  // Rounding: |L| (about log(classes)) with depth ~ 64 terms, over eps; truncation eps^2 * |f'''| / 6
+  // with |f'''| below (|W| |H| scale)^3 ~ 10 here.
+  const double eps = 1e-3;
+  const double tolerance = 64 * kUnitRoundoff * std::fabs(base) / eps + eps * eps * 10 / 6 + 1e-4;
+  for (Parameter* p : model.parameters()) {
+    Tensor analytic = p->grad.clone();
+    float* w = p->value.data<float>();
+    for (int64_t i = 0; i < p->value.numel(); ++i) {
+      const float saved = w[i];
+      w[i] = saved + static_cast<float>(eps);
+      const double plus = loss().first;
+      w[i] = saved - static_cast<float>(eps);
+      const double minus = loss().first;
+      w[i] = saved;
+      const double numeric = (plus - minus) / (2 * eps);
+      ASSERT_NEAR(numeric, analytic.data<float>()[i], tolerance + 1e-2 * std::fabs(numeric))
+          << p->name << " element " << i;
+    }
+  }
+}
+
+TEST(ModelGradient, GcnMatchesFiniteDifferences) {
+  check_model(ModelKind::kGCN);
+}
+
+}  // namespace
+}  // namespace tango::trainer

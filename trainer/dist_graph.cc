@@ -1,0 +1,106 @@
+#include "trainer/dist_graph.h"
+
+#include <cmath>
+#include <numeric>
+
+namespace tango::trainer {
+
+Graph with_self_loops(const Graph& local_graph, int64_t num_cols) {
+  const int64_t rows = local_graph.num_nodes;
+  TANGO_CHECK(num_cols < INT32_MAX, "local graph has {} columns; the kernels take 32-bit ids", num_cols);
+  const int64_t* indptr = local_graph.indptr.data<int64_t>();
+  Graph out;
+  out.num_nodes = rows;
+  out.indptr = Tensor::empty(DType::kI64, Shape::vec(rows + 1));
+  out.indices = Tensor::empty(DType::kI32, Shape::vec(local_graph.num_edges() + rows));
+  int64_t* out_ptr = out.indptr.data<int64_t>();
+  int32_t* out_idx = out.indices.data<int32_t>();
+  visit_indices(local_graph, [&](const auto* indices) {
+    int64_t pos = 0;
+    for (int64_t r = 0; r < rows; ++r) {
+      out_ptr[r] = pos;
+      bool placed = false;
+      for (int64_t p = indptr[r]; p < indptr[r + 1]; ++p) {
+        const int64_t c = static_cast<int64_t>(indices[p]);
+        TANGO_CHECK(c != r, "local graph row {} already has a self-loop", r);
+        if (!placed && c > r) {
+          out_idx[pos++] = static_cast<int32_t>(r);
+          placed = true;
+        }
+        out_idx[pos++] = static_cast<int32_t>(c);
+      }
+      if (!placed) out_idx[pos++] = static_cast<int32_t>(r);
+    }
+    out_ptr[rows] = pos;
+  });
+  return out;
+}
+
+void build_local_operators(DistGraph& graph, const Graph& local_graph, const Tensor& global_degree) {
+  const int64_t rows = graph.num_rows();
+  TANGO_CHECK(local_graph.num_nodes == graph.num_owned, "local graph has {} rows for {} owned nodes",
+              local_graph.num_nodes, graph.num_owned);
+  TANGO_CHECK(global_degree.numel() == rows, "{} global degrees for {} owned + halo rows",
+              global_degree.numel(), rows);
+  graph.adjacency =
+      kernels::SparseGraph::from_csr(graph.num_owned, rows, local_graph.indptr, local_graph.indices);
+  Graph looped = with_self_loops(local_graph, rows);
+  graph.adjacency_with_self =
+      kernels::SparseGraph::from_csr(graph.num_owned, rows, looped.indptr, looped.indices);
+
+  const int64_t* degree = global_degree.data<int64_t>();
+  graph.gcn_norm = Tensor::empty(DType::kF32, Shape::vec(rows));
+  float* norm = graph.gcn_norm.data<float>();
+  for (int64_t v = 0; v < rows; ++v) {
+    norm[v] = static_cast<float>(1.0 / std::sqrt(static_cast<double>(degree[v]) + 1.0));
+  }
+  graph.inverse_degree = Tensor::empty(DType::kF32, Shape::vec(graph.num_owned));
+  float* inverse = graph.inverse_degree.data<float>();
+  const int64_t* indptr = local_graph.indptr.data<int64_t>();
+  for (int64_t v = 0; v < graph.num_owned; ++v) {
+    // A part holds every in-edge of an owned node: its local in-degree is its global degree.
+    TANGO_CHECK(indptr[v + 1] - indptr[v] == degree[v],
+                "owned row {} has {} local edges but global degree {}", v, indptr[v + 1] - indptr[v],
+                degree[v]);
+    inverse[v] = degree[v] > 0 ? static_cast<float>(1.0 / static_cast<double>(degree[v])) : 0.0f;
+  }
+}
+
+DistGraph dist_graph_from_dataset(const Dataset& dataset) {
+  DistGraph graph;
+  const int64_t n = dataset.num_nodes();
+  graph.num_owned = n;
+  graph.num_inner = n;
+  graph.num_global_nodes = n;
+  graph.num_classes = dataset.num_classes;
+  std::vector<int64_t> ids(static_cast<size_t>(n));
+  std::iota(ids.begin(), ids.end(), int64_t{0});
+  graph.global_ids = Tensor::from(ids);
+  graph.input = dataset.features.clone();
+  graph.labels = dataset.labels;
+  graph.train_mask = dataset.train_mask;
+  graph.valid_mask = dataset.valid_mask;
+  graph.test_mask = dataset.test_mask;
+  graph.send_offsets = {0, 0};
+  graph.halo_offsets = {0, 0};
+
+  Tensor degree = Tensor::empty(DType::kI64, Shape::vec(n));
+  const int64_t* indptr = dataset.graph.indptr.data<int64_t>();
+  for (int64_t v = 0; v < n; ++v) degree.data<int64_t>()[v] = indptr[v + 1] - indptr[v];
+  build_local_operators(graph, dataset.graph, degree);
+  return graph;
+}
+
+void normalize_input_rows(DistGraph& graph) {
+  const int64_t rows = graph.input.rows(), cols = graph.input.cols();
+  float* x = graph.input.data<float>();
+  for (int64_t r = 0; r < rows; ++r) {
+    double sum = 0.0;
+    for (int64_t j = 0; j < cols; ++j) sum += std::fabs(x[r * cols + j]);
+    if (sum == 0.0) continue;
+    const float inverse = static_cast<float>(1.0 / sum);
+    for (int64_t j = 0; j < cols; ++j) x[r * cols + j] *= inverse;
+  }
+}
+
+}  // namespace tango::trainer

@@ -1,0 +1,67 @@
+// DistGraph: everything one rank trains on, in the part layout of partition/part_file.h.
+//
+// Rows of every layer table are [owned | halo]: owned nodes 0..num_owned-1 (inner rows, which have no
+// neighbour on another rank, first; boundary rows last), then halo copies of other ranks' nodes,
+// grouped by owner (rows from peer p: num_owned + [halo_offsets[p], halo_offsets[p+1])). The local
+// adjacency has a row per owned node with all its in-edges; its columns index [owned | halo].
+//
+// Built here, once: the adjacency with and without self-loops as kernels::SparseGraph, GCN's
+// normalisation d~^-1/2 with d~ = GLOBAL degree + 1 (so K ranks compute what 1 rank computes), SAGE's
+// 1/degree, the layer-0 input table (owned features, then the halo rows' features carried by the part
+// file, so layer 0 needs no exchange) and the send/receive arrays of the halo plan.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "core/tensor.h"
+#include "io/dataset.h"
+#include "io/graph.h"
+#include "kernels/sparse_graph.h"
+
+namespace tango::trainer {
+
+struct DistGraph {
+  int32_t part_id = 0;
+  int32_t num_parts = 1;
+  int64_t num_owned = 0;
+  int64_t num_inner = 0;
+  int64_t num_halo = 0;
+  int64_t num_global_nodes = 0;
+  int32_t num_classes = 0;
+
+  Tensor global_ids;  // i64 [num_owned + num_halo]: dropout masks and checks key on these
+  Tensor input;       // f32 [num_owned + num_halo, F]: layer-0 features of owned, then halo rows
+  Tensor labels;      // i32 [num_owned]
+  Tensor train_mask, valid_mask, test_mask;  // u8 [num_owned]
+
+  kernels::SparseGraph adjacency;            // owned x (owned + halo), no self-loops (SAGE)
+  kernels::SparseGraph adjacency_with_self;  // the same plus (v, v) for each owned v (GCN, GAT)
+  Tensor gcn_norm;                           // f32 [num_owned + num_halo]: (global degree + 1)^-1/2
+  Tensor inverse_degree;                     // f32 [num_owned]: 1 / global degree (0 for an isolated node)
+
+  // Halo plan arrays (see comm/halo_plan.h); empty lists when num_parts == 1.
+  std::vector<int64_t> send_offsets;  // [num_parts + 1]
+  std::vector<int64_t> send_rows;
+  std::vector<int64_t> halo_offsets;  // [num_parts + 1]
+
+  int64_t num_rows() const { return num_owned + num_halo; }
+  int64_t num_features() const { return input.cols(); }
+};
+
+// The whole dataset as the single part of a 1-rank run.
+DistGraph dist_graph_from_dataset(const Dataset& dataset);
+
+// Divides every row of the input table by its sum of absolute values (rows summing to 0 stay), as
+// the GCN paper does for cora's bag-of-words features. Row-local: K ranks agree with 1 rank.
+void normalize_input_rows(DistGraph& graph);
+
+// Fills adjacency, adjacency_with_self, gcn_norm and inverse_degree from the part's local CSR (rows
+// = owned nodes, columns in [owned | halo]) and the global degrees of its owned + halo nodes (i64,
+// no self-loop counted). Every other field must be set already.
+void build_local_operators(DistGraph& graph, const Graph& local_graph, const Tensor& global_degree);
+
+// The local CSR with a self-loop inserted, in sorted position, in every owned row.
+Graph with_self_loops(const Graph& local_graph, int64_t num_cols);
+
+}  // namespace tango::trainer

@@ -1,0 +1,49 @@
+// GCN layer (Kipf & Welling) over a rank's part: Y = S A S H W + b, with A the local adjacency plus
+// self-loops (rows owned, columns owned + halo) and S = diag(d~^-1/2), d~ = global degree + 1.
+//
+// GEMM first when F_in > F_out (fewer columns to aggregate and to send):
+//   forward:  Z = H W (layer 0: all rows locally, from the halo input features; later: owned rows,
+//             then the halo rows of Z arrive by exchange);  Y = S_v A (S_u Z) + b
+//   backward: dZ_all = S_u A^T (S_v dY); later layers send the halo rows of dZ home (summed there);
+//             dW = H^T dZ (layer 0: over owned + halo rows, so no exchange); dH = dZ_owned W^T
+// Aggregate first otherwise:
+//   forward:  exchange H's halo rows (not at layer 0);  M = S_v A S_u H_all;  Y = M W + b
+//   backward: dW = M^T dY; dM = dY W^T; dH_all = S_u A^T S_v dM; halo rows of dH go home.
+// --precision int8: every GEMM is a QGEMM on per-tensor INT8 operands (H and W cached for backward),
+// every SpMM a QSpMM on the per-tensor INT8 aggregated operand (Tango's rules); bias in FP32.
+#pragma once
+
+#include "kernels/qtensor.h"
+#include "trainer/layers/layer.h"
+
+namespace tango::trainer {
+
+class GcnLayer : public Layer {
+ public:
+  GcnLayer(int index, int64_t in_features, int64_t out_features, uint64_t seed);
+
+  Tensor forward(const Tensor& input, const LayerContext& context) override;
+  void backward(const Tensor& d_output, const LayerContext& context, Tensor* d_input) override;
+  std::vector<Parameter*> parameters() override { return {&weight_, &bias_}; }
+  int64_t in_features() const override { return weight_.value.rows(); }
+  int64_t out_features() const override { return weight_.value.cols(); }
+  bool gemm_first() const { return in_features() > out_features(); }
+
+ private:
+  // out = S_v A S_u x over the rows of `x` ([num_rows, F]) into [num_owned, F].
+  void aggregate(const Tensor& x, const LayerContext& context, Tensor& out);
+  // dx = S_u A^T S_v dy ([num_owned, F] -> [num_rows, F]).
+  void aggregate_backward(const Tensor& dy, const LayerContext& context, Tensor& dx);
+  // out = a b (QGEMM under int8; the quantized operands are kept for backward).
+  void multiply(const Tensor& a, const LayerContext& context, Tensor& out);
+  // dW = a^T d and, when wanted, da = d W^T.
+  void multiply_backward(const Tensor& d, const LayerContext& context, Tensor* da);
+
+  int index_;
+  Parameter weight_;
+  Parameter bias_;
+  Tensor gemm_input_;  // what multiplied W: H (GEMM first) or M (aggregate first)
+  kernels::QTensor gemm_input_q_, weight_q_;
+};
+
+}  // namespace tango::trainer

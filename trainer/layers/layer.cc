@@ -1,0 +1,27 @@
+#include "trainer/layers/layer.h"
+
+#include <cmath>
+
+#include "io/counter_rng.h"
+
+namespace tango::trainer {
+
+void glorot_init(Tensor& weight, int64_t fan_in, int64_t fan_out, uint64_t seed, int layer, int tensor_id) {
+  const double bound = std::sqrt(6.0 / static_cast<double>(fan_in + fan_out));
+  const uint64_t stream = 0x1000 + static_cast<uint64_t>(layer) * 64 + static_cast<uint64_t>(tensor_id);
+  float* w = weight.data<float>();
+  for (int64_t i = 0; i < weight.numel(); ++i) {
+    CounterRng rng(seed, stream, static_cast<uint64_t>(i));
+    w[i] = static_cast<float>((2.0 * rng.uniform() - 1.0) * bound);
+  }
+}
+
+Parameter make_parameter(std::string name, Shape shape) {
+  Parameter p;
+  p.name = std::move(name);
+  p.value = Tensor::zeros(DType::kF32, shape);
+  p.grad = Tensor::zeros(DType::kF32, shape);
+  return p;
+}
+
+}  // namespace tango::trainer

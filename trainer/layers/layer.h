@@ -1,0 +1,69 @@
+// The interface of one graph layer with an explicit forward and backward (no autograd engine), and
+// what a layer sees of the distributed run: its part of the graph, its halo link and the precision.
+//
+// Tables: a layer's input is [num_rows, F_in] at layer 0 (owned rows, then the halo rows whose input
+// features the part file carries) and [num_owned, F_in] after it. Its output is [num_owned, F_out],
+// before any activation (the model applies dropout and activations between layers). A layer that
+// needs other ranks' rows gets them through its HaloLink: forward fills the halo rows of a
+// [num_rows, F] table from their owners; backward sends halo-row gradients home, where they are added
+// to the owners' rows.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "core/tensor.h"
+#include "trainer/config.h"
+#include "trainer/dist_graph.h"
+
+namespace tango::trainer {
+
+enum class HaloDirection { kForward, kBackward };
+
+class HaloLink {
+ public:
+  virtual ~HaloLink() = default;
+  // Starts moving rows of `table` ([num_rows, F]); the table must stay alive until wait().
+  virtual void post(HaloDirection direction, Tensor& table) = 0;
+  virtual void wait() = 0;
+  void exchange(HaloDirection direction, Tensor& table) {
+    post(direction, table);
+    wait();
+  }
+};
+
+struct LayerContext {
+  const DistGraph* graph = nullptr;
+  HaloLink* halo = nullptr;  // null: nothing to exchange (one rank)
+  Precision precision = Precision::kFP32;
+  GatAttention gat_attention = GatAttention::kPerRow;
+  bool overlap = true;  // compute inner rows while the halo is in flight
+};
+
+struct Parameter {
+  std::string name;  // "layer0.weight": checkpoint key
+  Tensor value;      // f32
+  Tensor grad;       // f32, same shape: this rank's contribution until the trainer allreduces it
+};
+
+class Layer {
+ public:
+  virtual ~Layer() = default;
+  // Computes the layer's output for the owned rows; caches what backward needs.
+  virtual Tensor forward(const Tensor& input, const LayerContext& context) = 0;
+  // Given dL/d output ([num_owned, F_out]), writes the parameters' gradients and, when `d_input` is
+  // not null, dL/d input for the owned rows ([num_owned, F_in]) with the halo contributions summed in.
+  virtual void backward(const Tensor& d_output, const LayerContext& context, Tensor* d_input) = 0;
+  virtual std::vector<Parameter*> parameters() = 0;
+  virtual int64_t in_features() const = 0;
+  virtual int64_t out_features() const = 0;
+};
+
+// Glorot/Xavier uniform in [-a, a], a = sqrt(6 / (fan_in + fan_out)), each element drawn from a
+// counter-based RNG keyed by (seed, layer, tensor id, element index): every rank draws the same
+// weights without a broadcast, at any rank count.
+void glorot_init(Tensor& weight, int64_t fan_in, int64_t fan_out, uint64_t seed, int layer, int tensor_id);
+Parameter make_parameter(std::string name, Shape shape);
+
+}  // namespace tango::trainer

@@ -1,0 +1,95 @@
+#include "trainer/model.h"
+
+#include "trainer/layers/gcn_layer.h"
+#include "trainer/ops.h"
+
+namespace tango::trainer {
+namespace {
+
+std::unique_ptr<Layer> make_layer(const TrainConfig& config, int index, int64_t in, int64_t out) {
+  switch (config.model) {
+    case ModelKind::kGCN: return std::make_unique<GcnLayer>(index, in, out, config.seed);
+    default: TANGO_FAIL_INPUT("--model {} is not available in this build", model_name(config.model));
+  }
+}
+
+}  // namespace
+
+uint64_t dropout_stream(int64_t epoch, int layer) {
+  return (static_cast<uint64_t>(epoch) << 8) + static_cast<uint64_t>(layer) + 1;
+}
+
+Model::Model(const TrainConfig& config, int64_t in_features, int32_t num_classes) : config_(config) {
+  TANGO_CHECK_INPUT(config.layers >= 1, "--layers must be at least 1, got {}", config.layers);
+  int64_t in = in_features;
+  for (int l = 0; l < config.layers; ++l) {
+    const int64_t out = l + 1 == config.layers ? num_classes : config.hidden;
+    layers_.push_back(make_layer(config, l, in, out));
+    in = layers_.back()->out_features();
+  }
+}
+
+std::vector<Parameter*> Model::parameters() {
+  std::vector<Parameter*> all;
+  for (auto& layer : layers_) {
+    for (Parameter* p : layer->parameters()) all.push_back(p);
+  }
+  return all;
+}
+
+LayerContext Model::context(int layer, const std::vector<HaloLink*>& halos) const {
+  LayerContext context;
+  context.graph = graph_;
+  context.halo = layer < static_cast<int>(halos.size()) ? halos[layer] : nullptr;
+  context.precision = config_.precision;
+  context.gat_attention = config_.gat_attention;
+  context.overlap = config_.overlap;
+  return context;
+}
+
+Tensor Model::forward(const DistGraph& graph, const std::vector<HaloLink*>& halos, bool training,
+                      int64_t epoch) {
+  graph_ = &graph;
+  const float p = static_cast<float>(config_.dropout);
+  dropped_ = training && p > 0.0f;
+  dropout_masks_.assign(layers_.size(), Tensor());
+  activations_.assign(layers_.size(), Tensor());
+  Tensor h = graph.input;
+  for (int l = 0; l < num_layers(); ++l) {
+    Tensor x = h;
+    if (dropped_) {
+      x = Tensor::empty(DType::kF32, h.shape());
+      dropout_masks_[l] = Tensor::empty(DType::kU8, h.shape());
+      dropout(h, x, dropout_masks_[l], p, config_.seed, dropout_stream(epoch, l), graph.global_ids);
+    }
+    Tensor y = layers_[l]->forward(x, context(l, halos));
+    if (l + 1 < num_layers()) {
+      if (config_.activation == "elu") {
+        elu(y);
+      } else {
+        relu(y);
+      }
+      activations_[l] = y;
+    }
+    h = y;
+  }
+  return h;
+}
+
+void Model::backward(const Tensor& d_logits, const std::vector<HaloLink*>& halos) {
+  Tensor d = d_logits;
+  for (int l = num_layers() - 1; l >= 0; --l) {
+    Tensor d_input;
+    layers_[l]->backward(d, context(l, halos), l > 0 ? &d_input : nullptr);
+    if (l == 0) break;
+    if (dropped_) dropout_backward(d_input, dropout_masks_[l], static_cast<float>(config_.dropout), d_input);
+    if (config_.activation == "elu") {
+      elu_backward(activations_[l - 1], d_input);
+    } else {
+      relu_backward(activations_[l - 1], d_input);
+    }
+    d = d_input;
+  }
+}
+
+}  // namespace tango::trainer

@@ -1,0 +1,44 @@
+// The model: a stack of graph layers with dropout before every layer and an activation after every
+// layer but the last, forward and backward by hand. Dropout masks are keyed by (seed, epoch, layer,
+// GLOBAL node id, column), so a node's mask is the same on whichever rank owns or mirrors it: K ranks
+// compute what 1 rank computes, dropout included.
+#pragma once
+
+#include <memory>
+#include <vector>
+
+#include "trainer/config.h"
+#include "trainer/layers/layer.h"
+
+namespace tango::trainer {
+
+class Model {
+ public:
+  // Layer sizes from the config: in_features -> hidden ... -> num_classes.
+  Model(const TrainConfig& config, int64_t in_features, int32_t num_classes);
+
+  // Logits of the owned rows [num_owned, classes]. `epoch` keys the dropout masks; training = false
+  // runs without dropout (evaluation). halos[l] is layer l's link (may be null with one rank).
+  Tensor forward(const DistGraph& graph, const std::vector<HaloLink*>& halos, bool training, int64_t epoch);
+  // From dL/d logits, fills every parameter's grad (this rank's share).
+  void backward(const Tensor& d_logits, const std::vector<HaloLink*>& halos);
+
+  std::vector<Parameter*> parameters();
+  int num_layers() const { return static_cast<int>(layers_.size()); }
+  Layer& layer(int index) { return *layers_[index]; }
+
+ private:
+  LayerContext context(int layer, const std::vector<HaloLink*>& halos) const;
+
+  TrainConfig config_;
+  std::vector<std::unique_ptr<Layer>> layers_;
+  const DistGraph* graph_ = nullptr;
+  bool dropped_ = false;               // the last forward applied dropout
+  std::vector<Tensor> dropout_masks_;  // per layer input, when dropped_
+  std::vector<Tensor> activations_;    // per hidden layer: the activation's output
+};
+
+// Dropout stream of (epoch, layer): distinct for every pair.
+uint64_t dropout_stream(int64_t epoch, int layer);
+
+}  // namespace tango::trainer

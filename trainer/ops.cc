@@ -1,0 +1,251 @@
+#include "trainer/ops.h"
+
+#include <cblas.h>
+#include <oneapi/dnnl/dnnl.h>
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+#include "kernels/quant_math.h"
+#include "kernels/quantize.h"
+
+namespace tango::trainer {
+namespace {
+
+void check_f32_matrix(const Tensor& t, const char* what) {
+  TANGO_CHECK(t.defined() && t.dtype() == DType::kF32 && t.device().is_cpu(),
+              "{} must be a defined f32 CPU tensor, got {}", what, t.defined() ? t.str() : "undefined");
+}
+
+// Rows and columns of op(t).
+std::pair<int64_t, int64_t> op_shape(const Tensor& t, bool transpose) {
+  return transpose ? std::make_pair(t.cols(), t.rows()) : std::make_pair(t.rows(), t.cols());
+}
+
+void check_product_shapes(const Tensor& a, bool ta, const Tensor& b, bool tb, const Tensor& c) {
+  auto [m, k] = op_shape(a, ta);
+  auto [k2, n] = op_shape(b, tb);
+  TANGO_CHECK(k == k2 && c.rows() == m && c.cols() == n,
+              "gemm shapes disagree: op(A) {}x{}, op(B) {}x{}, C {}", m, k, k2, n, c.str());
+}
+
+}  // namespace
+
+kernels::QTensor quantize_int8(const Tensor& x) {
+  kernels::QuantizeOptions options;  // int8, per tensor, nearest
+  kernels::QTensor q = kernels::make_qtensor(x.rows(), x.cols(), options, x.device());
+  kernels::quantize(x, q, options);
+  return q;
+}
+
+void gemm(const Tensor& a, bool transpose_a, const Tensor& b, bool transpose_b, Tensor& c, float beta) {
+  check_f32_matrix(a, "gemm A");
+  check_f32_matrix(b, "gemm B");
+  check_f32_matrix(c, "gemm C");
+  check_product_shapes(a, transpose_a, b, transpose_b, c);
+  auto [m, k] = op_shape(a, transpose_a);
+  const int64_t n = c.cols();
+  if (m == 0 || n == 0) return;
+  if (k == 0) {
+    if (beta == 0.0f) c.fill_zero();
+    return;
+  }
+  cblas_sgemm(CblasRowMajor, transpose_a ? CblasTrans : CblasNoTrans, transpose_b ? CblasTrans : CblasNoTrans,
+              static_cast<int>(m), static_cast<int>(n), static_cast<int>(k), 1.0f, a.data<float>(),
+              static_cast<int>(a.cols()), b.data<float>(), static_cast<int>(b.cols()), beta, c.data<float>(),
+              static_cast<int>(n));
+}
+
+void qgemm(const kernels::QTensor& a, bool transpose_a, const kernels::QTensor& b, bool transpose_b,
+           Tensor& c, float beta) {
+  TANGO_CHECK(a.values.dtype() == DType::kI8 && b.values.dtype() == DType::kI8 && a.scales.numel() == 1 &&
+                  b.scales.numel() == 1,
+              "qgemm takes INT8 operands with one scale each, got {} and {}", a.values.str(), b.values.str());
+  check_f32_matrix(c, "qgemm C");
+  check_product_shapes(a.values, transpose_a, b.values, transpose_b, c);
+  auto [m, k] = op_shape(a.values, transpose_a);
+  const int64_t n = c.cols();
+  if (m == 0 || n == 0) return;
+  Tensor acc = Tensor::zeros(DType::kI32, Shape::mat(m, n));
+  if (k > 0) {
+    const int32_t zero_offset = 0;
+    dnnl_status_t status =
+        dnnl_gemm_s8s8s32(transpose_a ? 'T' : 'N', transpose_b ? 'T' : 'N', 'F', m, n, k, 1.0f,
+                          a.values.data<int8_t>(), a.values.cols(), 0, b.values.data<int8_t>(),
+                          b.values.cols(), 0, 0.0f, acc.data<int32_t>(), n, &zero_offset);
+    TANGO_CHECK(status == dnnl_success, "oneDNN s8s8s32 gemm failed with status {}",
+                static_cast<int>(status));
+  }
+  const float alpha = a.scales.data<float>()[0] * b.scales.data<float>()[0];
+  const int32_t* in = acc.data<int32_t>();
+  float* out = c.data<float>();
+  const int64_t count = m * n;
+#pragma omp parallel for schedule(static)
+  for (int64_t i = 0; i < count; ++i) {
+    out[i] = alpha * static_cast<float>(in[i]) + (beta == 0.0f ? 0.0f : beta * out[i]);
+  }
+}
+
+void add_bias(Tensor& y, const Tensor& bias) {
+  TANGO_CHECK(bias.numel() == y.cols(), "bias of {} values for {} columns", bias.numel(), y.cols());
+  float* out = y.data<float>();
+  const float* b = bias.data<float>();
+  const int64_t rows = y.rows(), cols = y.cols();
+#pragma omp parallel for schedule(static)
+  for (int64_t r = 0; r < rows; ++r) {
+    for (int64_t j = 0; j < cols; ++j) out[r * cols + j] += b[j];
+  }
+}
+
+void bias_grad(const Tensor& dy, Tensor& grad_bias) {
+  // Sums in double, row order fixed: the same bits whatever the thread count.
+  const int64_t rows = dy.rows(), cols = dy.cols();
+  std::vector<double> sums(static_cast<size_t>(cols), 0.0);
+  const float* g = dy.data<float>();
+  for (int64_t r = 0; r < rows; ++r) {
+    for (int64_t j = 0; j < cols; ++j) sums[j] += g[r * cols + j];
+  }
+  float* out = grad_bias.data<float>();
+  for (int64_t j = 0; j < cols; ++j) out[j] = static_cast<float>(sums[j]);
+}
+
+void relu(Tensor& x) {
+  float* p = x.data<float>();
+  const int64_t n = x.numel();
+#pragma omp parallel for schedule(static)
+  for (int64_t i = 0; i < n; ++i) p[i] = p[i] > 0.0f ? p[i] : 0.0f;
+}
+
+void relu_backward(const Tensor& y, Tensor& dy) {
+  const float* out = y.data<float>();
+  float* g = dy.data<float>();
+  const int64_t n = dy.numel();
+#pragma omp parallel for schedule(static)
+  for (int64_t i = 0; i < n; ++i) g[i] = out[i] > 0.0f ? g[i] : 0.0f;
+}
+
+void elu(Tensor& x) {
+  float* p = x.data<float>();
+  const int64_t n = x.numel();
+#pragma omp parallel for schedule(static)
+  for (int64_t i = 0; i < n; ++i) p[i] = p[i] > 0.0f ? p[i] : std::expm1(p[i]);
+}
+
+void elu_backward(const Tensor& y, Tensor& dy) {
+  // d elu / dx = 1 for x > 0, exp(x) = y + 1 otherwise.
+  const float* out = y.data<float>();
+  float* g = dy.data<float>();
+  const int64_t n = dy.numel();
+#pragma omp parallel for schedule(static)
+  for (int64_t i = 0; i < n; ++i) g[i] = out[i] > 0.0f ? g[i] : g[i] * (out[i] + 1.0f);
+}
+
+void leaky_relu(const Tensor& x, Tensor& y, float slope) {
+  const float* in = x.data<float>();
+  float* out = y.data<float>();
+  const int64_t n = x.numel();
+#pragma omp parallel for schedule(static)
+  for (int64_t i = 0; i < n; ++i) out[i] = in[i] > 0.0f ? in[i] : slope * in[i];
+}
+
+void leaky_relu_backward(const Tensor& x, float slope, Tensor& dy) {
+  const float* in = x.data<float>();
+  float* g = dy.data<float>();
+  const int64_t n = dy.numel();
+#pragma omp parallel for schedule(static)
+  for (int64_t i = 0; i < n; ++i) g[i] = in[i] > 0.0f ? g[i] : slope * g[i];
+}
+
+void dropout(const Tensor& x, Tensor& y, Tensor& mask, float p, uint64_t seed, uint64_t stream,
+             const Tensor& global_ids) {
+  TANGO_CHECK(global_ids.numel() >= x.rows(), "dropout needs a global id for each of {} rows, got {}",
+              x.rows(), global_ids.numel());
+  const int64_t rows = x.rows(), cols = x.cols();
+  const float keep_scale = 1.0f / (1.0f - p);
+  const float* in = x.data<float>();
+  const int64_t* ids = global_ids.data<int64_t>();
+  float* out = y.data<float>();
+  uint8_t* keep = mask.data<uint8_t>();
+#pragma omp parallel for schedule(static)
+  for (int64_t r = 0; r < rows; ++r) {
+    const uint64_t base = static_cast<uint64_t>(ids[r]) * static_cast<uint64_t>(cols);
+    for (int64_t j = 0; j < cols; ++j) {
+      const bool kept = kernels::hash_uniform(seed, stream, base + j) >= p;
+      keep[r * cols + j] = kept ? 1 : 0;
+      out[r * cols + j] = kept ? in[r * cols + j] * keep_scale : 0.0f;
+    }
+  }
+}
+
+void dropout_backward(const Tensor& dy, const Tensor& mask, float p, Tensor& dx) {
+  const float keep_scale = 1.0f / (1.0f - p);
+  const float* g = dy.data<float>();
+  const uint8_t* keep = mask.data<uint8_t>();
+  float* out = dx.data<float>();
+  const int64_t n = dy.numel();
+#pragma omp parallel for schedule(static)
+  for (int64_t i = 0; i < n; ++i) out[i] = keep[i] ? g[i] * keep_scale : 0.0f;
+}
+
+double log_softmax_nll(const Tensor& logits, const Tensor& labels, const Tensor& mask, double normalizer,
+                       Tensor& grad) {
+  const int64_t rows = logits.rows(), cols = logits.cols();
+  const float* z = logits.data<float>();
+  const int32_t* y = labels.data<int32_t>();
+  const uint8_t* m = mask.data<uint8_t>();
+  float* g = grad.data<float>();
+  double total = 0.0;
+  for (int64_t r = 0; r < rows; ++r) {
+    float* grow = g + r * cols;
+    if (!m[r]) {
+      std::fill(grow, grow + cols, 0.0f);
+      continue;
+    }
+    const float* zr = z + r * cols;
+    const double zmax = *std::max_element(zr, zr + cols);
+    double sum = 0.0;
+    for (int64_t j = 0; j < cols; ++j) sum += std::exp(zr[j] - zmax);
+    const double log_sum = zmax + std::log(sum);
+    total += log_sum - zr[y[r]];
+    for (int64_t j = 0; j < cols; ++j) {
+      const double p = std::exp(zr[j] - log_sum);
+      grow[j] = static_cast<float>((p - (j == y[r] ? 1.0 : 0.0)) / normalizer);
+    }
+  }
+  return total;
+}
+
+int64_t count_correct(const Tensor& logits, const Tensor& labels, const Tensor& mask) {
+  const int64_t rows = logits.rows(), cols = logits.cols();
+  const float* z = logits.data<float>();
+  const int32_t* y = labels.data<int32_t>();
+  const uint8_t* m = mask.data<uint8_t>();
+  int64_t correct = 0;
+  for (int64_t r = 0; r < rows; ++r) {
+    if (!m[r]) continue;
+    const float* zr = z + r * cols;
+    correct += (std::max_element(zr, zr + cols) - zr) == y[r] ? 1 : 0;
+  }
+  return correct;
+}
+
+double relative_error(const Tensor& approx, const Tensor& exact) {
+  const float* a = approx.data<float>();
+  const float* b = exact.data<float>();
+  double diff = 0.0, norm = 0.0;
+  for (int64_t i = 0; i < exact.numel(); ++i) {
+    diff += (static_cast<double>(a[i]) - b[i]) * (static_cast<double>(a[i]) - b[i]);
+    norm += static_cast<double>(b[i]) * b[i];
+  }
+  return norm > 0.0 ? std::sqrt(diff / norm) : 0.0;
+}
+
+void copy_rows(const Tensor& in, int64_t rows, Tensor& out) {
+  TANGO_CHECK(in.cols() == out.cols() && in.rows() >= rows && out.rows() >= rows,
+              "copy_rows: {} rows from {} into {}", rows, in.str(), out.str());
+  Tensor dst = out.slice_rows(0, rows);
+  dst.copy_from(in.slice_rows(0, rows));
+}
+
+}  // namespace tango::trainer

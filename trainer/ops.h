@@ -1,0 +1,59 @@
+// The trainer's thin adapter over the kernels: every numeric step a layer takes, named as math, so
+// that layer code reads like the equations in its header and a kernel API change stays in ops.cc.
+//
+// Dense products go through a real BLAS (OpenBLAS sgemm for fp32; oneDNN's s8s8s32 GEMM for INT8
+// with per-tensor scales, out = s_a * s_b * (A_q B_q)); sparse aggregation through kernels/spmm.h,
+// kernels/sddmm.h and kernels/edge_softmax.h; quantization through kernels/quantize.h. The small
+// elementwise steps (bias, ReLU, dropout, log-softmax + NLL) are plain loops here: FP32 by Tango's rules.
+// All tensors are f32 CPU tensors unless stated.
+#pragma once
+
+#include <cstdint>
+
+#include "core/tensor.h"
+#include "kernels/qtensor.h"
+
+namespace tango::trainer {
+
+// Quantizes f32 x per tensor to INT8 (nearest rounding, scale = amax / 127).
+kernels::QTensor quantize_int8(const Tensor& x);
+
+// C = alpha * op(A) op(B) + beta * C, op = transpose when the flag is set.
+void gemm(const Tensor& a, bool transpose_a, const Tensor& b, bool transpose_b, Tensor& c, float beta = 0.0f);
+// The same product from INT8 operands, accumulated in int32 and scaled once: s_a * s_b * (A_q B_q).
+void qgemm(const kernels::QTensor& a, bool transpose_a, const kernels::QTensor& b, bool transpose_b,
+           Tensor& c, float beta = 0.0f);
+
+// y[r, :] += bias; grad_bias = column sums of dy.
+void add_bias(Tensor& y, const Tensor& bias);
+void bias_grad(const Tensor& dy, Tensor& grad_bias);
+
+void relu(Tensor& x);                             // in place
+void relu_backward(const Tensor& y, Tensor& dy);  // dy *= (y > 0), y = ReLU output
+void elu(Tensor& x);                              // in place, alpha = 1
+void elu_backward(const Tensor& y, Tensor& dy);   // y = ELU output
+void leaky_relu(const Tensor& x, Tensor& y, float slope);
+void leaky_relu_backward(const Tensor& x, float slope, Tensor& dy);  // dy *= (x > 0 ? 1 : slope)
+
+// Inverted dropout with a mask that is a pure function of (seed, stream, global row id, column):
+// element (r, j) is kept when uniform(seed, stream, global_ids[r] * cols + j) >= p and then scaled by
+// 1 / (1 - p). The same node gets the same mask on every rank and at any rank count. `mask` (u8,
+// same shape) records what was kept for the backward pass.
+void dropout(const Tensor& x, Tensor& y, Tensor& mask, float p, uint64_t seed, uint64_t stream,
+             const Tensor& global_ids);
+void dropout_backward(const Tensor& dy, const Tensor& mask, float p, Tensor& dx);
+
+// Sum over rows r with mask[r] of -log_softmax(logits)[r, label[r]], and d(sum / normalizer)/d logits
+// into grad (zero rows outside the mask). Returns the sum (not divided).
+double log_softmax_nll(const Tensor& logits, const Tensor& labels, const Tensor& mask, double normalizer,
+                       Tensor& grad);
+// Rows of `mask` whose arg-max logit equals the label.
+int64_t count_correct(const Tensor& logits, const Tensor& labels, const Tensor& mask);
+
+// ||a - b|| / ||b|| over all elements (quantization error reports).
+double relative_error(const Tensor& approx, const Tensor& exact);
+
+// out = in for rows [0, rows) (a row copy between tables of equal width).
+void copy_rows(const Tensor& in, int64_t rows, Tensor& out);
+
+}  // namespace tango::trainer
