@@ -75,8 +75,7 @@ void HaloExchange::agree_tensor_scale() {
     if (side.rows == 0) continue;
 #ifdef TANGO_HAVE_CUDA
     if (table_->device().is_cuda()) {
-      local_amax = std::max(local_amax, cuda::rows_amax(table_->data<float>(), cols, device_map(side.map), side.rows,
-                                                         comm_.nccl().stream()));
+      local_amax = std::max(local_amax, device_rows_amax(side));
       continue;
     }
 #endif

@@ -76,6 +76,8 @@ class HaloExchange {
   // The same rows, with the index pointing into device_send_rows_.
   RowMap device_map(RowMap host) const;
   void release_device();
+  void prepare_device();
+  float device_rows_amax(const Side& side);
 #endif
 
   Communicator& comm_;

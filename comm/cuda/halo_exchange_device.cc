@@ -26,7 +26,7 @@ void HaloExchange::release_device() {
   comm_stream_ = encoded_event_ = nullptr;
 }
 
-void HaloExchange::post_device() {
+void HaloExchange::prepare_device() {
   cuda::NcclComm& nccl = comm_.nccl();
   TANGO_CHECK_INPUT(table_->device() == nccl.device(), "rank {}: halo table on {} but NCCL runs on {}",
                     comm_.rank(), table_->device().str(), nccl.device().str());
@@ -40,7 +40,20 @@ void HaloExchange::post_device() {
   }
   if (!device_send_rows_.defined() && !plan_.send_rows.empty())
     device_send_rows_ = Tensor::from(plan_.send_rows).to(table_->device());
-  if (!device_stats_.defined()) device_stats_ = Tensor::zeros(DType::kI64, Shape::vec(4), table_->device());
+  // 4 doubles of encoder statistics, then one unsigned of scratch for the amax reduction.
+  if (!device_stats_.defined()) device_stats_ = Tensor::zeros(DType::kI64, Shape::vec(5), table_->device());
+}
+
+float HaloExchange::device_rows_amax(const Side& side) {
+  prepare_device();
+  unsigned* scratch = reinterpret_cast<unsigned*>(device_stats_.data<int64_t>() + 4);
+  return cuda::rows_amax(table_->data<float>(), table_->cols(), device_map(side.map), side.rows, scratch,
+                         comm_.nccl().stream());
+}
+
+void HaloExchange::post_device() {
+  prepare_device();
+  cuda::NcclComm& nccl = comm_.nccl();
   cudaStream_t compute = nccl.stream();
   double* stats = reinterpret_cast<double*>(device_stats_.raw_data());
   TANGO_CUDA_CHECK(cudaMemsetAsync(stats, 0, 4 * sizeof(double), compute));

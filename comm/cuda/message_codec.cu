@@ -3,8 +3,7 @@
 #include <cstring>
 
 #include "comm/wire_math.h"
-#include "core/tensor.h"
-#include "core/check_cuda.h"
+#include "comm/cuda/cuda_status.h"
 
 namespace tango::comm::cuda {
 
@@ -154,7 +153,7 @@ void encode_rows(const Codec& codec, const float* table, int64_t cols, RowMap ma
   if (rows == 0) return;
   encode_kernel<<<blocks_for(rows), kWarpsPerBlock * 32, 0, stream>>>(kernel_codec(codec, cols), table, cols, map,
                                                                       rows, params, out, stats_device);
-  TANGO_CUDA_CHECK(cudaGetLastError());
+  throw_if_cuda_error(cudaGetLastError(), "kernel launch");
 }
 
 void decode_rows(const Codec& codec, const uint8_t* in, int64_t rows, int64_t cols, float tensor_scale,
@@ -162,20 +161,19 @@ void decode_rows(const Codec& codec, const uint8_t* in, int64_t rows, int64_t co
   if (rows == 0) return;
   decode_kernel<<<blocks_for(rows), kWarpsPerBlock * 32, 0, stream>>>(kernel_codec(codec, cols), in, rows, cols,
                                                                       tensor_scale, table, map, accumulate);
-  TANGO_CUDA_CHECK(cudaGetLastError());
+  throw_if_cuda_error(cudaGetLastError(), "kernel launch");
 }
 
-float rows_amax(const float* table, int64_t cols, RowMap map, int64_t rows, cudaStream_t stream) {
+float rows_amax(const float* table, int64_t cols, RowMap map, int64_t rows, unsigned* scratch_device,
+                cudaStream_t stream) {
   if (rows == 0) return 0.0f;
-  int device = 0;
-  TANGO_CUDA_CHECK(cudaGetDevice(&device));
-  Tensor bits = Tensor::zeros(DType::kI32, Shape::vec(1), Device::cuda(device));
-  amax_kernel<<<blocks_for(rows), kWarpsPerBlock * 32, 0, stream>>>(table, cols, map, rows,
-                                                                    reinterpret_cast<unsigned*>(bits.raw_data()));
-  TANGO_CUDA_CHECK(cudaGetLastError());
+  throw_if_cuda_error(cudaMemsetAsync(scratch_device, 0, sizeof(unsigned), stream), "cudaMemsetAsync");
+  amax_kernel<<<blocks_for(rows), kWarpsPerBlock * 32, 0, stream>>>(table, cols, map, rows, scratch_device);
+  throw_if_cuda_error(cudaGetLastError(), "amax_kernel launch");
   unsigned host_bits = 0;
-  TANGO_CUDA_CHECK(cudaMemcpyAsync(&host_bits, bits.raw_data(), sizeof host_bits, cudaMemcpyDeviceToHost, stream));
-  TANGO_CUDA_CHECK(cudaStreamSynchronize(stream));
+  throw_if_cuda_error(cudaMemcpyAsync(&host_bits, scratch_device, sizeof host_bits, cudaMemcpyDeviceToHost, stream),
+                      "cudaMemcpyAsync");
+  throw_if_cuda_error(cudaStreamSynchronize(stream), "cudaStreamSynchronize");
   float amax;
   std::memcpy(&amax, &host_bits, sizeof amax);
   return amax;

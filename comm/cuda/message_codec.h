@@ -19,7 +19,8 @@ void encode_rows(const Codec& codec, const float* table, int64_t cols, RowMap ma
 void decode_rows(const Codec& codec, const uint8_t* in, int64_t rows, int64_t cols, float tensor_scale,
                  float* table, RowMap map, bool accumulate, cudaStream_t stream);
 
-// Largest |x| over the rows (synchronises `stream` to return it).
-float rows_amax(const float* table, int64_t cols, RowMap map, int64_t rows, cudaStream_t stream);
+// Largest |x| over the rows, using one unsigned of device scratch (synchronises `stream`).
+float rows_amax(const float* table, int64_t cols, RowMap map, int64_t rows, unsigned* scratch_device,
+                cudaStream_t stream);
 
 }  // namespace tango::comm::cuda
