@@ -16,6 +16,8 @@ class PhaseProgress {
   // `enabled`: print to stderr. `live`: also redraw a counter in place (stderr is a terminal).
   PhaseProgress(bool enabled, bool live) : enabled_(enabled), live_(live) {}
 
+  // Turns printing on or off (e.g. on once the graph is known to be large).
+  void set_enabled(bool enabled) { enabled_ = enabled; }
   void begin(std::string phase, int64_t total_steps = 0);
   void step(int64_t done);
   // Ends the current phase, records and returns its seconds.
