@@ -95,6 +95,25 @@ TANGO_HD inline float dequantize_code(int code, float scale) {
   return static_cast<float>(code) * scale;
 }
 
+// ---- GEMM epilogue ---------------------------------------------------------------------------------
+// Integer GEMMs accumulate at most this many products per INT32 sum: 255 * 127 * 65536 < 2^31, so even
+// UINT8 x INT8 codes cannot overflow. Longer reductions (dW = X^T dY over all nodes) are split into
+// chunks whose dequantized partial sums are added in FP32.
+constexpr int64_t kMaxInt32ReductionLength = 65536;
+
+// One chunk's contribution: acc * (sa * sb), plus the bias on the first chunk, added to the running
+// output on later ones. No FMA contraction, so CPU and GPU produce the same float.
+TANGO_HD inline float qgemm_epilogue(int32_t acc, float scale_product, float bias, bool first_chunk,
+                                     float running) {
+#if defined(__CUDA_ARCH__)
+  float v = __fmul_rn(static_cast<float>(acc), scale_product);
+  return first_chunk ? __fadd_rn(v, bias) : __fadd_rn(running, v);
+#else
+  float v = static_cast<float>(acc) * scale_product;
+  return first_chunk ? v + bias : running + v;
+#endif
+}
+
 // ---- 4-bit and 2-bit packing ----------------------------------------------------------------------
 TANGO_HD constexpr int64_t packed_row_bytes(int64_t cols, int bits) {
   return (cols * bits + 7) / 8;

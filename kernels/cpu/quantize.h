@@ -4,7 +4,7 @@
 
 #include <cstdint>
 
-#include "kernels/quantize.h"
+#include "kernels/quant_options.h"
 
 namespace tango::kernels::cpu {
 
