@@ -1,36 +1,14 @@
 #include "trainer/ops.h"
 
-#include <cblas.h>
-#include <oneapi/dnnl/dnnl.h>
-
 #include <algorithm>
 #include <cmath>
 #include <limits>
 
+#include "kernels/gemm.h"
 #include "kernels/quant_math.h"
 #include "kernels/quantize.h"
 
 namespace tango::trainer {
-namespace {
-
-void check_f32_matrix(const Tensor& t, const char* what) {
-  TANGO_CHECK(t.defined() && t.dtype() == DType::kF32 && t.device().is_cpu(),
-              "{} must be a defined f32 CPU tensor, got {}", what, t.defined() ? t.str() : "undefined");
-}
-
-// Rows and columns of op(t).
-std::pair<int64_t, int64_t> op_shape(const Tensor& t, bool transpose) {
-  return transpose ? std::make_pair(t.cols(), t.rows()) : std::make_pair(t.rows(), t.cols());
-}
-
-void check_product_shapes(const Tensor& a, bool ta, const Tensor& b, bool tb, const Tensor& c) {
-  auto [m, k] = op_shape(a, ta);
-  auto [k2, n] = op_shape(b, tb);
-  TANGO_CHECK(k == k2 && c.rows() == m && c.cols() == n,
-              "gemm shapes disagree: op(A) {}x{}, op(B) {}x{}, C {}", m, k, k2, n, c.str());
-}
-
-}  // namespace
 
 kernels::QTensor quantize_int8(const Tensor& x) {
   kernels::QuantizeOptions options;  // int8, per tensor, nearest
@@ -39,52 +17,19 @@ kernels::QTensor quantize_int8(const Tensor& x) {
   return q;
 }
 
-void gemm(const Tensor& a, bool transpose_a, const Tensor& b, bool transpose_b, Tensor& c, float beta) {
-  check_f32_matrix(a, "gemm A");
-  check_f32_matrix(b, "gemm B");
-  check_f32_matrix(c, "gemm C");
-  check_product_shapes(a, transpose_a, b, transpose_b, c);
-  auto [m, k] = op_shape(a, transpose_a);
-  const int64_t n = c.cols();
-  if (m == 0 || n == 0) return;
-  if (k == 0) {
-    if (beta == 0.0f) c.fill_zero();
-    return;
-  }
-  cblas_sgemm(CblasRowMajor, transpose_a ? CblasTrans : CblasNoTrans, transpose_b ? CblasTrans : CblasNoTrans,
-              static_cast<int>(m), static_cast<int>(n), static_cast<int>(k), 1.0f, a.data<float>(),
-              static_cast<int>(a.cols()), b.data<float>(), static_cast<int>(b.cols()), beta, c.data<float>(),
-              static_cast<int>(n));
+void gemm(const Tensor& a, bool transpose_a, const Tensor& b, bool transpose_b, Tensor& c) {
+  kernels::GemmOptions options;
+  options.transpose_a = transpose_a;
+  options.transpose_b = transpose_b;
+  kernels::gemm(a, b, c, options);
 }
 
 void qgemm(const kernels::QTensor& a, bool transpose_a, const kernels::QTensor& b, bool transpose_b,
-           Tensor& c, float beta) {
-  TANGO_CHECK(a.values.dtype() == DType::kI8 && b.values.dtype() == DType::kI8 && a.scales.numel() == 1 &&
-                  b.scales.numel() == 1,
-              "qgemm takes INT8 operands with one scale each, got {} and {}", a.values.str(), b.values.str());
-  check_f32_matrix(c, "qgemm C");
-  check_product_shapes(a.values, transpose_a, b.values, transpose_b, c);
-  auto [m, k] = op_shape(a.values, transpose_a);
-  const int64_t n = c.cols();
-  if (m == 0 || n == 0) return;
-  Tensor acc = Tensor::zeros(DType::kI32, Shape::mat(m, n));
-  if (k > 0) {
-    const int32_t zero_offset = 0;
-    dnnl_status_t status =
-        dnnl_gemm_s8s8s32(transpose_a ? 'T' : 'N', transpose_b ? 'T' : 'N', 'F', m, n, k, 1.0f,
-                          a.values.data<int8_t>(), a.values.cols(), 0, b.values.data<int8_t>(),
-                          b.values.cols(), 0, 0.0f, acc.data<int32_t>(), n, &zero_offset);
-    TANGO_CHECK(status == dnnl_success, "oneDNN s8s8s32 gemm failed with status {}",
-                static_cast<int>(status));
-  }
-  const float alpha = a.scales.data<float>()[0] * b.scales.data<float>()[0];
-  const int32_t* in = acc.data<int32_t>();
-  float* out = c.data<float>();
-  const int64_t count = m * n;
-#pragma omp parallel for schedule(static)
-  for (int64_t i = 0; i < count; ++i) {
-    out[i] = alpha * static_cast<float>(in[i]) + (beta == 0.0f ? 0.0f : beta * out[i]);
-  }
+           Tensor& c) {
+  kernels::QGemmOptions options;
+  options.transpose_a = transpose_a;
+  options.transpose_b = transpose_b;
+  kernels::qgemm(a, b, c, options);
 }
 
 void add_bias(Tensor& y, const Tensor& bias) {

@@ -1,8 +1,8 @@
 // The trainer's thin adapter over the kernels: every numeric step a layer takes, named as math, so
 // that layer code reads like the equations in its header and a kernel API change stays in ops.cc.
 //
-// Dense products go through a real BLAS (OpenBLAS sgemm for fp32; oneDNN's s8s8s32 GEMM for INT8
-// with per-tensor scales, out = s_a * s_b * (A_q B_q)); sparse aggregation through kernels/spmm.h,
+// Dense products go through kernels/gemm.h (OpenBLAS / oneDNN INT8 on CPUs, cuBLAS(Lt) on GPUs;
+// QGEMM out = s_a * s_b * (A_q B_q) with per-tensor scales); sparse aggregation through kernels/spmm.h,
 // kernels/sddmm.h and kernels/edge_softmax.h; quantization through kernels/quantize.h. The small
 // elementwise steps (bias, ReLU, dropout, log-softmax + NLL) are plain loops here: FP32 by Tango's rules.
 // All tensors are f32 CPU tensors unless stated.
@@ -18,11 +18,11 @@ namespace tango::trainer {
 // Quantizes f32 x per tensor to INT8 (nearest rounding, scale = amax / 127).
 kernels::QTensor quantize_int8(const Tensor& x);
 
-// C = alpha * op(A) op(B) + beta * C, op = transpose when the flag is set.
-void gemm(const Tensor& a, bool transpose_a, const Tensor& b, bool transpose_b, Tensor& c, float beta = 0.0f);
+// C = op(A) op(B), op = transpose when the flag is set (kernels/gemm.h).
+void gemm(const Tensor& a, bool transpose_a, const Tensor& b, bool transpose_b, Tensor& c);
 // The same product from INT8 operands, accumulated in int32 and scaled once: s_a * s_b * (A_q B_q).
 void qgemm(const kernels::QTensor& a, bool transpose_a, const kernels::QTensor& b, bool transpose_b,
-           Tensor& c, float beta = 0.0f);
+           Tensor& c);
 
 // y[r, :] += bias; grad_bias = column sums of dy.
 void add_bias(Tensor& y, const Tensor& bias);
