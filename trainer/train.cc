@@ -1,0 +1,342 @@
+#include "trainer/train.h"
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <memory>
+
+#include "core/device.h"
+#include "core/log.h"
+#include "core/timer.h"
+#include "io/checkpoint_store.h"
+#include "io/dataset.h"
+#include "io/metrics_writer.h"
+#include "trainer/halo_link.h"
+#include "trainer/model.h"
+#include "trainer/ops.h"
+#include "trainer/optimizer.h"
+
+namespace tango::trainer {
+namespace {
+
+constexpr HaloDirection kDirections[] = {HaloDirection::kForward, HaloDirection::kBackward};
+
+const char* direction_label(HaloDirection d) {
+  return d == HaloDirection::kForward ? "forward" : "backward";
+}
+
+// Correct-prediction counts of one evaluation, summed over ranks: train, valid, test.
+struct Counts {
+  int64_t correct[3] = {0, 0, 0};
+  int64_t total[3] = {0, 0, 0};
+  double accuracy(int i) const { return total[i] > 0 ? static_cast<double>(correct[i]) / total[i] : 0.0; }
+};
+
+// The best-validation bookkeeping, saved in checkpoints as exact counts.
+struct BestValidation {
+  int64_t epoch = -1;
+  int64_t valid_correct = -1;
+  int64_t test_correct = 0;
+};
+
+// Sums every parameter's gradient over the ranks in one allreduce.
+void allreduce_gradients(const std::vector<Parameter*>& parameters, comm::Communicator& comm) {
+  if (comm.size() == 1) return;
+  int64_t total = 0;
+  for (Parameter* p : parameters) total += p->grad.numel();
+  std::vector<float> flat(static_cast<size_t>(total));
+  int64_t offset = 0;
+  for (Parameter* p : parameters) {
+    std::copy_n(p->grad.data<float>(), p->grad.numel(), flat.data() + offset);
+    offset += p->grad.numel();
+  }
+  comm.allreduce(std::span<float>(flat), comm::ReduceOp::kSum);
+  offset = 0;
+  for (Parameter* p : parameters) {
+    std::copy_n(flat.data() + offset, p->grad.numel(), p->grad.data<float>());
+    offset += p->grad.numel();
+  }
+}
+
+Counts evaluate(Model& model, const DistGraph& graph, const std::vector<HaloLink*>& halos, int64_t epoch,
+                comm::Communicator& comm) {
+  Tensor logits = model.forward(graph, halos, /*training=*/false, epoch);
+  const Tensor* masks[3] = {&graph.train_mask, &graph.valid_mask, &graph.test_mask};
+  std::vector<int64_t> values(6);
+  for (int i = 0; i < 3; ++i) {
+    values[i] = count_correct(logits, graph.labels, *masks[i]);
+    values[3 + i] = count_mask(*masks[i]);
+  }
+  comm.allreduce(std::span<int64_t>(values), comm::ReduceOp::kSum);
+  Counts counts;
+  for (int i = 0; i < 3; ++i) {
+    counts.correct[i] = values[i];
+    counts.total[i] = values[3 + i];
+  }
+  return counts;
+}
+
+Checkpoint make_checkpoint(Model& model, const Adam& adam, int64_t epoch, const BestValidation& best,
+                           const TrainConfig& config) {
+  Checkpoint ckpt;
+  ckpt.epoch = epoch;
+  ckpt.rng_state = config.seed;  // every draw is keyed by (seed, epoch, ...): the epoch is the position
+  ckpt.config_hash = config.hash();
+  for (Parameter* p : model.parameters()) ckpt.tensors[p->name] = p->value.clone();
+  adam.save(ckpt.tensors);
+  ckpt.tensors["run.best"] =
+      Tensor::from(std::vector<int64_t>{best.epoch, best.valid_correct, best.test_correct});
+  return ckpt;
+}
+
+void restore_checkpoint(const Checkpoint& ckpt, Model& model, Adam& adam, BestValidation& best,
+                        const std::string& origin) {
+  for (Parameter* p : model.parameters()) {
+    auto it = ckpt.tensors.find(p->name);
+    TANGO_CHECK_INPUT(it != ckpt.tensors.end() && it->second.numel() == p->value.numel(),
+                      "checkpoint {} has no tensor '{}' of {} values", origin, p->name, p->value.numel());
+    p->value.copy_from(it->second);
+  }
+  adam.load(ckpt.tensors, origin);
+  auto it = ckpt.tensors.find("run.best");
+  TANGO_CHECK_INPUT(it != ckpt.tensors.end() && it->second.numel() == 3, "checkpoint {} lacks run.best",
+                    origin);
+  std::vector<int64_t> values = it->second.to_vector<int64_t>();
+  best = {values[0], values[1], values[2]};
+}
+
+std::string megabytes(int64_t bytes) {
+  return fmt::format("{:.2f}", static_cast<double>(bytes) / 1e6);
+}
+
+}  // namespace
+
+std::string resolved_config_path(const TrainConfig& config) {
+  if (!config.metrics_path.empty()) return config.metrics_path + ".config.json";
+  if (!config.summary_path.empty()) return config.summary_path + ".config.json";
+  if (!config.checkpoint_dir.empty())
+    return (std::filesystem::path(config.checkpoint_dir) / "config.json").string();
+  return "";
+}
+
+TrainResult train(const TrainConfig& config, const DistGraph& graph, comm::Communicator& comm) {
+  const bool leader = comm.rank() == 0;
+  TANGO_CHECK_INPUT(!config.halo_adaptive,
+                    "--halo-bits adaptive is not available yet: give fixed bits, "
+                    "e.g. --halo-bits fwd=4,bwd=8");
+  TANGO_CHECK_INPUT(config.eval_every >= 1, "--eval-every must be at least 1, got {}", config.eval_every);
+  TANGO_CHECK_INPUT(config.dropout >= 0 && config.dropout < 1, "--dropout must be in [0, 1), got {}",
+                    config.dropout);
+  TANGO_CHECK_INPUT(config.optimizer == "adam" || config.optimizer == "adamw",
+                    "--optimizer must be adam or adamw, got '{}'", config.optimizer);
+  // Every rank must agree on the model's input width and classes.
+  const int64_t features = comm.allreduce<int64_t>(graph.num_features(), comm::ReduceOp::kMax);
+  const int64_t classes = comm.allreduce<int64_t>(graph.num_classes, comm::ReduceOp::kMax);
+  TANGO_CHECK_INPUT(features == graph.num_features() && classes == graph.num_classes,
+                    "rank {} has {} features and {} classes, another rank {} and {}", comm.rank(),
+                    graph.num_features(), graph.num_classes, features, classes);
+
+  Model model(config, graph.num_features(), graph.num_classes);
+  AdamOptions adam_options;
+  adam_options.lr = static_cast<float>(config.lr);
+  adam_options.weight_decay = static_cast<float>(config.weight_decay);
+  adam_options.decoupled = config.optimizer == "adamw";
+  Adam adam(model.parameters(), adam_options);
+
+  const comm::HaloPlan plan = make_halo_plan(graph, comm);
+  std::vector<std::unique_ptr<CommHaloLink>> links;
+  std::vector<HaloLink*> halos;
+  for (int l = 0; l < model.num_layers(); ++l) {
+    links.push_back(std::make_unique<CommHaloLink>(comm, plan,
+                                                   config.seed * 1000003 + static_cast<uint64_t>(l),
+                                                   config.halo_bits.at(l), config.stochastic_rounding));
+    halos.push_back(links.back().get());
+  }
+
+  const double train_count =
+      static_cast<double>(comm.allreduce<int64_t>(count_mask(graph.train_mask), comm::ReduceOp::kSum));
+  TANGO_CHECK_INPUT(train_count > 0, "the training mask is empty on every rank");
+
+  // Resume.
+  int64_t start_epoch = 0;
+  BestValidation best;
+  std::unique_ptr<CheckpointStore> store;
+  if (!config.checkpoint_dir.empty()) {
+    std::filesystem::create_directories(config.checkpoint_dir);
+    store = std::make_unique<CheckpointStore>(config.checkpoint_dir, comm.rank(), comm.size());
+  }
+  if (config.resume) {
+    std::optional<int64_t> latest = store->latest_complete_epoch();
+    if (latest) {
+      Checkpoint ckpt = store->load(*latest, config.hash());
+      restore_checkpoint(ckpt, model, adam, best, store->path_for(*latest, comm.rank()));
+      start_epoch = ckpt.epoch;
+      if (leader) spdlog::info("resuming after epoch {} from {}", start_epoch, config.checkpoint_dir);
+    } else if (leader) {
+      spdlog::warn("--resume: no complete checkpoint in {}, starting from epoch 0", config.checkpoint_dir);
+    }
+  }
+
+  MetricsWriter metrics;
+  if (leader && !config.metrics_path.empty()) metrics = MetricsWriter(config.metrics_path, start_epoch > 0);
+  const std::string config_path = resolved_config_path(config);
+  if (leader && !config_path.empty()) write_json_atomic(config_path, config.to_json());
+
+  TrainResult result;
+  double epoch_ms_total = 0;
+  Counts last_counts;
+  bool have_counts = false;
+  const int num_layers = model.num_layers();
+  // Exchange totals at the start of the epoch, to report each epoch's share.
+  std::vector<comm::ExchangeStats> before(static_cast<size_t>(num_layers) * 2);
+
+  for (int64_t epoch = start_epoch; epoch < config.epochs; ++epoch) {
+    reset_peak_memory(Device::Kind::kCPU);
+    for (int l = 0; l < num_layers; ++l) {
+      for (int d = 0; d < 2; ++d) before[l * 2 + d] = links[l]->stats(kDirections[d]);
+    }
+    Timer epoch_timer;
+
+    Tensor logits = model.forward(graph, halos, /*training=*/true, epoch);
+    Tensor d_logits = Tensor::empty(DType::kF32, logits.shape());
+    double loss = log_softmax_nll(logits, graph.labels, graph.train_mask, train_count, d_logits);
+    model.backward(d_logits, halos);
+
+    Timer allreduce_timer;
+    allreduce_gradients(model.parameters(), comm);
+    loss = comm.allreduce<double>(loss, comm::ReduceOp::kSum) / train_count;
+    const double allreduce_ms = allreduce_timer.millis();
+
+    Timer optimizer_timer;
+    adam.step();
+    const double optimizer_ms = optimizer_timer.millis();
+
+    const bool evaluate_now = (epoch + 1) % config.eval_every == 0 || epoch + 1 == config.epochs;
+    if (evaluate_now) {
+      last_counts = evaluate(model, graph, halos, epoch, comm);
+      have_counts = true;
+      if (last_counts.correct[1] > best.valid_correct) {
+        best = {epoch + 1, last_counts.correct[1], last_counts.correct[2]};
+      }
+    }
+    const double epoch_ms = epoch_timer.millis();
+    epoch_ms_total += epoch_ms;
+    result.losses.push_back(loss);
+
+    // Halo accounting of this epoch, per layer and direction, summed over ranks.
+    nlohmann::json halo = nlohmann::json::array();
+    std::vector<int64_t> bytes;   // sent, fp32 per (layer, direction)
+    std::vector<double> seconds;  // wait + encode + decode, error^2, signal^2 per (layer, direction)
+    for (int l = 0; l < num_layers; ++l) {
+      for (int d = 0; d < 2; ++d) {
+        const comm::ExchangeStats& now = links[l]->stats(kDirections[d]);
+        const comm::ExchangeStats& then = before[l * 2 + d];
+        bytes.push_back(now.bytes_sent - then.bytes_sent);
+        bytes.push_back(now.fp32_bytes - then.fp32_bytes);
+        seconds.push_back((now.wait_s - then.wait_s) + (now.encode_s - then.encode_s) +
+                          (now.decode_s - then.decode_s));
+        seconds.push_back(now.quantization.squared_error - then.quantization.squared_error);
+        seconds.push_back(now.quantization.squared_signal - then.quantization.squared_signal);
+      }
+    }
+    const double local_comm_ms = [&] {
+      double s = 0;
+      for (size_t i = 0; i < seconds.size(); i += 3) s += seconds[i];
+      return s * 1e3;
+    }();
+    comm.allreduce(std::span<int64_t>(bytes), comm::ReduceOp::kSum);
+    comm.allreduce(std::span<double>(seconds), comm::ReduceOp::kSum);
+    int64_t epoch_sent = 0, epoch_fp32 = 0;
+    for (int l = 0; l < num_layers; ++l) {
+      for (int d = 0; d < 2; ++d) {
+        const size_t i = static_cast<size_t>(l * 2 + d);
+        const double err2 = seconds[i * 3 + 1], sig2 = seconds[i * 3 + 2];
+        halo.push_back({{"layer", l},
+                        {"direction", direction_label(kDirections[d])},
+                        {"codec", links[l]->codec(kDirections[d]).name()},
+                        {"bytes_sent", bytes[i * 2]},
+                        {"bytes_fp32", bytes[i * 2 + 1]},
+                        {"relative_error", sig2 > 0 ? std::sqrt(err2 / sig2) : 0.0}});
+        epoch_sent += bytes[i * 2];
+        epoch_fp32 += bytes[i * 2 + 1];
+      }
+    }
+    result.bytes_sent += epoch_sent;
+    result.bytes_fp32 += epoch_fp32;
+    const int64_t peak = memory_stats(Device::Kind::kCPU).peak_bytes;
+    const std::vector<int64_t> peaks = comm.allgather(peak);
+    const double comm_ms = local_comm_ms + allreduce_ms;
+    const double compute_ms = std::max(0.0, epoch_ms - comm_ms - optimizer_ms);
+
+    if (leader) {
+      nlohmann::json record = {{"epoch", epoch + 1},
+                               {"loss", loss},
+                               {"epoch_ms", epoch_ms},
+                               {"time_ms",
+                                {{"compute", compute_ms},
+                                 {"comm_wait", local_comm_ms},
+                                 {"allreduce", allreduce_ms},
+                                 {"optimizer", optimizer_ms}}},
+                               {"bytes_sent", epoch_sent},
+                               {"bytes_fp32", epoch_fp32},
+                               {"halo", halo},
+                               {"peak_memory_bytes", peaks}};
+      if (evaluate_now) {
+        record["train_acc"] = last_counts.accuracy(0);
+        record["valid_acc"] = last_counts.accuracy(1);
+        record["test_acc"] = last_counts.accuracy(2);
+      }
+      metrics.append(record);
+      if (!config.quiet) {
+        const std::string accuracies =
+            have_counts ? fmt::format("train {:.4f} valid {:.4f} test {:.4f}", last_counts.accuracy(0),
+                                      last_counts.accuracy(1), last_counts.accuracy(2))
+                        : std::string("(not evaluated)");
+        fmt::print("epoch {:4d} | loss {:.4f} | {} | {:7.1f} ms | comm {:4.1f}% | sent {} MB / {} MB fp32\n",
+                   epoch + 1, loss, accuracies, epoch_ms, epoch_ms > 0 ? 100.0 * comm_ms / epoch_ms : 0.0,
+                   megabytes(epoch_sent), megabytes(epoch_fp32));
+        std::fflush(stdout);
+      }
+    }
+    const bool last_epoch = epoch + 1 == config.epochs;
+    if (store &&
+        ((config.checkpoint_every > 0 && (epoch + 1) % config.checkpoint_every == 0) || last_epoch)) {
+      store->save(make_checkpoint(model, adam, epoch + 1, best, config));
+    }
+  }
+
+  const int64_t epochs_run = config.epochs - start_epoch;
+  result.epochs = std::max<int64_t>(config.epochs, start_epoch);
+  result.epoch_ms_mean = epochs_run > 0 ? epoch_ms_total / static_cast<double>(epochs_run) : 0.0;
+  const int64_t valid_total = comm.allreduce<int64_t>(count_mask(graph.valid_mask), comm::ReduceOp::kSum);
+  const int64_t test_total = comm.allreduce<int64_t>(count_mask(graph.test_mask), comm::ReduceOp::kSum);
+  result.best_epoch = best.epoch;
+  result.best_valid_acc = best.epoch > 0 ? static_cast<double>(best.valid_correct) / valid_total : 0.0;
+  result.test_acc = best.epoch > 0 ? static_cast<double>(best.test_correct) / test_total : 0.0;
+  for (Parameter* p : model.parameters()) result.weights[p->name] = p->value.clone();
+
+  result.summary = {
+      {"test_acc", result.test_acc},
+      {"best_valid_acc", result.best_valid_acc},
+      {"best_epoch", result.best_epoch},
+      {"epochs", result.epochs},
+      {"epochs_this_run", epochs_run},
+      {"resumed_from_epoch", start_epoch},
+      {"final_loss", result.losses.empty() ? nlohmann::json(nullptr) : nlohmann::json(result.losses.back())},
+      {"final_train_acc", have_counts ? last_counts.accuracy(0) : 0.0},
+      {"final_valid_acc", have_counts ? last_counts.accuracy(1) : 0.0},
+      {"final_test_acc", have_counts ? last_counts.accuracy(2) : 0.0},
+      {"epoch_ms_mean", result.epoch_ms_mean},
+      {"ranks", comm.size()},
+      {"nodes", graph.num_global_nodes},
+      {"bytes_sent", result.bytes_sent},
+      {"bytes_fp32", result.bytes_fp32},
+      {"config", config.to_json()},
+      {"config_hash", config.hash()}};
+  if (leader && !config.summary_path.empty()) write_json_atomic(config.summary_path, result.summary);
+  return result;
+}
+
+}  // namespace tango::trainer
