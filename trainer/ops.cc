@@ -107,18 +107,28 @@ void dropout(const Tensor& x, Tensor& y, Tensor& mask, float p, uint64_t seed, u
   TANGO_CHECK(global_ids.numel() >= x.rows(), "dropout needs a global id for each of {} rows, got {}",
               x.rows(), global_ids.numel());
   const int64_t rows = x.rows(), cols = x.cols();
+  const int64_t pairs_per_row = (cols + 1) / 2;
   const float keep_scale = 1.0f / (1.0f - p);
   const float* in = x.data<float>();
   const int64_t* ids = global_ids.data<int64_t>();
   float* out = y.data<float>();
   uint8_t* keep = mask.data<uint8_t>();
+  // One 64-bit draw per pair of columns: hash(key, global_id * pairs + pair), split into two 24-bit
+  // uniforms (the same function as kernels::hash_uniform, with the key hoisted out of the loop).
+  const uint64_t key = kernels::mix64(seed ^ kernels::mix64(stream));
+  constexpr float kUnit = 1.0f / 16777216.0f;
 #pragma omp parallel for schedule(static)
   for (int64_t r = 0; r < rows; ++r) {
-    const uint64_t base = static_cast<uint64_t>(ids[r]) * static_cast<uint64_t>(cols);
-    for (int64_t j = 0; j < cols; ++j) {
-      const bool kept = kernels::hash_uniform(seed, stream, base + j) >= p;
-      keep[r * cols + j] = kept ? 1 : 0;
-      out[r * cols + j] = kept ? in[r * cols + j] * keep_scale : 0.0f;
+    const uint64_t base = static_cast<uint64_t>(ids[r]) * static_cast<uint64_t>(pairs_per_row);
+    for (int64_t pair = 0; pair < pairs_per_row; ++pair) {
+      const uint64_t bits = kernels::mix64(key + base + static_cast<uint64_t>(pair));
+      const uint32_t draws[2] = {static_cast<uint32_t>(bits >> 40),
+                                 static_cast<uint32_t>((bits >> 8) & 0xFFFFFFu)};
+      for (int64_t j = 2 * pair; j < std::min(cols, 2 * pair + 2); ++j) {
+        const bool kept = static_cast<float>(draws[j - 2 * pair]) * kUnit >= p;
+        keep[r * cols + j] = kept ? 1 : 0;
+        out[r * cols + j] = kept ? in[r * cols + j] * keep_scale : 0.0f;
+      }
     }
   }
 }

@@ -36,8 +36,8 @@ void leaky_relu(const Tensor& x, Tensor& y, float slope);
 void leaky_relu_backward(const Tensor& x, float slope, Tensor& dy);  // dy *= (x > 0 ? 1 : slope)
 
 // Inverted dropout with a mask that is a pure function of (seed, stream, global row id, column):
-// element (r, j) is kept when uniform(seed, stream, global_ids[r] * cols + j) >= p and then scaled by
-// 1 / (1 - p). The same node gets the same mask on every rank and at any rank count. `mask` (u8,
+// element (r, j) is kept when its 24-bit uniform draw (half of hash(seed, stream, global id, j / 2)) is
+// >= p, and then scaled by 1 / (1 - p). The same node gets the same mask on every rank and at any rank count. `mask` (u8,
 // same shape) records what was kept for the backward pass.
 void dropout(const Tensor& x, Tensor& y, Tensor& mask, float p, uint64_t seed, uint64_t stream,
              const Tensor& global_ids);
