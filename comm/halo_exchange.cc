@@ -18,7 +18,9 @@ constexpr int kForwardTag = 7301;
 constexpr int kBackwardTag = 7302;
 constexpr int64_t kMessageAlign = 16;
 
-int64_t align_up(int64_t bytes) { return (bytes + kMessageAlign - 1) / kMessageAlign * kMessageAlign; }
+int64_t align_up(int64_t bytes) {
+  return (bytes + kMessageAlign - 1) / kMessageAlign * kMessageAlign;
+}
 }  // namespace
 
 HaloExchange::HaloExchange(Communicator& comm, HaloPlan plan, uint64_t seed)
@@ -43,7 +45,8 @@ HaloExchange::Side HaloExchange::outgoing(int peer) const {
 }
 
 HaloExchange::Side HaloExchange::incoming(int peer) const {
-  if (direction_ == Direction::kForward) return {{nullptr, plan_.first_halo_row_from(peer)}, plan_.recv_count(peer)};
+  if (direction_ == Direction::kForward)
+    return {{nullptr, plan_.first_halo_row_from(peer)}, plan_.recv_count(peer)};
   return {{plan_.send_rows_to(peer), 0}, plan_.send_count(peer)};
 }
 
@@ -88,9 +91,10 @@ void HaloExchange::agree_tensor_scale() {
 void HaloExchange::post(Direction direction, Tensor& table, const Codec& codec) {
   TANGO_CHECK(table_ == nullptr, "rank {}: halo exchange posted while the previous one is in flight",
               comm_.rank());
-  TANGO_CHECK_INPUT(table.dtype() == DType::kF32 && table.ndim() == 2 && table.rows() == plan_.num_rows(),
-                    "rank {}: halo exchange needs an f32 table of [num_owned + num_halo = {}, F] rows, got {}",
-                    comm_.rank(), plan_.num_rows(), table.str());
+  TANGO_CHECK_INPUT(
+      table.dtype() == DType::kF32 && table.ndim() == 2 && table.rows() == plan_.num_rows(),
+      "rank {}: halo exchange needs an f32 table of [num_owned + num_halo = {}, F] rows, got {}",
+      comm_.rank(), plan_.num_rows(), table.str());
   table_ = &table;
   direction_ = direction;
   codec_ = codec;
@@ -132,17 +136,18 @@ void HaloExchange::post_host() {
     request_peers_.push_back(p);
     int rc = MPI_Irecv(recv + recv_offsets_[p], static_cast<int>(bytes), MPI_BYTE, p, tag, comm_.mpi_comm(),
                        &requests_.back());
-    TANGO_CHECK(rc == MPI_SUCCESS, "rank {}: posting the halo receive from rank {} failed: {}", comm_.rank(), p,
-                ::tango::detail::mpi_error_string(rc));
+    TANGO_CHECK(rc == MPI_SUCCESS, "rank {}: posting the halo receive from rank {} failed: {}", comm_.rank(),
+                p, ::tango::detail::mpi_error_string(rc));
   }
   for (int p = 0; p < peers; ++p) {
     Side side = outgoing(p);
     if (side.rows == 0) continue;
     int64_t bytes = codec_.message_bytes(side.rows, cols);
-    EncodeParams params{seed_, ((calls_ * 2 + static_cast<uint64_t>(direction_)) * peers + comm_.rank()) * peers + p,
+    EncodeParams params{seed_,
+                        ((calls_ * 2 + static_cast<uint64_t>(direction_)) * peers + comm_.rank()) * peers + p,
                         tensor_scale_};
-    cpu::encode_rows(codec_, table_->data<float>(), cols, side.map, side.rows, params, send + send_offsets_[p],
-                     &current_.quantization);
+    cpu::encode_rows(codec_, table_->data<float>(), cols, side.map, side.rows, params,
+                     send + send_offsets_[p], &current_.quantization);
     current_.rows_sent += side.rows;
     current_.bytes_sent += bytes;
     current_.fp32_bytes += side.rows * cols * 4;
@@ -162,9 +167,9 @@ bool HaloExchange::test() {
 #ifdef TANGO_HAVE_CUDA
   if (table_->device().is_cuda()) return comm_.nccl().ready(comm_.nccl().stream(), "halo exchange");
 #endif
-  return comm_.test_all(requests_, request_peers_, direction_ == Direction::kForward
-                                                       ? "halo exchange (forward)"
-                                                       : "halo exchange (backward)");
+  return comm_.test_all(
+      requests_, request_peers_,
+      direction_ == Direction::kForward ? "halo exchange (forward)" : "halo exchange (backward)");
 }
 
 void HaloExchange::wait() {

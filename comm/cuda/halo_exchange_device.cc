@@ -11,8 +11,12 @@
 namespace tango::comm {
 
 namespace {
-cudaStream_t as_stream(void* handle) { return static_cast<cudaStream_t>(handle); }
-cudaEvent_t as_event(void* handle) { return static_cast<cudaEvent_t>(handle); }
+cudaStream_t as_stream(void* handle) {
+  return static_cast<cudaStream_t>(handle);
+}
+cudaEvent_t as_event(void* handle) {
+  return static_cast<cudaEvent_t>(handle);
+}
 }  // namespace
 
 RowMap HaloExchange::device_map(RowMap host) const {
@@ -64,7 +68,8 @@ void HaloExchange::post_device() {
   for (int p = 0; p < peers; ++p) {
     Side side = outgoing(p);
     if (side.rows == 0) continue;
-    EncodeParams params{seed_, ((calls_ * 2 + static_cast<uint64_t>(direction_)) * peers + comm_.rank()) * peers + p,
+    EncodeParams params{seed_,
+                        ((calls_ * 2 + static_cast<uint64_t>(direction_)) * peers + comm_.rank()) * peers + p,
                         tensor_scale_};
     cuda::encode_rows(codec_, table_->data<float>(), cols, device_map(side.map), side.rows, params,
                       send + send_offsets_[p], stats, compute);
@@ -78,8 +83,10 @@ void HaloExchange::post_device() {
   for (int p = 0; p < peers; ++p) {
     int64_t in_bytes = codec_.message_bytes(incoming(p).rows, cols);
     int64_t out_bytes = codec_.message_bytes(outgoing(p).rows, cols);
-    if (in_bytes > 0) nccl.recv(recv + recv_offsets_[p], static_cast<size_t>(in_bytes), p, as_stream(comm_stream_));
-    if (out_bytes > 0) nccl.send(send + send_offsets_[p], static_cast<size_t>(out_bytes), p, as_stream(comm_stream_));
+    if (in_bytes > 0)
+      nccl.recv(recv + recv_offsets_[p], static_cast<size_t>(in_bytes), p, as_stream(comm_stream_));
+    if (out_bytes > 0)
+      nccl.send(send + send_offsets_[p], static_cast<size_t>(out_bytes), p, as_stream(comm_stream_));
   }
   nccl.group_end();
 }
@@ -87,8 +94,8 @@ void HaloExchange::post_device() {
 void HaloExchange::wait_device() {
   cuda::NcclComm& nccl = comm_.nccl();
   Timer wait_timer;
-  nccl.wait(as_stream(comm_stream_), direction_ == Direction::kForward ? "halo exchange (forward)"
-                                                                       : "halo exchange (backward)");
+  nccl.wait(as_stream(comm_stream_),
+            direction_ == Direction::kForward ? "halo exchange (forward)" : "halo exchange (backward)");
   current_.wait_s = wait_timer.seconds();
   Timer decode_timer;
   cudaStream_t compute = nccl.stream();
@@ -102,7 +109,8 @@ void HaloExchange::wait_device() {
   }
   // The encoder's error statistics (4 doubles) come back with the decode; this syncs the stream.
   double stats[4];
-  TANGO_CUDA_CHECK(cudaMemcpyAsync(stats, device_stats_.raw_data(), sizeof stats, cudaMemcpyDeviceToHost, compute));
+  TANGO_CUDA_CHECK(
+      cudaMemcpyAsync(stats, device_stats_.raw_data(), sizeof stats, cudaMemcpyDeviceToHost, compute));
   TANGO_CUDA_CHECK(cudaStreamSynchronize(compute));
   current_.quantization.add({stats[0], stats[1], stats[2], stats[3]});
   current_.decode_s = decode_timer.seconds();
