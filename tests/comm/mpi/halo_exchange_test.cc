@@ -8,6 +8,7 @@
 #include <cmath>
 #include <vector>
 
+#include "comm/bit_policy.h"
 #include "tests/comm/mpi/mpi_test_main.h"
 #include "tests/comm/test_plans.h"
 
@@ -330,6 +331,39 @@ TEST(HaloPlan, BadArraysAreInputErrors) {
   if (n > 1) {
     EXPECT_THROW(HaloPlan::from_arrays(r, n, 5, 0, one_row, {7}, zeros), Error);  // row 7 not owned
     EXPECT_NO_THROW(HaloPlan::from_arrays(r, n, 5, 0, one_row, {4}, zeros));
+  }
+}
+
+TEST(BitPolicy, AdaptiveWidthsAgreeAcrossRanksAndRespectTheCap) {
+  const int64_t cols = 64;
+  GlobalGraph g = tango::testing::local_random_graph(600, 3, 40, 100, 9);
+  RankView view = my_view(g, tango::testing::modulo_owners(600, world().size()));
+  HaloExchange exchange(world(), view.plan, 3);
+  for (double cap : {0.001, 0.05, 0.2, 3.0}) {
+    BitPolicyOptions options;
+    options.adaptive = true;
+    options.max_relative_error = cap;
+    options.decide_every = 2;
+    BitPolicy policy({{8, 8}}, options);
+    double global_error = 0;
+    for (int call = 0; call < 5; ++call) {
+      Tensor table = feature_table(view, cols);
+      exchange.exchange(Direction::kForward, table, policy.codec(0, Direction::kForward));
+      const ExchangeStats& last = exchange.last();
+      double sums[2] = {last.quantization.squared_error, last.quantization.squared_signal};
+      world().allreduce(std::span<double>(sums, 2), ReduceOp::kSum);
+      global_error = std::sqrt(sums[0] / sums[1]);
+      policy.observe(0, Direction::kForward, last, world());
+      auto all = world().allgather(policy.bits(0, Direction::kForward));
+      for (int b : all) ASSERT_EQ(b, all[0]) << "ranks disagree on the width, cap " << cap;
+    }
+    int chosen = policy.bits(0, Direction::kForward);
+    // The last exchange ran at the chosen width: its measured error respects the cap (model slack 35%).
+    EXPECT_LE(global_error, cap * 1.35) << "cap " << cap << " chose " << chosen;
+    int lowest = cap == 3.0 ? 2 : cap == 0.001 ? 16 : 2;
+    int highest = cap == 3.0 ? 2 : cap == 0.001 ? 32 : 8;
+    EXPECT_GE(chosen, lowest) << "cap " << cap;
+    EXPECT_LE(chosen, highest) << "cap " << cap;
   }
 }
 
