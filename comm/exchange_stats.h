@@ -4,6 +4,7 @@
 
 #include <cmath>
 #include <cstdint>
+#include <nlohmann/json_fwd.hpp>
 
 #include "comm/codec.h"
 
@@ -46,5 +47,9 @@ struct ExchangeStats {
     quantization.add(other.quantization);
   }
 };
+
+// {"calls", "rows_sent", "bytes_sent", "fp32_bytes", "bytes_ratio", "bytes_per_row", "encode_s",
+//  "overlap_s", "wait_s", "decode_s", "relative_error"}: one entry of the metrics stream.
+nlohmann::json to_json(const ExchangeStats& stats);
 
 }  // namespace tango::comm

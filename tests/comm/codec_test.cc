@@ -5,11 +5,13 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <nlohmann/json.hpp>
 #include <random>
 #include <vector>
 
 #include "comm/bit_policy.h"
 #include "comm/cpu/message_codec.h"
+#include "comm/exchange_stats.h"
 #include "core/error.h"
 
 namespace tango::comm {
@@ -173,6 +175,33 @@ TEST(BitPolicy, FixedWidthsAndBadInput) {
   EXPECT_EQ(policy.describe(), "L0 fwd=8 bwd=4, L1 fwd=2 bwd=32");
   EXPECT_THROW(BitPolicy({{8, 3}}, {}), Error);
   EXPECT_EQ(codec_for_bits(16), Codec::bf16());
+}
+
+}  // namespace
+}  // namespace tango::comm
+
+namespace tango::comm {
+namespace {
+
+TEST(ExchangeStats, JsonCarriesBytesTimesAndError) {
+  ExchangeStats a;
+  a.calls = 1;
+  a.rows_sent = 10;
+  a.bytes_sent = 180;
+  a.fp32_bytes = 2560;
+  a.wait_s = 0.5;
+  a.quantization.squared_error = 1;
+  a.quantization.squared_signal = 100;
+  ExchangeStats total;
+  total.add(a);
+  total.add(a);
+  nlohmann::json j = to_json(total);
+  EXPECT_EQ(j["calls"], 2);
+  EXPECT_EQ(j["bytes_sent"], 360);
+  EXPECT_DOUBLE_EQ(j["bytes_ratio"].get<double>(), 180.0 / 2560);
+  EXPECT_DOUBLE_EQ(j["bytes_per_row"].get<double>(), 18.0);
+  EXPECT_DOUBLE_EQ(j["wait_s"].get<double>(), 1.0);
+  EXPECT_DOUBLE_EQ(j["relative_error"].get<double>(), 0.1);
 }
 
 }  // namespace
