@@ -71,18 +71,23 @@ void HaloExchange::post_device() {
     EncodeParams params{seed_,
                         ((calls_ * 2 + static_cast<uint64_t>(direction_)) * peers + comm_.rank()) * peers + p,
                         tensor_scale_};
-    cuda::encode_rows(codec_, table_->data<float>(), cols, device_map(side.map), side.rows, params,
-                      send + send_offsets_[p], stats, compute);
+    if (raw_)
+      cuda::gather_row_bytes(static_cast<const uint8_t*>(table_->raw_data()),
+                             message_bytes(side.rows) / side.rows, device_map(side.map), side.rows,
+                             send + send_offsets_[p], compute);
+    else
+      cuda::encode_rows(codec_, table_->data<float>(), cols, device_map(side.map), side.rows, params,
+                        send + send_offsets_[p], stats, compute);
     current_.rows_sent += side.rows;
-    current_.bytes_sent += codec_.message_bytes(side.rows, cols);
+    current_.bytes_sent += message_bytes(side.rows);
     current_.fp32_bytes += side.rows * cols * 4;
   }
   TANGO_CUDA_CHECK(cudaEventRecord(as_event(encoded_event_), compute));
   TANGO_CUDA_CHECK(cudaStreamWaitEvent(as_stream(comm_stream_), as_event(encoded_event_), 0));
   nccl.group_start();
   for (int p = 0; p < peers; ++p) {
-    int64_t in_bytes = codec_.message_bytes(incoming(p).rows, cols);
-    int64_t out_bytes = codec_.message_bytes(outgoing(p).rows, cols);
+    int64_t in_bytes = message_bytes(incoming(p).rows);
+    int64_t out_bytes = message_bytes(outgoing(p).rows);
     if (in_bytes > 0)
       nccl.recv(recv + recv_offsets_[p], static_cast<size_t>(in_bytes), p, as_stream(comm_stream_));
     if (out_bytes > 0)
@@ -104,8 +109,13 @@ void HaloExchange::wait_device() {
   for (int p = 0; p < plan_.num_peers; ++p) {
     Side side = incoming(p);
     if (side.rows == 0) continue;
-    cuda::decode_rows(codec_, recv + recv_offsets_[p], side.rows, cols, tensor_scale_, table_->data<float>(),
-                      device_map(side.map), direction_ == Direction::kBackward, compute);
+    if (raw_)
+      cuda::scatter_row_bytes(recv + recv_offsets_[p], message_bytes(side.rows) / side.rows, side.rows,
+                              static_cast<uint8_t*>(table_->raw_data()), device_map(side.map), compute);
+    else
+      cuda::decode_rows(codec_, recv + recv_offsets_[p], side.rows, cols, tensor_scale_,
+                        table_->data<float>(), device_map(side.map), direction_ == Direction::kBackward,
+                        compute);
   }
   // The encoder's error statistics (4 doubles) come back with the decode; this syncs the stream.
   double stats[4];
