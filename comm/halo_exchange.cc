@@ -186,7 +186,8 @@ void HaloExchange::post_host() {
 bool HaloExchange::test() {
   TANGO_CHECK(table_ != nullptr, "rank {}: halo exchange test() without post()", comm_.rank());
 #ifdef TANGO_HAVE_CUDA
-  if (table_->device().is_cuda()) return comm_.nccl().ready(comm_.nccl().stream(), "halo exchange");
+  if (table_->device().is_cuda())
+    return comm_.nccl().ready(static_cast<cudaStream_t>(comm_stream_), "halo exchange");
 #endif
   return comm_.test_all(
       requests_, request_peers_,

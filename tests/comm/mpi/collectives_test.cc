@@ -81,6 +81,25 @@ TEST(Communicator, BadBroadcastRootIsAnError) {
   EXPECT_THROW(world().broadcast(t, world().size()), Error);
 }
 
+TEST(Communicator, DeviceCollectivesThroughNccl) {
+  if (cuda_device_count() < world().size())
+    GTEST_SKIP() << "NCCL needs one GPU per rank: " << cuda_device_count() << " GPUs for " << world().size()
+                 << " ranks (run with 1 rank on a GPU machine)";
+  world().enable_device(world().device_for_local_rank());
+  ASSERT_TRUE(world().device_enabled());
+  int r = world().rank(), n = world().size();
+  std::vector<float> values(1000);
+  for (size_t i = 0; i < values.size(); ++i) values[i] = static_cast<float>(i % 17) * (r + 1);
+  Tensor t = Tensor::from(values).to(world().device());
+  world().allreduce(t, ReduceOp::kSum);
+  auto sum = t.to_vector<float>();
+  for (size_t i = 0; i < sum.size(); ++i)
+    ASSERT_EQ(sum[i], static_cast<float>(i % 17) * n * (n + 1) / 2) << i;
+  Tensor b = Tensor::from(std::vector<int64_t>(3, r == 0 ? 42 : -1)).to(world().device());
+  world().broadcast(b, 0);
+  EXPECT_EQ(b.to_vector<int64_t>(), std::vector<int64_t>(3, 42));
+}
+
 TEST(Communicator, DeviceWithoutCudaIsAClearError) {
   if (cuda_device_count() > 0) GTEST_SKIP() << "a GPU is present: the NCCL path is tested in tests/gpu";
   EXPECT_THROW(world().enable_device(Device::cuda(0)), Error);
