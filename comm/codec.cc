@@ -26,19 +26,30 @@ Codec Codec::parse(std::string_view text) {
     start = colon + 1;
   }
   std::string_view format = parts[0];
-  if (format == "fp32") codec.format = WireFormat::kF32;
-  else if (format == "bf16") codec.format = WireFormat::kBF16;
-  else if (format == "int8") codec.format = WireFormat::kInt8;
-  else if (format == "int4") codec.format = WireFormat::kInt4;
-  else if (format == "int2") codec.format = WireFormat::kInt2;
-  else TANGO_FAIL_INPUT("message codec '{}': format '{}' is not fp32, bf16, int8, int4 or int2", text, format);
+  if (format == "fp32")
+    codec.format = WireFormat::kF32;
+  else if (format == "bf16")
+    codec.format = WireFormat::kBF16;
+  else if (format == "int8")
+    codec.format = WireFormat::kInt8;
+  else if (format == "int4")
+    codec.format = WireFormat::kInt4;
+  else if (format == "int2")
+    codec.format = WireFormat::kInt2;
+  else
+    TANGO_FAIL_INPUT("message codec '{}': format '{}' is not fp32, bf16, int8, int4 or int2", text, format);
   for (size_t i = 1; i < parts.size(); ++i) {
-    if (parts[i] == "row") codec.scale_mode = ScaleMode::kPerRow;
-    else if (parts[i] == "tensor") codec.scale_mode = ScaleMode::kPerTensor;
-    else if (parts[i] == "nearest") codec.rounding = Rounding::kNearest;
-    else if (parts[i] == "stochastic") codec.rounding = Rounding::kStochastic;
-    else TANGO_FAIL_INPUT("message codec '{}': option '{}' is not row, tensor, nearest or stochastic", text,
-                          parts[i]);
+    if (parts[i] == "row")
+      codec.scale_mode = ScaleMode::kPerRow;
+    else if (parts[i] == "tensor")
+      codec.scale_mode = ScaleMode::kPerTensor;
+    else if (parts[i] == "nearest")
+      codec.rounding = Rounding::kNearest;
+    else if (parts[i] == "stochastic")
+      codec.rounding = Rounding::kStochastic;
+    else
+      TANGO_FAIL_INPUT("message codec '{}': option '{}' is not row, tensor, nearest or stochastic", text,
+                       parts[i]);
   }
   return codec;
 }

@@ -36,7 +36,8 @@ struct Codec {
 
   static Codec fp32() { return {}; }
   static Codec bf16() { return {WireFormat::kBF16}; }
-  static Codec integer(int bits, ScaleMode scale = ScaleMode::kPerRow, Rounding rounding = Rounding::kStochastic);
+  static Codec integer(int bits, ScaleMode scale = ScaleMode::kPerRow,
+                       Rounding rounding = Rounding::kStochastic);
 
   // "fp32", "bf16", "int8", "int4", "int2", optionally followed by ":tensor" / ":row" and
   // ":nearest" / ":stochastic" in any order, e.g. "int8:tensor:nearest". Bad text: input error.

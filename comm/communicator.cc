@@ -15,18 +15,20 @@
 #endif
 
 // An MPI call on this communicator; a failure names this rank, the call and the peer (-1: none).
-#define TANGO_COMM_MPI(call, peer)                                                                 \
-  do {                                                                                             \
-    int tango_rc_ = (call);                                                                        \
-    if (tango_rc_ != MPI_SUCCESS) [[unlikely]]                                                     \
-      TANGO_FAIL("rank {}: MPI call {} failed (peer {}): {}", rank_, #call, (peer),                \
-                 ::tango::detail::mpi_error_string(tango_rc_));                                    \
+#define TANGO_COMM_MPI(call, peer)                                                  \
+  do {                                                                              \
+    int tango_rc_ = (call);                                                         \
+    if (tango_rc_ != MPI_SUCCESS) [[unlikely]]                                      \
+      TANGO_FAIL("rank {}: MPI call {} failed (peer {}): {}", rank_, #call, (peer), \
+                 ::tango::detail::mpi_error_string(tango_rc_));                     \
   } while (0)
 
 namespace tango::comm {
 
 namespace {
-MPI_Op mpi_op(ReduceOp op) { return op == ReduceOp::kSum ? MPI_SUM : MPI_MAX; }
+MPI_Op mpi_op(ReduceOp op) {
+  return op == ReduceOp::kSum ? MPI_SUM : MPI_MAX;
+}
 
 MPI_Datatype mpi_type(DType dtype) {
   switch (dtype) {
@@ -150,7 +152,8 @@ void Communicator::allreduce(std::span<int64_t> values, ReduceOp op) {
 }
 
 void Communicator::broadcast_bytes(void* data, size_t bytes, int root) {
-  TANGO_CHECK(root >= 0 && root < size_, "rank {}: broadcast root {} is not a rank of {}", rank_, root, size_);
+  TANGO_CHECK(root >= 0 && root < size_, "rank {}: broadcast root {} is not a rank of {}", rank_, root,
+              size_);
   MPI_Request request = MPI_REQUEST_NULL;
   TANGO_COMM_MPI(MPI_Ibcast(data, static_cast<int>(bytes), MPI_BYTE, root, comm_, &request), root);
   wait_all({&request, 1}, {&root, 1}, "broadcast");

@@ -18,7 +18,9 @@ constexpr int kForwardTag = 7301;
 constexpr int kBackwardTag = 7302;
 constexpr int64_t kMessageAlign = 16;
 
-int64_t align_up(int64_t bytes) { return (bytes + kMessageAlign - 1) / kMessageAlign * kMessageAlign; }
+int64_t align_up(int64_t bytes) {
+  return (bytes + kMessageAlign - 1) / kMessageAlign * kMessageAlign;
+}
 }  // namespace
 
 HaloExchange::HaloExchange(Communicator& comm, HaloPlan plan, uint64_t seed)
@@ -43,17 +45,24 @@ HaloExchange::Side HaloExchange::outgoing(int peer) const {
 }
 
 HaloExchange::Side HaloExchange::incoming(int peer) const {
-  if (direction_ == Direction::kForward) return {{nullptr, plan_.first_halo_row_from(peer)}, plan_.recv_count(peer)};
+  if (direction_ == Direction::kForward)
+    return {{nullptr, plan_.first_halo_row_from(peer)}, plan_.recv_count(peer)};
   return {{plan_.send_rows_to(peer), 0}, plan_.send_count(peer)};
 }
 
-void HaloExchange::size_buffers(int64_t cols) {
+int64_t HaloExchange::message_bytes(int64_t rows) const {
+  const int64_t cols = table_->cols();
+  return raw_ ? rows * cols * static_cast<int64_t>(dtype_size(table_->dtype()))
+              : codec_.message_bytes(rows, cols);
+}
+
+void HaloExchange::size_buffers() {
   int peers = plan_.num_peers;
   send_offsets_.assign(static_cast<size_t>(peers) + 1, 0);
   recv_offsets_.assign(static_cast<size_t>(peers) + 1, 0);
   for (int p = 0; p < peers; ++p) {
-    send_offsets_[p + 1] = send_offsets_[p] + align_up(codec_.message_bytes(outgoing(p).rows, cols));
-    recv_offsets_[p + 1] = recv_offsets_[p] + align_up(codec_.message_bytes(incoming(p).rows, cols));
+    send_offsets_[p + 1] = send_offsets_[p] + align_up(message_bytes(outgoing(p).rows));
+    recv_offsets_[p + 1] = recv_offsets_[p] + align_up(message_bytes(incoming(p).rows));
   }
   Device device = table_->device();
   auto fit = [&](Tensor& buffer, int64_t bytes) {
@@ -67,7 +76,7 @@ void HaloExchange::size_buffers(int64_t cols) {
 
 void HaloExchange::agree_tensor_scale() {
   tensor_scale_ = 1.0f;
-  if (!codec_.quantized() || codec_.scale_mode != ScaleMode::kPerTensor) return;
+  if (raw_ || !codec_.quantized() || codec_.scale_mode != ScaleMode::kPerTensor) return;
   int64_t cols = table_->cols();
   float local_amax = 0;
   for (int p = 0; p < plan_.num_peers; ++p) {
@@ -86,19 +95,31 @@ void HaloExchange::agree_tensor_scale() {
 }
 
 void HaloExchange::post(Direction direction, Tensor& table, const Codec& codec) {
+  TANGO_CHECK_INPUT(table.dtype() == DType::kF32,
+                    "rank {}: halo exchange codecs read f32 tables, got {} (use post_codes for codes)",
+                    comm_.rank(), table.str());
+  start(direction, table, codec, false);
+}
+
+void HaloExchange::post_codes(Tensor& codes) {
+  start(Direction::kForward, codes, Codec::fp32(), true);
+}
+
+void HaloExchange::start(Direction direction, Tensor& table, const Codec& codec, bool raw) {
   TANGO_CHECK(table_ == nullptr, "rank {}: halo exchange posted while the previous one is in flight",
               comm_.rank());
-  TANGO_CHECK_INPUT(table.dtype() == DType::kF32 && table.ndim() == 2 && table.rows() == plan_.num_rows(),
-                    "rank {}: halo exchange needs an f32 table of [num_owned + num_halo = {}, F] rows, got {}",
+  TANGO_CHECK_INPUT(table.ndim() == 2 && table.rows() == plan_.num_rows(),
+                    "rank {}: halo exchange needs a table of [num_owned + num_halo = {}, F] rows, got {}",
                     comm_.rank(), plan_.num_rows(), table.str());
   table_ = &table;
   direction_ = direction;
   codec_ = codec;
+  raw_ = raw;
   current_ = ExchangeStats{};
   current_.calls = 1;
   Timer encode_timer;
   agree_tensor_scale();
-  size_buffers(table.cols());
+  size_buffers();
 #ifdef TANGO_HAVE_CUDA
   if (table.device().is_cuda()) {
     post_device();
@@ -124,7 +145,7 @@ void HaloExchange::post_host() {
   request_peers_.clear();
   // Receives first, so an early message lands in place rather than in MPI's unexpected queue.
   for (int p = 0; p < peers; ++p) {
-    int64_t bytes = codec_.message_bytes(incoming(p).rows, cols);
+    int64_t bytes = message_bytes(incoming(p).rows);
     if (bytes == 0) continue;
     TANGO_CHECK(bytes <= INT32_MAX, "rank {}: a {}-byte message from rank {} exceeds MPI's int count",
                 comm_.rank(), bytes, p);
@@ -132,17 +153,22 @@ void HaloExchange::post_host() {
     request_peers_.push_back(p);
     int rc = MPI_Irecv(recv + recv_offsets_[p], static_cast<int>(bytes), MPI_BYTE, p, tag, comm_.mpi_comm(),
                        &requests_.back());
-    TANGO_CHECK(rc == MPI_SUCCESS, "rank {}: posting the halo receive from rank {} failed: {}", comm_.rank(), p,
-                ::tango::detail::mpi_error_string(rc));
+    TANGO_CHECK(rc == MPI_SUCCESS, "rank {}: posting the halo receive from rank {} failed: {}", comm_.rank(),
+                p, ::tango::detail::mpi_error_string(rc));
   }
   for (int p = 0; p < peers; ++p) {
     Side side = outgoing(p);
     if (side.rows == 0) continue;
-    int64_t bytes = codec_.message_bytes(side.rows, cols);
-    EncodeParams params{seed_, ((calls_ * 2 + static_cast<uint64_t>(direction_)) * peers + comm_.rank()) * peers + p,
+    int64_t bytes = message_bytes(side.rows);
+    EncodeParams params{seed_,
+                        ((calls_ * 2 + static_cast<uint64_t>(direction_)) * peers + comm_.rank()) * peers + p,
                         tensor_scale_};
-    cpu::encode_rows(codec_, table_->data<float>(), cols, side.map, side.rows, params, send + send_offsets_[p],
-                     &current_.quantization);
+    if (raw_)
+      cpu::gather_row_bytes(static_cast<const uint8_t*>(table_->raw_data()), bytes / side.rows, side.map,
+                            side.rows, send + send_offsets_[p]);
+    else
+      cpu::encode_rows(codec_, table_->data<float>(), cols, side.map, side.rows, params,
+                       send + send_offsets_[p], &current_.quantization);
     current_.rows_sent += side.rows;
     current_.bytes_sent += bytes;
     current_.fp32_bytes += side.rows * cols * 4;
@@ -160,11 +186,12 @@ void HaloExchange::post_host() {
 bool HaloExchange::test() {
   TANGO_CHECK(table_ != nullptr, "rank {}: halo exchange test() without post()", comm_.rank());
 #ifdef TANGO_HAVE_CUDA
-  if (table_->device().is_cuda()) return comm_.nccl().ready(comm_.nccl().stream(), "halo exchange");
+  if (table_->device().is_cuda())
+    return comm_.nccl().ready(static_cast<cudaStream_t>(comm_stream_), "halo exchange");
 #endif
-  return comm_.test_all(requests_, request_peers_, direction_ == Direction::kForward
-                                                       ? "halo exchange (forward)"
-                                                       : "halo exchange (backward)");
+  return comm_.test_all(
+      requests_, request_peers_,
+      direction_ == Direction::kForward ? "halo exchange (forward)" : "halo exchange (backward)");
 }
 
 void HaloExchange::wait() {
@@ -194,8 +221,12 @@ void HaloExchange::wait_host() {
   for (int p = 0; p < plan_.num_peers; ++p) {
     Side side = incoming(p);
     if (side.rows == 0) continue;
-    cpu::decode_rows(codec_, recv + recv_offsets_[p], side.rows, cols, tensor_scale_, table_->data<float>(),
-                     side.map, direction_ == Direction::kBackward);
+    if (raw_)
+      cpu::scatter_row_bytes(recv + recv_offsets_[p], message_bytes(side.rows) / side.rows, side.rows,
+                             static_cast<uint8_t*>(table_->raw_data()), side.map);
+    else
+      cpu::decode_rows(codec_, recv + recv_offsets_[p], side.rows, cols, tensor_scale_, table_->data<float>(),
+                       side.map, direction_ == Direction::kBackward);
   }
   current_.decode_s = decode_timer.seconds();
 }

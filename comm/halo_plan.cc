@@ -48,8 +48,8 @@ HaloPlan HaloPlan::from_arrays(int self, int num_peers, int64_t num_owned, int64
     sorted.assign(rows, rows + plan.send_count(p));
     for (int64_t row : sorted)
       TANGO_CHECK_INPUT(row >= 0 && row < num_owned,
-                        "halo plan: row {} sent to peer {} is not an owned row in [0, {})",
-                        row, p, num_owned);
+                        "halo plan: row {} sent to peer {} is not an owned row in [0, {})", row, p,
+                        num_owned);
     std::sort(sorted.begin(), sorted.end());
     auto dup = std::adjacent_find(sorted.begin(), sorted.end());
     TANGO_CHECK_INPUT(dup == sorted.end(), "halo plan: row {} is sent to peer {} twice", *dup, p);

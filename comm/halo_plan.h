@@ -17,9 +17,9 @@ namespace tango::comm {
 class Communicator;
 
 struct HaloPlan {
-  int num_peers = 1;          // P: ranks in the communicator (this rank included, with empty lists)
-  int64_t num_owned = 0;      // owned rows
-  int64_t num_inner = 0;      // owned rows [0, num_inner) need no halo
+  int num_peers = 1;                  // P: ranks in the communicator (this rank included, with empty lists)
+  int64_t num_owned = 0;              // owned rows
+  int64_t num_inner = 0;              // owned rows [0, num_inner) need no halo
   std::vector<int64_t> send_offsets;  // [P+1]
   std::vector<int64_t> send_rows;     // local owned row ids, per peer
   std::vector<int64_t> halo_offsets;  // [P+1]

@@ -23,7 +23,9 @@ struct CodeRange {
   int qmax;
 };
 
-TANGO_HD inline int unsigned_qmax(int bits) { return (1 << bits) - 1; }
+TANGO_HD inline int unsigned_qmax(int bits) {
+  return (1 << bits) - 1;
+}
 
 // The scale word for a row with largest magnitude `amax` and smallest value `row_min`.
 TANGO_HD inline uint16_t row_scale_word(float amax, float row_min, int bits) {
@@ -54,7 +56,8 @@ TANGO_HD inline int encode_element(float x, float inv_scale, CodeRange range, bo
   float v = kernels::scaled_value(x, inv_scale);
   float r = stochastic ? kernels::round_stochastic(v, kernels::hash_uniform(seed, stream, index))
                        : kernels::round_nearest(v);
-  return static_cast<int>(kernels::clamp_code(r, static_cast<float>(range.qmin), static_cast<float>(range.qmax)));
+  return static_cast<int>(
+      kernels::clamp_code(r, static_cast<float>(range.qmin), static_cast<float>(range.qmax)));
 }
 
 // Code `slot` of a packed byte, read in the row's range (unsigned ranges drop the sign extension).

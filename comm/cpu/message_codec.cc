@@ -9,6 +9,9 @@
 namespace tango::comm::cpu {
 
 namespace {
+// Below this many elements a message is coded by one thread: waking a team costs more.
+constexpr int64_t kParallelElements = 1 << 15;
+
 struct RowExtent {
   float amax = 0;
   float min = 0;
@@ -36,7 +39,8 @@ double encode_row_codes(const float* x, int64_t cols, int bits, CodeRange range,
       int code = encode_element(x[j], inv_scale, range, stochastic, params.seed, params.stream,
                                 first_index + static_cast<uint64_t>(j));
       byte = kernels::pack_field(byte, code, static_cast<int>(j - j0), bits);
-      double err = static_cast<double>(x[j]) - static_cast<double>(kernels::dequantize_code(code, range.scale));
+      double err =
+          static_cast<double>(x[j]) - static_cast<double>(kernels::dequantize_code(code, range.scale));
       squared_error += err * err;
     }
     out[j0 / per_byte] = byte;
@@ -53,7 +57,8 @@ void encode_rows(const Codec& codec, const float* table, int64_t cols, RowMap ma
   const int64_t payload = codec.row_payload_bytes(cols);
   uint16_t* scale_words = reinterpret_cast<uint16_t*>(out);
   uint8_t* codes = out + (codec.per_row_scales() ? 2 * rows : 0);
-#pragma omp parallel for schedule(static) reduction(+ : squared_error, squared_signal, signed_amax2, unsigned_amax2)
+#pragma omp parallel for schedule(static) if (rows * cols >= kParallelElements) \
+    reduction(+ : squared_error, squared_signal, signed_amax2, unsigned_amax2)
   for (int64_t i = 0; i < rows; ++i) {
     const float* x = table + map[i] * cols;
     RowExtent extent = row_extent(x, cols);
@@ -81,7 +86,8 @@ void encode_rows(const Codec& codec, const float* table, int64_t cols, RowMap ma
       uint16_t word = row_scale_word(extent.amax, extent.min, bits);
       std::memcpy(scale_words + i, &word, sizeof word);  // the scale block may be unaligned
       range = row_code_range(word, bits);
-      (range.qmin == 0 ? unsigned_amax2 : signed_amax2) += static_cast<double>(cols) * extent.amax * extent.amax;
+      (range.qmin == 0 ? unsigned_amax2 : signed_amax2) +=
+          static_cast<double>(cols) * extent.amax * extent.amax;
     } else {
       range = tensor_code_range(params.tensor_scale, bits);
       double amax = static_cast<double>(params.tensor_scale) * range.qmax;
@@ -101,7 +107,7 @@ void decode_rows(const Codec& codec, const uint8_t* in, int64_t rows, int64_t co
   const int bits = codec.bits();
   const int64_t payload = codec.row_payload_bytes(cols);
   const uint8_t* codes = in + (codec.per_row_scales() ? 2 * rows : 0);
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (rows * cols >= kParallelElements)
   for (int64_t i = 0; i < rows; ++i) {
     float* y = table + map[i] * cols;
     const uint8_t* row_in = codes + i * payload;
@@ -143,9 +149,21 @@ void decode_rows(const Codec& codec, const uint8_t* in, int64_t rows, int64_t co
   }
 }
 
+void gather_row_bytes(const uint8_t* table, int64_t row_bytes, RowMap map, int64_t rows, uint8_t* out) {
+#pragma omp parallel for schedule(static) if (rows * row_bytes >= 4 * kParallelElements)
+  for (int64_t i = 0; i < rows; ++i)
+    std::memcpy(out + i * row_bytes, table + map[i] * row_bytes, static_cast<size_t>(row_bytes));
+}
+
+void scatter_row_bytes(const uint8_t* in, int64_t row_bytes, int64_t rows, uint8_t* table, RowMap map) {
+#pragma omp parallel for schedule(static) if (rows * row_bytes >= 4 * kParallelElements)
+  for (int64_t i = 0; i < rows; ++i)
+    std::memcpy(table + map[i] * row_bytes, in + i * row_bytes, static_cast<size_t>(row_bytes));
+}
+
 float rows_amax(const float* table, int64_t cols, RowMap map, int64_t rows) {
   float amax = 0;
-#pragma omp parallel for schedule(static) reduction(max : amax)
+#pragma omp parallel for schedule(static) if (rows * cols >= kParallelElements) reduction(max : amax)
   for (int64_t i = 0; i < rows; ++i) amax = std::max(amax, row_extent(table + map[i] * cols, cols).amax);
   return amax;
 }

@@ -11,8 +11,12 @@
 namespace tango::comm {
 
 namespace {
-cudaStream_t as_stream(void* handle) { return static_cast<cudaStream_t>(handle); }
-cudaEvent_t as_event(void* handle) { return static_cast<cudaEvent_t>(handle); }
+cudaStream_t as_stream(void* handle) {
+  return static_cast<cudaStream_t>(handle);
+}
+cudaEvent_t as_event(void* handle) {
+  return static_cast<cudaEvent_t>(handle);
+}
 }  // namespace
 
 RowMap HaloExchange::device_map(RowMap host) const {
@@ -64,22 +68,30 @@ void HaloExchange::post_device() {
   for (int p = 0; p < peers; ++p) {
     Side side = outgoing(p);
     if (side.rows == 0) continue;
-    EncodeParams params{seed_, ((calls_ * 2 + static_cast<uint64_t>(direction_)) * peers + comm_.rank()) * peers + p,
+    EncodeParams params{seed_,
+                        ((calls_ * 2 + static_cast<uint64_t>(direction_)) * peers + comm_.rank()) * peers + p,
                         tensor_scale_};
-    cuda::encode_rows(codec_, table_->data<float>(), cols, device_map(side.map), side.rows, params,
-                      send + send_offsets_[p], stats, compute);
+    if (raw_)
+      cuda::gather_row_bytes(static_cast<const uint8_t*>(table_->raw_data()),
+                             message_bytes(side.rows) / side.rows, device_map(side.map), side.rows,
+                             send + send_offsets_[p], compute);
+    else
+      cuda::encode_rows(codec_, table_->data<float>(), cols, device_map(side.map), side.rows, params,
+                        send + send_offsets_[p], stats, compute);
     current_.rows_sent += side.rows;
-    current_.bytes_sent += codec_.message_bytes(side.rows, cols);
+    current_.bytes_sent += message_bytes(side.rows);
     current_.fp32_bytes += side.rows * cols * 4;
   }
   TANGO_CUDA_CHECK(cudaEventRecord(as_event(encoded_event_), compute));
   TANGO_CUDA_CHECK(cudaStreamWaitEvent(as_stream(comm_stream_), as_event(encoded_event_), 0));
   nccl.group_start();
   for (int p = 0; p < peers; ++p) {
-    int64_t in_bytes = codec_.message_bytes(incoming(p).rows, cols);
-    int64_t out_bytes = codec_.message_bytes(outgoing(p).rows, cols);
-    if (in_bytes > 0) nccl.recv(recv + recv_offsets_[p], static_cast<size_t>(in_bytes), p, as_stream(comm_stream_));
-    if (out_bytes > 0) nccl.send(send + send_offsets_[p], static_cast<size_t>(out_bytes), p, as_stream(comm_stream_));
+    int64_t in_bytes = message_bytes(incoming(p).rows);
+    int64_t out_bytes = message_bytes(outgoing(p).rows);
+    if (in_bytes > 0)
+      nccl.recv(recv + recv_offsets_[p], static_cast<size_t>(in_bytes), p, as_stream(comm_stream_));
+    if (out_bytes > 0)
+      nccl.send(send + send_offsets_[p], static_cast<size_t>(out_bytes), p, as_stream(comm_stream_));
   }
   nccl.group_end();
 }
@@ -87,8 +99,8 @@ void HaloExchange::post_device() {
 void HaloExchange::wait_device() {
   cuda::NcclComm& nccl = comm_.nccl();
   Timer wait_timer;
-  nccl.wait(as_stream(comm_stream_), direction_ == Direction::kForward ? "halo exchange (forward)"
-                                                                       : "halo exchange (backward)");
+  nccl.wait(as_stream(comm_stream_),
+            direction_ == Direction::kForward ? "halo exchange (forward)" : "halo exchange (backward)");
   current_.wait_s = wait_timer.seconds();
   Timer decode_timer;
   cudaStream_t compute = nccl.stream();
@@ -97,12 +109,18 @@ void HaloExchange::wait_device() {
   for (int p = 0; p < plan_.num_peers; ++p) {
     Side side = incoming(p);
     if (side.rows == 0) continue;
-    cuda::decode_rows(codec_, recv + recv_offsets_[p], side.rows, cols, tensor_scale_, table_->data<float>(),
-                      device_map(side.map), direction_ == Direction::kBackward, compute);
+    if (raw_)
+      cuda::scatter_row_bytes(recv + recv_offsets_[p], message_bytes(side.rows) / side.rows, side.rows,
+                              static_cast<uint8_t*>(table_->raw_data()), device_map(side.map), compute);
+    else
+      cuda::decode_rows(codec_, recv + recv_offsets_[p], side.rows, cols, tensor_scale_,
+                        table_->data<float>(), device_map(side.map), direction_ == Direction::kBackward,
+                        compute);
   }
   // The encoder's error statistics (4 doubles) come back with the decode; this syncs the stream.
   double stats[4];
-  TANGO_CUDA_CHECK(cudaMemcpyAsync(stats, device_stats_.raw_data(), sizeof stats, cudaMemcpyDeviceToHost, compute));
+  TANGO_CUDA_CHECK(
+      cudaMemcpyAsync(stats, device_stats_.raw_data(), sizeof stats, cudaMemcpyDeviceToHost, compute));
   TANGO_CUDA_CHECK(cudaStreamSynchronize(compute));
   current_.quantization.add({stats[0], stats[1], stats[2], stats[3]});
   current_.decode_s = decode_timer.seconds();

@@ -1,9 +1,8 @@
-#include "comm/cuda/message_codec.h"
-
 #include <cstring>
 
-#include "comm/wire_math.h"
 #include "comm/cuda/cuda_status.h"
+#include "comm/cuda/message_codec.h"
+#include "comm/wire_math.h"
 
 namespace tango::comm::cuda {
 
@@ -105,8 +104,8 @@ __global__ void encode_kernel(KernelCodec codec, const float* table, int64_t col
   }
 }
 
-__global__ void decode_kernel(KernelCodec codec, const uint8_t* in, int64_t rows, int64_t cols, float tensor_scale,
-                              float* table, RowMap map, bool accumulate) {
+__global__ void decode_kernel(KernelCodec codec, const uint8_t* in, int64_t rows, int64_t cols,
+                              float tensor_scale, float* table, RowMap map, bool accumulate) {
   int64_t row = static_cast<int64_t>(blockIdx.x) * kWarpsPerBlock + threadIdx.x / 32;
   int lane = threadIdx.x % 32;
   if (row >= rows) return;
@@ -121,8 +120,9 @@ __global__ void decode_kernel(KernelCodec codec, const uint8_t* in, int64_t rows
     }
     return;
   }
-  CodeRange range = codec.per_row_scales ? row_code_range(reinterpret_cast<const uint16_t*>(in)[row], codec.bits)
-                                         : tensor_code_range(tensor_scale, codec.bits);
+  CodeRange range = codec.per_row_scales
+                        ? row_code_range(reinterpret_cast<const uint16_t*>(in)[row], codec.bits)
+                        : tensor_code_range(tensor_scale, codec.bits);
   int per_byte = 8 / codec.bits;
   for (int64_t j = lane; j < cols; j += 32) {
     int code = decode_field(codes[j / per_byte], static_cast<int>(j % per_byte), codec.bits, range);
@@ -143,6 +143,17 @@ __global__ void amax_kernel(const float* table, int64_t cols, RowMap map, int64_
   if (lane == 0) atomicMax(amax_bits, __float_as_uint(amax));
 }
 
+// One warp per row, byte by byte (rows of codes are short: F bytes).
+__global__ void copy_rows_kernel(const uint8_t* src, RowMap src_map, uint8_t* dst, RowMap dst_map,
+                                 int64_t row_bytes, int64_t rows) {
+  int64_t row = static_cast<int64_t>(blockIdx.x) * kWarpsPerBlock + threadIdx.x / 32;
+  int lane = threadIdx.x % 32;
+  if (row >= rows) return;
+  const uint8_t* from = src + src_map[row] * row_bytes;
+  uint8_t* to = dst + dst_map[row] * row_bytes;
+  for (int64_t b = lane; b < row_bytes; b += 32) to[b] = from[b];
+}
+
 unsigned blocks_for(int64_t rows) {
   return static_cast<unsigned>((rows + kWarpsPerBlock - 1) / kWarpsPerBlock);
 }
@@ -151,17 +162,33 @@ unsigned blocks_for(int64_t rows) {
 void encode_rows(const Codec& codec, const float* table, int64_t cols, RowMap map, int64_t rows,
                  const EncodeParams& params, uint8_t* out, double* stats_device, cudaStream_t stream) {
   if (rows == 0) return;
-  encode_kernel<<<blocks_for(rows), kWarpsPerBlock * 32, 0, stream>>>(kernel_codec(codec, cols), table, cols, map,
-                                                                      rows, params, out, stats_device);
+  encode_kernel<<<blocks_for(rows), kWarpsPerBlock * 32, 0, stream>>>(kernel_codec(codec, cols), table, cols,
+                                                                      map, rows, params, out, stats_device);
   throw_if_cuda_error(cudaGetLastError(), "kernel launch");
 }
 
 void decode_rows(const Codec& codec, const uint8_t* in, int64_t rows, int64_t cols, float tensor_scale,
                  float* table, RowMap map, bool accumulate, cudaStream_t stream) {
   if (rows == 0) return;
-  decode_kernel<<<blocks_for(rows), kWarpsPerBlock * 32, 0, stream>>>(kernel_codec(codec, cols), in, rows, cols,
-                                                                      tensor_scale, table, map, accumulate);
+  decode_kernel<<<blocks_for(rows), kWarpsPerBlock * 32, 0, stream>>>(
+      kernel_codec(codec, cols), in, rows, cols, tensor_scale, table, map, accumulate);
   throw_if_cuda_error(cudaGetLastError(), "kernel launch");
+}
+
+void gather_row_bytes(const uint8_t* table, int64_t row_bytes, RowMap map, int64_t rows, uint8_t* out,
+                      cudaStream_t stream) {
+  if (rows == 0) return;
+  copy_rows_kernel<<<blocks_for(rows), kWarpsPerBlock * 32, 0, stream>>>(table, map, out, RowMap{nullptr, 0},
+                                                                         row_bytes, rows);
+  throw_if_cuda_error(cudaGetLastError(), "copy_rows_kernel launch");
+}
+
+void scatter_row_bytes(const uint8_t* in, int64_t row_bytes, int64_t rows, uint8_t* table, RowMap map,
+                       cudaStream_t stream) {
+  if (rows == 0) return;
+  copy_rows_kernel<<<blocks_for(rows), kWarpsPerBlock * 32, 0, stream>>>(in, RowMap{nullptr, 0}, table, map,
+                                                                         row_bytes, rows);
+  throw_if_cuda_error(cudaGetLastError(), "copy_rows_kernel launch");
 }
 
 float rows_amax(const float* table, int64_t cols, RowMap map, int64_t rows, unsigned* scratch_device,
@@ -171,8 +198,9 @@ float rows_amax(const float* table, int64_t cols, RowMap map, int64_t rows, unsi
   amax_kernel<<<blocks_for(rows), kWarpsPerBlock * 32, 0, stream>>>(table, cols, map, rows, scratch_device);
   throw_if_cuda_error(cudaGetLastError(), "amax_kernel launch");
   unsigned host_bits = 0;
-  throw_if_cuda_error(cudaMemcpyAsync(&host_bits, scratch_device, sizeof host_bits, cudaMemcpyDeviceToHost, stream),
-                      "cudaMemcpyAsync");
+  throw_if_cuda_error(
+      cudaMemcpyAsync(&host_bits, scratch_device, sizeof host_bits, cudaMemcpyDeviceToHost, stream),
+      "cudaMemcpyAsync");
   throw_if_cuda_error(cudaStreamSynchronize(stream), "cudaStreamSynchronize");
   float amax;
   std::memcpy(&amax, &host_bits, sizeof amax);

@@ -10,12 +10,12 @@
 #include "kernels/cuda/cuda_context.h"
 
 // An NCCL call; ncclInProgress is the normal answer in non-blocking mode (settle() finishes it).
-#define TANGO_COMM_NCCL(call, peer)                                                                 \
-  do {                                                                                              \
-    ncclResult_t tango_rc_ = (call);                                                                \
-    if (tango_rc_ != ncclSuccess && tango_rc_ != ncclInProgress) [[unlikely]]                       \
-      TANGO_FAIL("rank {}: NCCL call {} failed (peer {}): {} {}", host_.rank(), #call, (peer),      \
-                 ncclGetErrorString(tango_rc_), ncclGetLastError(comm_));                            \
+#define TANGO_COMM_NCCL(call, peer)                                                            \
+  do {                                                                                         \
+    ncclResult_t tango_rc_ = (call);                                                           \
+    if (tango_rc_ != ncclSuccess && tango_rc_ != ncclInProgress) [[unlikely]]                  \
+      TANGO_FAIL("rank {}: NCCL call {} failed (peer {}): {} {}", host_.rank(), #call, (peer), \
+                 ncclGetErrorString(tango_rc_), ncclGetLastError(comm_));                      \
   } while (0)
 
 namespace tango::comm::cuda {
@@ -66,7 +66,9 @@ NcclComm::~NcclComm() {
   comm_ = nullptr;
 }
 
-cudaStream_t NcclComm::stream() const { return kernels::cuda::CudaContext::get(device_).stream(); }
+cudaStream_t NcclComm::stream() const {
+  return kernels::cuda::CudaContext::get(device_).stream();
+}
 
 void NcclComm::settle(std::string_view what, int peer) {
   Timer timer;
@@ -78,17 +80,17 @@ void NcclComm::settle(std::string_view what, int peer) {
       host_.abort(fmt::format("{} failed in NCCL (peer {}): {} {}", what, peer, ncclGetErrorString(state),
                               ncclGetLastError(comm_)));
     if (timer.seconds() > host_.timeout_seconds())
-      host_.abort(fmt::format("{} timed out in NCCL after {:.0f} s (TANGO_COMM_TIMEOUT_S)", what,
-                              timer.seconds()));
+      host_.abort(
+          fmt::format("{} timed out in NCCL after {:.0f} s (TANGO_COMM_TIMEOUT_S)", what, timer.seconds()));
     std::this_thread::yield();
   }
 }
 
 void NcclComm::allreduce(void* data, size_t count, DType dtype, ReduceOp op) {
   cudaStream_t s = stream();
-  TANGO_COMM_NCCL(ncclAllReduce(data, data, count, nccl_type(dtype), op == ReduceOp::kSum ? ncclSum : ncclMax,
-                                comm_, s),
-                  -1);
+  TANGO_COMM_NCCL(
+      ncclAllReduce(data, data, count, nccl_type(dtype), op == ReduceOp::kSum ? ncclSum : ncclMax, comm_, s),
+      -1);
   settle("allreduce");
   wait(s, "allreduce");
 }
@@ -100,7 +102,9 @@ void NcclComm::broadcast(void* data, size_t bytes, int root) {
   wait(s, "broadcast");
 }
 
-void NcclComm::group_start() { TANGO_COMM_NCCL(ncclGroupStart(), -1); }
+void NcclComm::group_start() {
+  TANGO_COMM_NCCL(ncclGroupStart(), -1);
+}
 
 void NcclComm::group_end() {
   ncclResult_t rc = ncclGroupEnd();
@@ -122,7 +126,8 @@ bool NcclComm::ready(cudaStream_t stream, std::string_view what) {
   ncclResult_t state = ncclSuccess;
   TANGO_COMM_NCCL(ncclCommGetAsyncError(comm_, &state), -1);
   if (state != ncclSuccess && state != ncclInProgress)
-    host_.abort(fmt::format("{} failed in NCCL: {} {}", what, ncclGetErrorString(state), ncclGetLastError(comm_)));
+    host_.abort(
+        fmt::format("{} failed in NCCL: {} {}", what, ncclGetErrorString(state), ncclGetLastError(comm_)));
   cudaError_t rc = cudaStreamQuery(stream);
   if (rc == cudaSuccess) return true;
   if (rc != cudaErrorNotReady)
