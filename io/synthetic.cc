@@ -25,7 +25,9 @@ enum Stream : uint64_t { kClassOrder = 1, kDegreePropensity, kEdges, kCentroids,
 constexpr double kDegreeExponent = 2.3;        // density exponent of the Pareto degree propensity
 constexpr double kEdgeCountTolerance = 0.005;  // stop drawing once this close below the target
 constexpr int kMaxEdgeRounds = 8;
-constexpr double kMaxRoundGrowth = 4;  // a later round draws at most this many times the edges
+constexpr double kMaxRoundGrowth = 4;         // a later round draws at most this many times the edges
+constexpr double kMaxDrawsPerTargetEdge = 2;  // undirected draws per directed edge wanted, at most
+constexpr int64_t kMinDrawLimit = 4096;       // ... but tiny dense graphs may always draw this many
 constexpr const char* kSplitName = "random-60-20-20";
 
 // A seeded random permutation of [0, n): nodes sorted by a per-node random key (ties by id).
@@ -164,6 +166,8 @@ void draw_edges(const ClassSampler& sampler, const SyntheticSpec& spec, int64_t 
 Graph draw_graph(const ClassSampler& sampler, const SyntheticSpec& spec, EdgeCleanup& cleanup) {
   const double target = static_cast<double>(spec.nodes) * spec.avg_degree;
   int64_t undirected = std::max<int64_t>(1, static_cast<int64_t>(std::ceil(target / 2)));
+  const int64_t draw_limit =
+      std::max(kMinDrawLimit, static_cast<int64_t>(std::ceil(kMaxDrawsPerTargetEdge * target)));
   std::vector<int64_t> src, dst;
   Graph graph;
   for (int round = 1;; ++round) {
@@ -171,19 +175,20 @@ Graph draw_graph(const ClassSampler& sampler, const SyntheticSpec& spec, EdgeCle
     graph = Graph();  // free the previous attempt before building the next
     graph = build_symmetric_csr(spec.nodes, src, dst, &cleanup, spec.str());
     const double kept = static_cast<double>(graph.num_edges());
-    if (kept >= target * (1 - kEdgeCountTolerance) || round == kMaxEdgeRounds) {
+    if (kept >= target * (1 - kEdgeCountTolerance) || round == kMaxEdgeRounds || undirected == draw_limit) {
       if (kept < target * (1 - kEdgeCountTolerance))
         spdlog::warn(
-            "{}: only {} of {:.0f} directed edges after {} rounds: the graph is too dense for its "
-            "degree distribution",
-            spec.str(), graph.num_edges(), target, round);
+            "{}: only {} of {:.0f} directed edges after drawing {} edges: too dense for its degree "
+            "distribution, or too few nodes per class for its homophily",
+            spec.str(), graph.num_edges(), target, undirected);
       return graph;
     }
     // Scale by the kept fraction seen so far; duplicates grow with density, so this lands at or just
     // below the target and another round closes the rest.
     const double drawn = 2.0 * static_cast<double>(undirected);
     const double growth = kept > 0 ? std::min(kMaxRoundGrowth, target / kept) : kMaxRoundGrowth;
-    undirected = std::max(undirected + 1, static_cast<int64_t>(std::ceil(drawn * growth / 2)));
+    undirected =
+        std::min(draw_limit, std::max(undirected + 1, static_cast<int64_t>(std::ceil(drawn * growth / 2))));
   }
 }
 
