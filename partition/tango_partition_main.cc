@@ -25,7 +25,7 @@ struct Flags {
   std::string dataset, out_dir, verify_dir, method = "metis", balance = "nodes", split;
   int32_t parts = 0;
   bool parts_given = false;
-  uint64_t seed = 0;
+  int64_t seed = 0;
   int32_t ufactor = 30;
   bool no_halo_features = false, force = false;
 };
@@ -72,7 +72,8 @@ int run_partition(const Flags& flags) {
   run.options.num_parts = flags.parts;
   run.options.method = parse_method(flags.method);
   run.options.balance = parse_balance(flags.balance);
-  run.options.seed = flags.seed;
+  TANGO_CHECK_INPUT(flags.seed >= 0, "--seed {} is invalid: give a non-negative integer", flags.seed);
+  run.options.seed = static_cast<uint64_t>(flags.seed);
   run.options.ufactor = flags.ufactor;
   run.halo_features = !flags.no_halo_features;
   TANGO_CHECK_INPUT(run.options.ufactor >= 1, "--ufactor {} is invalid: give a positive imbalance in 1/1000",
@@ -123,7 +124,9 @@ int main(int argc, char** argv) {
                  "what METIS keeps equal: nodes, edges (nodes weighted by degree) or train (nodes and "
                  "training nodes, multi-constraint)")
       ->capture_default_str();
-  app.add_option("--seed", flags.seed, "METIS / random seed")->capture_default_str();
+  app.add_option("--seed", flags.seed, "METIS / random seed")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
   app.add_option("--ufactor", flags.ufactor, "METIS allowed imbalance in 1/1000 (30 = 3%)")
       ->capture_default_str();
   app.add_flag("--no-halo-features", flags.no_halo_features,
