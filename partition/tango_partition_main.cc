@@ -42,9 +42,9 @@ Dataset load(const std::string& spec, const std::string& split, PhaseProgress& p
 }
 
 void print_summary(const PartitionManifest& m, const std::string& dir) {
-  fmt::print("tango-partition: {} -> {} ({} parts, {}, balance {}, seed {})\n", m.dataset_name, dir,
-             m.options.num_parts, method_name(m.options.method), balance_name(m.options.balance),
-             m.options.seed);
+  fmt::print("tango-partition: {} -> {} ({} part{}, {}, balance {}, seed {})\n", m.dataset_name, dir,
+             m.options.num_parts, m.options.num_parts == 1 ? "" : "s", method_name(m.options.method),
+             balance_name(m.options.balance), m.options.seed);
   fmt::print("  graph: {} nodes, {} undirected edges, {} features, {} classes\n", m.num_nodes,
              m.num_edges / 2, m.num_features, m.num_classes);
   fmt::print("  edge cut: {} edges ({:.2f}%), replication factor {:.3f}\n", m.edge_cut, m.edge_cut_percent,
@@ -124,9 +124,7 @@ int main(int argc, char** argv) {
                  "what METIS keeps equal: nodes, edges (nodes weighted by degree) or train (nodes and "
                  "training nodes, multi-constraint)")
       ->capture_default_str();
-  app.add_option("--seed", flags.seed, "METIS / random seed")
-      ->check(CLI::NonNegativeNumber)
-      ->capture_default_str();
+  app.add_option("--seed", flags.seed, "METIS / random seed")->capture_default_str();
   app.add_option("--ufactor", flags.ufactor, "METIS allowed imbalance in 1/1000 (30 = 3%)")
       ->capture_default_str();
   app.add_flag("--no-halo-features", flags.no_halo_features,
