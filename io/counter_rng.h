@@ -9,7 +9,6 @@
 
 #include <cmath>
 #include <cstdint>
-#include <numbers>
 
 namespace tango {
 
@@ -37,12 +36,18 @@ class CounterRng {
   uint64_t below(uint64_t bound) {
     return static_cast<uint64_t>((static_cast<unsigned __int128>(next_u64()) * bound) >> 64);
   }
-  // Two independent standard normals (Box-Muller).
+  // Two independent standard normals (Marsaglia's polar method: Box-Muller without the sine and cosine;
+  // it rejects 21% of point pairs, which only moves this sequence along).
   void normal_pair(double& first, double& second) {
-    const double radius = std::sqrt(-2.0 * std::log(uniform_positive()));
-    const double angle = 2.0 * std::numbers::pi * uniform();
-    first = radius * std::cos(angle);
-    second = radius * std::sin(angle);
+    double x, y, radius2;
+    do {
+      x = 2.0 * uniform() - 1.0;
+      y = 2.0 * uniform() - 1.0;
+      radius2 = x * x + y * y;
+    } while (radius2 >= 1.0 || radius2 == 0.0);
+    const double scale = std::sqrt(-2.0 * std::log(radius2) / radius2);
+    first = x * scale;
+    second = y * scale;
   }
 
  private:

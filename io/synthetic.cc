@@ -25,7 +25,9 @@ enum Stream : uint64_t { kClassOrder = 1, kDegreePropensity, kEdges, kCentroids,
 constexpr double kDegreeExponent = 2.3;        // density exponent of the Pareto degree propensity
 constexpr double kEdgeCountTolerance = 0.005;  // stop drawing once this close below the target
 constexpr int kMaxEdgeRounds = 8;
-constexpr double kMaxRoundGrowth = 4;  // a later round draws at most this many times the edges
+constexpr double kMaxRoundGrowth = 4;         // a later round draws at most this many times the edges
+constexpr double kMaxDrawsPerTargetEdge = 2;  // undirected draws per directed edge wanted, at most
+constexpr int64_t kMinDrawLimit = 4096;       // ... but tiny dense graphs may always draw this many
 constexpr const char* kSplitName = "random-60-20-20";
 
 // A seeded random permutation of [0, n): nodes sorted by a per-node random key (ties by id).
@@ -39,6 +41,14 @@ std::vector<int64_t> random_order(int64_t n, uint64_t seed, Stream stream) {
   for (int64_t i = 0; i < n; ++i) order[i] = keyed[i].second;
   return order;
 }
+
+// One slot of an alias table over nodes: keep `node` with probability `accept`, else take `alias_node`.
+// Both node ids sit in the slot so that a draw touches one cache line.
+struct alignas(32) AliasSlot {
+  double accept = 1;
+  int64_t node = 0;
+  int64_t alias_node = 0;
+};
 
 // Walker's alias method (Vose's construction) over `weights`: afterwards slot i is kept with
 // probability accept[i] and otherwise replaced by alias[i], which samples i ~ weights in O(1).
@@ -75,24 +85,25 @@ class ClassSampler {
   ClassSampler(std::span<const int64_t> class_order, std::span<const double> theta, int32_t classes)
       : classes_(classes),
         offset_(classes + 1, 0),
-        members_(class_order.size()),
-        accept_(class_order.size()),
-        alias_(class_order.size()),
+        slots_(class_order.size()),
         class_accept_(classes),
         class_alias_(classes) {
     const int64_t n = static_cast<int64_t>(class_order.size());
     // Position i of the order holds class i % classes: class c gets positions c, c + C, ...
     for (int32_t c = 0; c < classes; ++c) offset_[c + 1] = offset_[c] + (n - c + classes - 1) / classes;
-    for (int64_t i = 0; i < n; ++i) members_[offset_[i % classes] + i / classes] = class_order[i];
     std::vector<double> class_mass(classes, 0);
 #pragma omp parallel for schedule(dynamic, 1)
     for (int32_t c = 0; c < classes; ++c) {
       const int64_t begin = offset_[c], size = offset_[c + 1] - begin;
-      std::vector<double> weights(size);
-      for (int64_t i = 0; i < size; ++i) weights[i] = theta[members_[begin + i]];
-      for (double w : weights) class_mass[c] += w;
-      build_alias_table(weights, std::span(accept_).subspan(begin, size),
-                        std::span(alias_).subspan(begin, size));
+      std::vector<int64_t> members(size), alias(size);
+      std::vector<double> weights(size), accept(size);
+      for (int64_t i = 0; i < size; ++i) {
+        members[i] = class_order[c + i * classes];
+        weights[i] = theta[members[i]];
+        class_mass[c] += weights[i];
+      }
+      build_alias_table(weights, accept, alias);
+      for (int64_t i = 0; i < size; ++i) slots_[begin + i] = {accept[i], members[i], members[alias[i]]};
     }
     build_alias_table(class_mass, class_accept_, class_alias_);
   }
@@ -108,17 +119,14 @@ class ClassSampler {
 
   int64_t sample_in_class(int32_t c, CounterRng& rng) const {
     const int64_t begin = offset_[c];
-    const int64_t slot = static_cast<int64_t>(rng.below(offset_[c + 1] - begin));
-    const int64_t pick = rng.uniform() < accept_[begin + slot] ? slot : alias_[begin + slot];
-    return members_[begin + pick];
+    const AliasSlot& slot = slots_[begin + static_cast<int64_t>(rng.below(offset_[c + 1] - begin))];
+    return rng.uniform() < slot.accept ? slot.node : slot.alias_node;
   }
 
  private:
   int32_t classes_;
   std::vector<int64_t> offset_;   // [classes + 1]: class c's slots are [offset_[c], offset_[c + 1])
-  std::vector<int64_t> members_;  // node ids grouped by class
-  std::vector<double> accept_;    // per-class alias tables, laid out like members_
-  std::vector<int64_t> alias_;    // slot within the class
+  std::vector<AliasSlot> slots_;  // per-class alias tables over the class's nodes, class by class
   std::vector<double> class_accept_;
   std::vector<int64_t> class_alias_;
 };
@@ -135,8 +143,8 @@ std::vector<double> degree_propensity(int64_t n, uint64_t seed) {
 }
 
 // Draws edges [src.size(), total) into src/dst (earlier edges are kept: edge e depends on e alone).
-void draw_edges(const ClassSampler& sampler, const SyntheticSpec& spec, const std::vector<int32_t>& labels,
-                int64_t total, std::vector<int64_t>& src, std::vector<int64_t>& dst) {
+void draw_edges(const ClassSampler& sampler, const SyntheticSpec& spec, int64_t total,
+                std::vector<int64_t>& src, std::vector<int64_t>& dst) {
   const int64_t first = static_cast<int64_t>(src.size());
   src.resize(total);
   dst.resize(total);
@@ -144,41 +152,43 @@ void draw_edges(const ClassSampler& sampler, const SyntheticSpec& spec, const st
 #pragma omp parallel for schedule(static)
   for (int64_t e = first; e < total; ++e) {
     CounterRng rng(spec.seed, kEdges, e);
-    const int64_t u = sampler.sample_in_class(sampler.sample_class(rng), rng);
-    int32_t target_class = labels[u];
+    const int32_t source_class = sampler.sample_class(rng);
+    int32_t target_class = source_class;
     if (rng.uniform() >= spec.homophily)
-      target_class = static_cast<int32_t>((target_class + 1 + rng.below(classes - 1)) % classes);
-    src[e] = u;
+      target_class = static_cast<int32_t>((source_class + 1 + rng.below(classes - 1)) % classes);
+    src[e] = sampler.sample_in_class(source_class, rng);
     dst[e] = sampler.sample_in_class(target_class, rng);
   }
 }
 
 // Draws edges in rounds until the symmetric CSR holds about nodes * avg_degree directed edges: self-loops
 // and duplicates are dropped, so the first round always falls a little short.
-Graph draw_graph(const ClassSampler& sampler, const SyntheticSpec& spec, const std::vector<int32_t>& labels,
-                 EdgeCleanup& cleanup) {
+Graph draw_graph(const ClassSampler& sampler, const SyntheticSpec& spec, EdgeCleanup& cleanup) {
   const double target = static_cast<double>(spec.nodes) * spec.avg_degree;
   int64_t undirected = std::max<int64_t>(1, static_cast<int64_t>(std::ceil(target / 2)));
+  const int64_t draw_limit =
+      std::max(kMinDrawLimit, static_cast<int64_t>(std::ceil(kMaxDrawsPerTargetEdge * target)));
   std::vector<int64_t> src, dst;
   Graph graph;
   for (int round = 1;; ++round) {
-    draw_edges(sampler, spec, labels, undirected, src, dst);
+    draw_edges(sampler, spec, undirected, src, dst);
     graph = Graph();  // free the previous attempt before building the next
     graph = build_symmetric_csr(spec.nodes, src, dst, &cleanup, spec.str());
     const double kept = static_cast<double>(graph.num_edges());
-    if (kept >= target * (1 - kEdgeCountTolerance) || round == kMaxEdgeRounds) {
+    if (kept >= target * (1 - kEdgeCountTolerance) || round == kMaxEdgeRounds || undirected == draw_limit) {
       if (kept < target * (1 - kEdgeCountTolerance))
         spdlog::warn(
-            "{}: only {} of {:.0f} directed edges after {} rounds: the graph is too dense for its "
-            "degree distribution",
-            spec.str(), graph.num_edges(), target, round);
+            "{}: only {} of {:.0f} directed edges after drawing {} edges: too dense for its degree "
+            "distribution, or too few nodes per class for its homophily",
+            spec.str(), graph.num_edges(), target, undirected);
       return graph;
     }
     // Scale by the kept fraction seen so far; duplicates grow with density, so this lands at or just
     // below the target and another round closes the rest.
     const double drawn = 2.0 * static_cast<double>(undirected);
     const double growth = kept > 0 ? std::min(kMaxRoundGrowth, target / kept) : kMaxRoundGrowth;
-    undirected = std::max(undirected + 1, static_cast<int64_t>(std::ceil(drawn * growth / 2)));
+    undirected =
+        std::min(draw_limit, std::max(undirected + 1, static_cast<int64_t>(std::ceil(drawn * growth / 2))));
   }
 }
 
@@ -246,7 +256,7 @@ Dataset generate_synthetic(const SyntheticSpec& spec) {
 
   {
     const ClassSampler sampler(class_order, degree_propensity(n, spec.seed), spec.classes);
-    dataset.graph = draw_graph(sampler, spec, labels, dataset.cleanup);
+    dataset.graph = draw_graph(sampler, spec, dataset.cleanup);
   }
   dataset.features = class_features(spec, labels);
   dataset.labels = Tensor::from(labels);

@@ -27,30 +27,35 @@ Tensor vector_tensor(const std::vector<int64_t>& values) {
   return Tensor::from(values);
 }
 
-// The halo of `part`: every node of another part adjacent to one of our boundary rows, sorted by
-// (owner part, global id) and unique.
+// The halo of `part`: every node of another part adjacent to one of our boundary rows, unique,
+// sorted by (owner part, global id). `halo_column` ([num_nodes], all -1 on entry) gets each halo
+// node's local column, so the CSR can renumber without searching.
 template <class IdT>
-std::vector<int64_t> collect_halo(const Graph& graph, const IdT* cols, const PartLayout& layout,
-                                  int32_t part) {
+std::vector<int64_t> collect_halo(const Graph& graph, const IdT* cols, const PartLayout& layout, int32_t part,
+                                  std::vector<int64_t>& halo_column) {
   const int64_t* indptr = graph.indptr.data<int64_t>();
   std::span<const int64_t> owned = layout.owned_nodes(part);
   std::vector<int64_t> halo;
   for (size_t row = static_cast<size_t>(layout.num_inner[part]); row < owned.size(); ++row)
-    for (int64_t e = indptr[owned[row]]; e < indptr[owned[row] + 1]; ++e)
-      if (layout.owner[cols[e]] != part) halo.push_back(cols[e]);
-  auto by_owner_then_id = [&](int64_t a, int64_t b) {
+    for (int64_t e = indptr[owned[row]]; e < indptr[owned[row] + 1]; ++e) {
+      const int64_t u = cols[e];
+      if (layout.owner[u] != part && halo_column[u] < 0) {
+        halo_column[u] = 0;  // seen
+        halo.push_back(u);
+      }
+    }
+  std::sort(halo.begin(), halo.end(), [&](int64_t a, int64_t b) {
     return std::pair(layout.owner[a], a) < std::pair(layout.owner[b], b);
-  };
-  std::sort(halo.begin(), halo.end(), by_owner_then_id);
-  halo.erase(std::unique(halo.begin(), halo.end()), halo.end());
+  });
+  const int64_t num_owned = static_cast<int64_t>(owned.size());
+  for (size_t i = 0; i < halo.size(); ++i) halo_column[halo[i]] = num_owned + static_cast<int64_t>(i);
   return halo;
 }
 
 // The local CSR: owned rows in local order, columns renumbered into [owned | halo], sorted per row.
 template <class IdT, class LocalT>
 void fill_local_graph(const Graph& graph, const IdT* cols, const PartLayout& layout, int32_t part,
-                      const std::vector<int64_t>& halo, const std::vector<int64_t>& halo_offsets,
-                      PartitionPart& out) {
+                      const std::vector<int64_t>& halo_column, PartitionPart& out) {
   const int64_t* indptr = graph.indptr.data<int64_t>();
   std::span<const int64_t> owned = layout.owned_nodes(part);
   const int64_t num_owned = static_cast<int64_t>(owned.size());
@@ -62,39 +67,32 @@ void fill_local_graph(const Graph& graph, const IdT* cols, const PartLayout& lay
     const int64_t v = owned[row];
     for (int64_t e = indptr[v]; e < indptr[v + 1]; ++e) {
       const int64_t u = cols[e];
-      const int32_t q = layout.owner[u];
-      int64_t col;
-      if (q == part) {
-        col = layout.local_row[u];
-      } else {
-        auto first = halo.begin() + halo_offsets[q], last = halo.begin() + halo_offsets[q + 1];
-        col = num_owned + (std::lower_bound(first, last, u) - halo.begin());
-      }
-      *dst++ = static_cast<LocalT>(col);
+      *dst++ = static_cast<LocalT>(layout.owner[u] == part ? layout.local_row[u] : halo_column[u]);
     }
     std::sort(local_cols + local_indptr[row], dst);
   }
 }
 
-// Per peer q, our boundary rows adjacent to q, in global-id order: exactly q's halo group for us.
+// Per peer q, our boundary rows adjacent to q. Boundary rows are in global-id order, so each list
+// comes out in global-id order too: exactly q's halo group for us.
 template <class IdT>
 void fill_send_lists(const Graph& graph, const IdT* cols, const PartLayout& layout, int32_t part,
                      PartitionPart& out) {
   const int64_t* indptr = graph.indptr.data<int64_t>();
   std::span<const int64_t> owned = layout.owned_nodes(part);
-  std::vector<std::pair<int32_t, int64_t>> peer_and_node;
-  for (size_t row = static_cast<size_t>(layout.num_inner[part]); row < owned.size(); ++row)
+  std::vector<std::vector<int64_t>> rows_for_peer(layout.num_parts);
+  std::vector<int64_t> last_row_sent(layout.num_parts, -1);
+  for (int64_t row = layout.num_inner[part]; row < static_cast<int64_t>(owned.size()); ++row)
     for (int64_t e = indptr[owned[row]]; e < indptr[owned[row] + 1]; ++e)
-      if (int32_t q = layout.owner[cols[e]]; q != part) peer_and_node.emplace_back(q, owned[row]);
-  std::sort(peer_and_node.begin(), peer_and_node.end());
-  peer_and_node.erase(std::unique(peer_and_node.begin(), peer_and_node.end()), peer_and_node.end());
+      if (int32_t q = layout.owner[cols[e]]; q != part && last_row_sent[q] != row) {
+        last_row_sent[q] = row;
+        rows_for_peer[q].push_back(row);
+      }
   std::vector<int64_t> offsets(layout.num_parts + 1, 0), rows;
-  rows.reserve(peer_and_node.size());
-  for (const auto& [q, v] : peer_and_node) {
-    ++offsets[q + 1];
-    rows.push_back(layout.local_row[v]);
+  for (int32_t q = 0; q < layout.num_parts; ++q) {
+    offsets[q + 1] = offsets[q] + static_cast<int64_t>(rows_for_peer[q].size());
+    rows.insert(rows.end(), rows_for_peer[q].begin(), rows_for_peer[q].end());
   }
-  for (int32_t q = 0; q < layout.num_parts; ++q) offsets[q + 1] += offsets[q];
   out.send_offsets = vector_tensor(offsets);
   out.send_rows = vector_tensor(rows);
 }
@@ -159,8 +157,9 @@ PartitionPart build_part(const Dataset& dataset, const PartLayout& layout, int32
   part.num_global_nodes = graph.num_nodes;
   part.owned_global_ids = Tensor::from(std::vector<int64_t>(owned.begin(), owned.end()));
 
-  std::vector<int64_t> halo =
-      visit_indices(graph, [&](const auto* cols) { return collect_halo(graph, cols, layout, part_id); });
+  std::vector<int64_t> halo_column(graph.num_nodes, -1);
+  std::vector<int64_t> halo = visit_indices(
+      graph, [&](const auto* cols) { return collect_halo(graph, cols, layout, part_id, halo_column); });
   std::vector<int64_t> halo_offsets(layout.num_parts + 1, 0);
   for (int64_t u : halo) ++halo_offsets[layout.owner[u] + 1];
   for (int32_t q = 0; q < layout.num_parts; ++q) halo_offsets[q + 1] += halo_offsets[q];
@@ -178,10 +177,10 @@ PartitionPart build_part(const Dataset& dataset, const PartLayout& layout, int32
   visit_indices(graph, [&](const auto* cols) {
     if (local_dtype == DType::kI32)
       fill_local_graph<std::remove_cv_t<std::remove_pointer_t<decltype(cols)>>, int32_t>(
-          graph, cols, layout, part_id, halo, halo_offsets, part);
+          graph, cols, layout, part_id, halo_column, part);
     else
       fill_local_graph<std::remove_cv_t<std::remove_pointer_t<decltype(cols)>>, int64_t>(
-          graph, cols, layout, part_id, halo, halo_offsets, part);
+          graph, cols, layout, part_id, halo_column, part);
     fill_send_lists(graph, cols, layout, part_id, part);
   });
 

@@ -1,6 +1,7 @@
 #include "partition/partition_writer.h"
 
 #include <filesystem>
+#include <future>
 
 #include "core/error.h"
 #include "core/timer.h"
@@ -66,37 +67,54 @@ PartitionManifest write_partition(const Dataset& dataset, const PartitionRun& ru
   PartLayout layout = plan_layout(dataset.graph, std::move(owner), k);
   progress.end();
 
+  // Part p is written and checksummed on a second thread while part p + 1 is built, so disk time
+  // hides build time; at most two parts are in memory.
+  struct Written {
+    PartSummary summary;
+    double write_seconds = 0, checksum_seconds = 0;
+  };
+  auto write_and_checksum = [&dir](PartitionPart part) {
+    Written done;
+    Timer timer;
+    PartSummary& s = done.summary;
+    s.id = part.part_id;
+    s.file = part_file_name(part.part_id);
+    const std::string path = (fs::path(dir) / s.file).string();
+    write_part(part, path);
+    done.write_seconds = timer.seconds();
+    timer.reset();
+    s.sha256 = sha256_file(path);
+    done.checksum_seconds = timer.seconds();
+    s.bytes = static_cast<int64_t>(fs::file_size(path));
+    s.owned = part.num_owned;
+    s.inner = part.num_inner;
+    s.boundary = part.num_boundary();
+    s.halo = part.num_halo();
+    s.edges = part.local_graph.num_edges();
+    s.train = count_mask(part.train_mask);
+    s.send = part.send_rows.numel();
+    return done;
+  };
   double build_seconds = 0, write_seconds = 0, checksum_seconds = 0;
-  Timer parts_timer;
+  auto collect = [&](std::future<Written>& pending) {
+    Written done = pending.get();
+    write_seconds += done.write_seconds;
+    checksum_seconds += done.checksum_seconds;
+    manifest.parts.push_back(std::move(done.summary));
+    progress.step(static_cast<int64_t>(manifest.parts.size()));
+  };
   progress.begin("parts", k);
+  std::future<Written> pending;
   for (int32_t p = 0; p < k; ++p) {
     Timer timer;
     PartitionPart part = build_part(dataset, layout, p, run.halo_features);
     build_seconds += timer.seconds();
-    timer.reset();
-    const std::string file = part_file_name(p);
-    const std::string path = (fs::path(dir) / file).string();
-    write_part(part, path);
-    write_seconds += timer.seconds();
-    timer.reset();
-    PartSummary summary;
-    summary.id = p;
-    summary.file = file;
-    summary.sha256 = sha256_file(path);
-    checksum_seconds += timer.seconds();
-    summary.bytes = static_cast<int64_t>(fs::file_size(path));
-    summary.owned = part.num_owned;
-    summary.inner = part.num_inner;
-    summary.boundary = part.num_boundary();
-    summary.halo = part.num_halo();
-    summary.edges = part.local_graph.num_edges();
-    summary.train = count_mask(part.train_mask);
-    summary.send = part.send_rows.numel();
-    manifest.parts.push_back(std::move(summary));
-    progress.step(p + 1);
+    if (pending.valid()) collect(pending);
+    pending = std::async(std::launch::async, write_and_checksum, std::move(part));
   }
+  collect(pending);
   progress.end();
-  // The "parts" total above, split by step.
+  // The "parts" total above, split by step (build overlaps write and checksum).
   progress.record("parts.build", build_seconds);
   progress.record("parts.write", write_seconds);
   progress.record("parts.checksum", checksum_seconds);

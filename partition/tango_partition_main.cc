@@ -25,7 +25,7 @@ struct Flags {
   std::string dataset, out_dir, verify_dir, method = "metis", balance = "nodes", split;
   int32_t parts = 0;
   bool parts_given = false;
-  uint64_t seed = 0;
+  int64_t seed = 0;
   int32_t ufactor = 30;
   bool no_halo_features = false, force = false;
 };
@@ -42,9 +42,9 @@ Dataset load(const std::string& spec, const std::string& split, PhaseProgress& p
 }
 
 void print_summary(const PartitionManifest& m, const std::string& dir) {
-  fmt::print("tango-partition: {} -> {} ({} parts, {}, balance {}, seed {})\n", m.dataset_name, dir,
-             m.options.num_parts, method_name(m.options.method), balance_name(m.options.balance),
-             m.options.seed);
+  fmt::print("tango-partition: {} -> {} ({} part{}, {}, balance {}, seed {})\n", m.dataset_name, dir,
+             m.options.num_parts, m.options.num_parts == 1 ? "" : "s", method_name(m.options.method),
+             balance_name(m.options.balance), m.options.seed);
   fmt::print("  graph: {} nodes, {} undirected edges, {} features, {} classes\n", m.num_nodes,
              m.num_edges / 2, m.num_features, m.num_classes);
   fmt::print("  edge cut: {} edges ({:.2f}%), replication factor {:.3f}\n", m.edge_cut, m.edge_cut_percent,
@@ -72,7 +72,8 @@ int run_partition(const Flags& flags) {
   run.options.num_parts = flags.parts;
   run.options.method = parse_method(flags.method);
   run.options.balance = parse_balance(flags.balance);
-  run.options.seed = flags.seed;
+  TANGO_CHECK_INPUT(flags.seed >= 0, "--seed {} is invalid: give a non-negative integer", flags.seed);
+  run.options.seed = static_cast<uint64_t>(flags.seed);
   run.options.ufactor = flags.ufactor;
   run.halo_features = !flags.no_halo_features;
   TANGO_CHECK_INPUT(run.options.ufactor >= 1, "--ufactor {} is invalid: give a positive imbalance in 1/1000",

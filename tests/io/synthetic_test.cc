@@ -159,5 +159,18 @@ TEST(SyntheticGenerator, TinyAndDenseSpecsStillWork) {
   EXPECT_EQ(d.graph.num_edges(), 6);
 }
 
+TEST(SyntheticGenerator, StopsDrawingWhenTheTargetIsUnreachable) {
+  SyntheticSpec spec;
+  spec.nodes = 1000;
+  spec.classes = 1000;  // one node per class and full homophily: every edge drawn is a self-loop
+  spec.homophily = 1;
+  spec.avg_degree = 10;
+  const Dataset d = generate_synthetic(spec);
+  EXPECT_NO_THROW(validate_dataset(d, "synthetic"));
+  EXPECT_EQ(d.graph.num_edges(), 0);
+  EXPECT_EQ(d.cleanup.self_loops, d.cleanup.input_edges);
+  EXPECT_LE(d.cleanup.input_edges, 2 * spec.nodes * 10) << "the draws must stay bounded";
+}
+
 }  // namespace
 }  // namespace tango
