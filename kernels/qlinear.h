@@ -26,7 +26,7 @@ struct QLinearOptions {
   uint64_t stream = 0;
   bool cache_quantized = true;
   bool fuse_amax = true;
-  QGemmOptions gemm;
+  QGemmOptions gemm = {};
 };
 
 class QLinear {
