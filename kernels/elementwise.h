@@ -7,20 +7,9 @@
 #include <cstdint>
 
 #include "core/tensor.h"
-#include "kernels/elementwise_math.h"
+#include "kernels/elementwise_options.h"
 
 namespace tango::kernels {
-
-struct ActivationOptions {
-  Activation kind = Activation::kRelu;
-  float alpha = 0.0f;  // ELU alpha (usually 1) or LeakyReLU negative slope (e.g. 0.2)
-};
-
-struct DropoutOptions {
-  float p = 0.0f;  // drop probability in [0, 1)
-  uint64_t seed = 0;
-  uint64_t stream = 0;  // vary per layer and step
-};
 
 // y[r, :] += bias (y f32 [rows, cols], bias f32 [cols]).
 void bias_add(Tensor& y, const Tensor& bias);
