@@ -47,22 +47,24 @@ float qgemm(const GemmShape& s, const void* a, bool a_is_unsigned, const int8_t*
   const bool shift = !a_is_unsigned && path == CpuInt8Path::kShiftToUint8;
   // Signed codes as offset-binary u8: (q + 128) with a_offset 128, so oneDNN computes (u - 128) . b = q . b.
   // Adding 128 to a two's-complement byte is flipping its top bit.
-  std::vector<uint8_t> shifted;
+  thread_local std::vector<uint8_t> shifted;  // reused: a fresh buffer per call costs page faults
   const uint8_t* a_u8 = static_cast<const uint8_t*>(a);
   if (shift && s.k > 0) {
     const int64_t bytes = s.m * s.k;
     shifted.resize(static_cast<size_t>(bytes));
     const uint8_t* src = static_cast<const uint8_t*>(a);
+    uint8_t* dst = shifted.data();  // the caller's buffer: worker threads have their own thread_locals
 #pragma omp parallel for schedule(static)
-    for (int64_t i = 0; i < bytes; ++i) shifted[i] = src[i] ^ 0x80u;
-    a_u8 = shifted.data();
+    for (int64_t i = 0; i < bytes; ++i) dst[i] = src[i] ^ 0x80u;
+    a_u8 = dst;
   }
   // One oneDNN call over all rows (per-call overhead is large for small M). A single INT32 chunk is
   // accumulated in `out` itself (f32 and i32 have the same size) and converted in place; longer
   // reductions accumulate their chunks through a separate INT32 buffer.
   const int64_t k_chunks =
       std::max<int64_t>(1, (s.k + kMaxInt32ReductionLength - 1) / kMaxInt32ReductionLength);
-  std::vector<int32_t> chunk_buffer(k_chunks > 1 ? static_cast<size_t>(s.m * s.n) : 0);
+  thread_local std::vector<int32_t> chunk_buffer;
+  if (k_chunks > 1) chunk_buffer.resize(static_cast<size_t>(s.m * s.n));
   int32_t* acc = k_chunks > 1 ? chunk_buffer.data() : reinterpret_cast<int32_t*>(out);
   const float sb = b_scale[0];
   float amax = 0.0f;
