@@ -13,14 +13,17 @@ __global__ void bias_add_kernel(float* y, int64_t rows, int64_t cols, const floa
   TANGO_GRID_STRIDE(i, rows * cols) y[i] += bias[i % cols];
 }
 
-// Each block sums a strip of rows for 32 columns per warp lane group, then one atomicAdd per column.
+// Thread = column; block row y sums strips of kColumnSumRows rows, then one atomicAdd per column.
 constexpr int kColumnSumRows = 256;
 __global__ void column_sum_kernel(const float* __restrict__ x, int64_t rows, int64_t cols, float* out) {
   const int64_t col = int64_t{blockIdx.x} * blockDim.x + threadIdx.x;
   if (col >= cols) return;
-  const int64_t r0 = int64_t{blockIdx.y} * kColumnSumRows, r1 = min(rows, r0 + kColumnSumRows);
   float sum = 0.0f;
-  for (int64_t r = r0; r < r1; ++r) sum += x[r * cols + col];
+  for (int64_t r0 = int64_t{blockIdx.y} * kColumnSumRows; r0 < rows;
+       r0 += int64_t{gridDim.y} * kColumnSumRows) {
+    const int64_t r1 = min(rows, r0 + kColumnSumRows);
+    for (int64_t r = r0; r < r1; ++r) sum += x[r * cols + col];
+  }
   atomicAdd(out + col, sum);
 }
 
@@ -52,7 +55,7 @@ void column_sum(const float* x, int64_t rows, int64_t cols, float* out, Device d
   if (rows * cols == 0) return;
   const int threads = 128;
   dim3 grid(static_cast<unsigned>((cols + threads - 1) / threads),
-            static_cast<unsigned>((rows + kColumnSumRows - 1) / kColumnSumRows));
+            static_cast<unsigned>(std::min<int64_t>((rows + kColumnSumRows - 1) / kColumnSumRows, 4096)));
   column_sum_kernel<<<grid, threads, 0, stream>>>(x, rows, cols, out);
   TANGO_CU_CHECK(cudaGetLastError());
 }

@@ -81,9 +81,12 @@ void qgemm(const GemmShape& s, const int8_t* a, const int8_t* b, const float* a_
   const bool aligned_k = chunks == 1 && s.k > 0 && s.k % 16 == 0;
   const int64_t kk = aligned_k ? s.k : std::max<int64_t>(16, (chunk_k + 15) / 16 * 16);
   const bool a_direct = aligned_k && !s.transpose_a && reinterpret_cast<uintptr_t>(a) % 16 == 0;
-  const bool b_direct = aligned_k && s.transpose_b && reinterpret_cast<uintptr_t>(b) % 16 == 0;
-  const size_t a_bytes = a_direct ? 0 : align_up(s.m * kk), b_bytes = b_direct ? 0 : align_up(s.n * kk);
-  const size_t acc_bytes = align_up(sizeof(int32_t) * s.m * s.n);
+  // The INT32 result's leading dimension (n) must be a multiple of 4 too: pad b with zero rows.
+  const int64_t n_padded = (s.n + 3) / 4 * 4;
+  const bool b_direct =
+      aligned_k && s.transpose_b && n_padded == s.n && reinterpret_cast<uintptr_t>(b) % 16 == 0;
+  const size_t a_bytes = a_direct ? 0 : align_up(s.m * kk), b_bytes = b_direct ? 0 : align_up(n_padded * kk);
+  const size_t acc_bytes = align_up(sizeof(int32_t) * s.m * n_padded);
   auto* base = static_cast<char*>(ctx.workspace(a_bytes + b_bytes + acc_bytes + kLtWorkspaceBytes));
   auto* a_packed = reinterpret_cast<int8_t*>(base);
   auto* b_packed = reinterpret_cast<int8_t*>(base + a_bytes);
@@ -103,25 +106,26 @@ void qgemm(const GemmShape& s, const int8_t* a, const int8_t* b, const float* a_
     const int8_t* a_op = a;
     const int8_t* b_op = b;
     if (!a_direct) {
-      launch_pack_int8(a, s.transpose_a ? s.m : s.k, s.transpose_a, s.m, k0, kc, kk, a_packed, device);
+      launch_pack_int8(a, s.transpose_a ? s.m : s.k, s.transpose_a, s.m, s.m, k0, kc, kk, a_packed, device);
       a_op = a_packed;
     }
     if (!b_direct) {
-      launch_pack_int8(b, s.transpose_b ? s.k : s.n, !s.transpose_b, s.n, k0, kc, kk, b_packed, device);
+      launch_pack_int8(b, s.transpose_b ? s.k : s.n, !s.transpose_b, s.n, n_padded, k0, kc, kk, b_packed,
+                       device);
       b_op = b_packed;
     }
     cublasLtMatrixLayout_t la, lb, lc;
-    TANGO_CUBLAS_CHECK(cublasLtMatrixLayoutCreate(&la, CUDA_R_8I, kk, s.n, kk));
+    TANGO_CUBLAS_CHECK(cublasLtMatrixLayoutCreate(&la, CUDA_R_8I, kk, n_padded, kk));
     TANGO_CUBLAS_CHECK(cublasLtMatrixLayoutCreate(&lb, CUDA_R_8I, kk, s.m, kk));
-    TANGO_CUBLAS_CHECK(cublasLtMatrixLayoutCreate(&lc, CUDA_R_32I, s.n, s.m, s.n));
-    cublasLtMatmulAlgo_t algo = int8_algo(ctx.cublas_lt(), op, la, lb, lc, device.ordinal, s.m, s.n, kk);
+    TANGO_CUBLAS_CHECK(cublasLtMatrixLayoutCreate(&lc, CUDA_R_32I, n_padded, s.m, n_padded));
+    cublasLtMatmulAlgo_t algo = int8_algo(ctx.cublas_lt(), op, la, lb, lc, device.ordinal, s.m, n_padded, kk);
     const int32_t alpha = 1, beta = 0;
     TANGO_CUBLAS_CHECK(cublasLtMatmul(ctx.cublas_lt(), op, &alpha, b_op, la, a_op, lb, &beta, acc, lc, acc,
                                       lc, &algo, lt_workspace, kLtWorkspaceBytes, ctx.stream()));
     cublasLtMatrixLayoutDestroy(la);
     cublasLtMatrixLayoutDestroy(lb);
     cublasLtMatrixLayoutDestroy(lc);
-    launch_qgemm_epilogue({acc, s.m, s.n, a_scales, a_scale_per_row, b_scale, bias, chunk == 0,
+    launch_qgemm_epilogue({acc, n_padded, s.m, s.n, a_scales, a_scale_per_row, b_scale, bias, chunk == 0,
                            chunk == chunks - 1, out, out_amax},
                           device);
   }
