@@ -57,10 +57,14 @@ void GzipLineReader::fill() {
     if (got < static_cast<int>(want)) {
       int errnum = Z_OK;
       const char* message = gzerror(file_, &errnum);
-      if (got < 0 || (errnum != Z_OK && errnum != Z_STREAM_END))
+      if (got < 0 || (errnum != Z_OK && errnum != Z_STREAM_END)) {
+        std::string_view reason = message ? message : "unknown zlib error";
+        if (reason.starts_with(path_ + ": "))
+          reason.remove_prefix(path_.size() + 2);  // zlib prefixes the path
         TANGO_FAIL_INPUT(
             "'{}': the gzip data is corrupt or truncated ({}) after line {}: re-create or re-download it",
-            path_, message ? message : "unknown zlib error", next_line_ - 1);
+            path_, reason, next_line_ - 1);
+      }
       at_eof_ = gzeof(file_) != 0 || got == 0;
     }
   }

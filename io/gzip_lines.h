@@ -82,7 +82,7 @@ inline std::string_view strip_cr(std::string_view line) {
 }
 
 template <class Fn>
-void for_each_line_in(std::string_view text, int64_t line_number, Fn& fn) {
+void for_each_line_in(std::string_view text, int64_t line_number, Fn&& fn) {
   size_t pos = 0;
   while (pos < text.size()) {
     const void* nl = std::memchr(text.data() + pos, '\n', text.size() - pos);

@@ -99,10 +99,10 @@ Tensor read_feature_file(const std::string& path, int64_t num_nodes) {
   float* out = features.data<float>();
   do {
     for_each_line_parallel(block, [&](std::string_view line, int64_t line_number) {
-      TANGO_CHECK_INPUT(
-          line_number <= num_nodes,
-          "'{}' has more than {} lines but num-node-list.csv.gz says {} nodes: the files disagree", path,
-          num_nodes, num_nodes);
+      TANGO_CHECK_INPUT(line_number <= num_nodes,
+                        "'{}' has more than {} lines but num-node-list.csv.gz says {} nodes: the files "
+                        "disagree (fix one of them)",
+                        path, num_nodes, num_nodes);
       LineOrigin origin{path, line_number};
       float* row = out + (line_number - 1) * num_features;
       CsvFields fields(line);
@@ -118,9 +118,10 @@ Tensor read_feature_file(const std::string& path, int64_t num_nodes) {
                         path, line_number, col, num_features);
     });
   } while (reader.next_block(&block));
-  TANGO_CHECK_INPUT(reader.lines_read() == num_nodes,
-                    "'{}' has {} lines but num-node-list.csv.gz says {} nodes: the files disagree", path,
-                    reader.lines_read(), num_nodes);
+  TANGO_CHECK_INPUT(
+      reader.lines_read() == num_nodes,
+      "'{}' has {} lines but num-node-list.csv.gz says {} nodes: the files disagree (fix one of them)", path,
+      reader.lines_read(), num_nodes);
   return features;
 }
 
@@ -130,10 +131,10 @@ Tensor read_label_file(const std::string& path, int64_t num_nodes, int32_t* num_
   int32_t* out = labels.data<int32_t>();
   int64_t max_label = -1, lines = 0;
   for_each_file_line(path, [&](std::string_view line, int64_t line_number) {
-    TANGO_CHECK_INPUT(
-        line_number <= num_nodes,
-        "'{}' has more than {} lines but num-node-list.csv.gz says {} nodes: the files disagree", path,
-        num_nodes, num_nodes);
+    TANGO_CHECK_INPUT(line_number <= num_nodes,
+                      "'{}' has more than {} lines but num-node-list.csv.gz says {} nodes: the files "
+                      "disagree (fix one of them)",
+                      path, num_nodes, num_nodes);
     TANGO_CHECK_INPUT(
         count_fields(line) == 1,
         "'{}' line {}: expected one integer label, found {} values (multi-label data is not supported)", path,
@@ -147,9 +148,10 @@ Tensor read_label_file(const std::string& path, int64_t num_nodes, int32_t* num_
     max_label = std::max(max_label, label);
     lines = line_number;
   });
-  TANGO_CHECK_INPUT(lines == num_nodes,
-                    "'{}' has {} lines but num-node-list.csv.gz says {} nodes: the files disagree", path,
-                    lines, num_nodes);
+  TANGO_CHECK_INPUT(
+      lines == num_nodes,
+      "'{}' has {} lines but num-node-list.csv.gz says {} nodes: the files disagree (fix one of them)", path,
+      lines, num_nodes);
   TANGO_CHECK_INPUT(max_label < INT32_MAX, "'{}': label {} is too large", path, max_label);
   *num_classes = static_cast<int32_t>(max_label + 1);
   return labels;
