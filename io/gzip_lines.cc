@@ -29,10 +29,12 @@ int64_t count_newlines(std::string_view text) {
 
 }  // namespace
 
-GzipLineReader::GzipLineReader(std::string path, size_t block_bytes)
-    : path_(std::move(path)), buffer_(std::max<size_t>(block_bytes, 4096)) {
+GzipLineReader::GzipLineReader(std::string path, size_t block_bytes) : path_(std::move(path)) {
   TANGO_CHECK_INPUT(std::filesystem::is_regular_file(path_),
                     "'{}' does not exist or is not a file: check the dataset folder", path_);
+  // Small files (counts, labels, splits) get a small buffer: no need to clear 8 MiB for 10 bytes.
+  const size_t likely_text_bytes = static_cast<size_t>(std::filesystem::file_size(path_)) * 16;
+  buffer_.resize(std::max<size_t>(16, std::min(block_bytes, std::max<size_t>(likely_text_bytes, 64 << 10))));
   file_ = gzopen(path_.c_str(), "rb");
   TANGO_CHECK_INPUT(file_ != nullptr, "cannot open '{}' for reading: check its permissions", path_);
   gzbuffer(file_, 1u << 20);  // zlib's input buffer; the default 8 KiB costs many read() calls
