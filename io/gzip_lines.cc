@@ -96,10 +96,13 @@ bool GzipLineReader::next_block(LineBlock* block) {
 
 namespace detail {
 
-int max_parse_threads(size_t bytes) {
+ParsePlan plan_parse(size_t bytes) {
   constexpr size_t kMinBytesPerThread = size_t{256} << 10;
-  size_t useful = std::max<size_t>(1, bytes / kMinBytesPerThread);
-  return static_cast<int>(std::min<size_t>(useful, static_cast<size_t>(omp_get_max_threads())));
+  constexpr size_t kMinBytesPerRange = size_t{64} << 10;
+  constexpr size_t kRangesPerThread = 8;
+  const size_t threads = std::clamp<size_t>(bytes / kMinBytesPerThread, 1, omp_get_max_threads());
+  const size_t ranges = std::clamp<size_t>(bytes / kMinBytesPerRange, 1, threads * kRangesPerThread);
+  return {static_cast<int>(threads), static_cast<int>(ranges)};
 }
 
 std::vector<LineRange> split_line_ranges(const LineBlock& block, int parts) {

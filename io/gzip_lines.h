@@ -12,6 +12,7 @@
 
 #include <zlib.h>
 
+#include <atomic>
 #include <cstdint>
 #include <cstring>
 #include <exception>
@@ -74,7 +75,85 @@ struct LineRange {
 };
 // Cuts the block into up to `parts` ranges of about equal bytes, each starting at a line start.
 std::vector<LineRange> split_line_ranges(const LineBlock& block, int parts);
-int max_parse_threads(size_t bytes);
+// How to parse `bytes` of text: threads (1 when too small to be worth it) and ranges. Several ranges
+// per thread, handed out dynamically, so a thread the OS preempts on a busy machine holds up one
+// small range, not half the block.
+struct ParsePlan {
+  int threads = 1;
+  int ranges = 1;
+};
+ParsePlan plan_parse(size_t bytes);
+
+inline std::string_view strip_cr(std::string_view line) {
+  if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+  return line;
+}
+
+template <class Fn>
+void for_each_line_in(std::string_view text, int64_t line_number, Fn&& fn) {
+  size_t pos = 0;
+  while (pos < text.size()) {
+    const void* nl = std::memchr(text.data() + pos, '\n', text.size() - pos);
+    size_t end = nl ? static_cast<size_t>(static_cast<const char*>(nl) - text.data()) : text.size();
+    fn(strip_cr(text.substr(pos, end - pos)), line_number++);
+    pos = end + 1;
+  }
+}
+}  // namespace detail
+
+template <class Fn>
+void for_each_line_parallel(const LineBlock& block, Fn&& fn) {
+  const detail::ParsePlan plan = detail::plan_parse(block.text.size());
+  if (plan.threads <= 1) {
+    detail::for_each_line_in(block.text, block.first_line, fn);
+    return;
+  }
+  const std::vector<detail::LineRange> ranges = detail::split_line_ranges(block, plan.ranges);
+  std::vector<std::exception_ptr> errors(ranges.size());
+  std::atomic<size_t> first_failed{ranges.size()};  // ranges after it need not be parsed
+#pragma omp parallel for schedule(dynamic, 1) num_threads(plan.threads)
+  for (size_t r = 0; r < ranges.size(); ++r) {
+    if (r > first_failed.load(std::memory_order_relaxed)) continue;
+    try {
+      const detail::LineRange& range = ranges[r];
+      detail::for_each_line_in(block.text.substr(range.begin, range.end - range.begin), range.first_line, fn);
+    } catch (...) {
+      errors[r] = std::current_exception();
+      size_t seen = first_failed.load();
+      while (r < seen && !first_failed.compare_exchange_weak(seen, r)) {
+      }
+    }
+  }
+  for (const std::exception_ptr& error : errors)
+    if (error) std::rethrow_exception(error);
+}
+
+template <class Fn>
+void for_each_file_line(const std::string& path, Fn&& fn);
+
+// Calls fn(line, line_number) for every line of the block, splitting it across OpenMP threads when it
+// is large. If calls throw, the exception from the lowest line number is rethrown after all threads
+// stop, so errors are deterministic whatever the thread count.
+template <class Fn>
+void for_each_line_parallel(const LineBlock& block, Fn&& fn);
+
+// ---- implementation ----------------------------------------------------------------------------
+
+namespace detail {
+struct LineRange {
+  size_t begin = 0, end = 0;  // byte offsets into the block's text, at line starts
+  int64_t first_line = 0;
+};
+// Cuts the block into up to `parts` ranges of about equal bytes, each starting at a line start.
+std::vector<LineRange> split_line_ranges(const LineBlock& block, int parts);
+// How to parse `bytes` of text: threads (1 when too small to be worth it) and ranges. Several ranges
+// per thread, handed out dynamically, so a thread the OS preempts on a busy machine holds up one
+// small range, not half the block.
+struct ParsePlan {
+  int threads = 1;
+  int ranges = 1;
+};
+ParsePlan plan_parse(size_t bytes);
 
 inline std::string_view strip_cr(std::string_view line) {
   if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
