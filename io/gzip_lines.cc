@@ -183,6 +183,10 @@ GzipLineReader::GzipLineReader(std::string path, size_t block_bytes) : path_(std
 
 GzipLineReader::~GzipLineReader() = default;
 
+int GzipLineReader::parse_threads() const {
+  return std::max(1, omp_get_max_threads() - (prefetcher_ ? 1 : 0));
+}
+
 bool GzipLineReader::next_block(LineBlock* block) {
   const bool has_block = prefetcher_ ? prefetcher_->next(block) : decoder_->next(block);
   if (has_block) lines_read_ = block->first_line - 1 + block->num_lines;
@@ -191,11 +195,12 @@ bool GzipLineReader::next_block(LineBlock* block) {
 
 namespace detail {
 
-ParsePlan plan_parse(size_t bytes) {
+ParsePlan plan_parse(size_t bytes, int max_threads) {
   constexpr size_t kMinBytesPerThread = size_t{256} << 10;
   constexpr size_t kMinBytesPerRange = size_t{64} << 10;
   constexpr size_t kRangesPerThread = 8;
-  const size_t threads = std::clamp<size_t>(bytes / kMinBytesPerThread, 1, omp_get_max_threads());
+  const size_t threads =
+      std::clamp<size_t>(bytes / kMinBytesPerThread, 1, static_cast<size_t>(std::max(1, max_threads)));
   const size_t ranges = std::clamp<size_t>(bytes / kMinBytesPerRange, 1, threads * kRangesPerThread);
   return {static_cast<int>(threads), static_cast<int>(ranges)};
 }

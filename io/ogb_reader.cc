@@ -51,7 +51,7 @@ EdgeList read_edge_file(const std::string& path, int64_t num_nodes, int64_t expe
     const size_t total = static_cast<size_t>(block.first_line - 1 + block.num_lines);
     edges.src.resize(total);
     edges.dst.resize(total);
-    for_each_line_parallel(block, [&](std::string_view line, int64_t line_number) {
+    for_each_line_parallel(block, reader.parse_threads(), [&](std::string_view line, int64_t line_number) {
       LineOrigin origin{path, line_number};
       CsvFields fields(line);
       std::string_view token;
@@ -98,7 +98,7 @@ Tensor read_feature_file(const std::string& path, int64_t num_nodes) {
   Tensor features = Tensor::empty(DType::kF32, Shape::mat(num_nodes, num_features));
   float* out = features.data<float>();
   do {
-    for_each_line_parallel(block, [&](std::string_view line, int64_t line_number) {
+    for_each_line_parallel(block, reader.parse_threads(), [&](std::string_view line, int64_t line_number) {
       TANGO_CHECK_INPUT(line_number <= num_nodes,
                         "'{}' has more than {} lines but num-node-list.csv.gz says {} nodes: the files "
                         "disagree (fix one of them)",

@@ -122,12 +122,26 @@ TEST(GzipLineReader, CorruptGzipIsAnInputErrorNamingTheFile) {
   testing::expect_input_error([&] { read_all(tmp.file("bad.gz"), 4096); }, {tmp.file("bad.gz"), "corrupt"});
 }
 
+TEST(GzipLineReader, BigFilesLeaveOneParseThreadToTheInflatingThread) {
+  TempDir tmp;
+  testing::write_gzip(tmp.file("small.gz"), numbered_lines(10));
+  testing::write_plain(tmp.file("big.txt"), numbered_lines(20000));  // 200 KB > 2 blocks of 64 KiB
+  const int threads_before = omp_get_max_threads();
+  omp_set_num_threads(4);
+  EXPECT_EQ(GzipLineReader(tmp.file("small.gz")).parse_threads(), 4);
+  EXPECT_EQ(GzipLineReader(tmp.file("big.txt"), 64 << 10).parse_threads(), 3);
+  omp_set_num_threads(1);
+  EXPECT_EQ(GzipLineReader(tmp.file("big.txt"), 64 << 10).parse_threads(), 1);
+  omp_set_num_threads(threads_before);
+  EXPECT_EQ(read_all(tmp.file("big.txt"), 64 << 10).size(), 20000u);
+}
+
 TEST(ForEachLineParallel, VisitsEveryLineOnceWithItsNumber) {
   std::string text = numbered_lines(200000);  // a few MB: split across threads
   LineBlock block{text, 7, 200000};
   std::vector<std::atomic<int>> seen(200000);
   std::atomic<bool> numbers_match{true};
-  for_each_line_parallel(block, [&](std::string_view line, int64_t n) {
+  for_each_line_parallel(block, 4, [&](std::string_view line, int64_t n) {
     seen[n - 7].fetch_add(1);
     if (line != "line " + std::to_string(n - 6)) numbers_match = false;
   });
@@ -140,15 +154,13 @@ TEST(ForEachLineParallel, RethrowsTheErrorOfTheLowestLineWhateverTheThreads) {
   LineBlock block{text, 1, 200000};
   const std::string path = "fixture";
   for (int threads : {1, 2, 4}) {
-    omp_set_num_threads(threads);
     std::string message = testing::input_error_message([&] {
-      for_each_line_parallel(block, [&](std::string_view, int64_t n) {
+      for_each_line_parallel(block, threads, [&](std::string_view, int64_t n) {
         if (n % 30011 == 0) parse_int_field("bad", {path, n});
       });
     });
     EXPECT_NE(message.find("line 30011:"), std::string::npos) << threads << " threads: " << message;
   }
-  omp_set_num_threads(2);
 }
 
 TEST(CsvFields, SplitsOnCommasAndTrimsSpaces) {
