@@ -121,6 +121,16 @@ TEST_F(OgbReaderTest, LabelRowCountMustMatchTheNodeCount) {
   expect_error_with("raw/node-label.csv.gz", "0\n2\n1\n1\n0\n1\n", {"more than 5 lines"});
 }
 
+TEST_F(OgbReaderTest, HugeWrongNodeCountIsAnErrorNotAnAllocation) {
+  expect_error_with("raw/num-node-list.csv.gz", "1000000000000\n",
+                    {"node-label.csv.gz' has 5 lines", "says 1000000000000 nodes"});
+}
+
+TEST_F(OgbReaderTest, HugeWrongEdgeCountIsAnErrorNotAnAllocation) {
+  expect_error_with("raw/num-edge-list.csv.gz", "1000000000000\n",
+                    {"edge.csv.gz' has 6 lines", "says 1000000000000"});
+}
+
 TEST_F(OgbReaderTest, NegativeLabelNamesTheLine) {
   expect_error_with("raw/node-label.csv.gz", "0\n2\n-1\n1\n0\n", {"line 3", "label -1"});
 }
