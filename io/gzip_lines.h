@@ -5,16 +5,16 @@
 //   GzipLineReader reader(path);
 //   LineBlock block;
 //   while (reader.next_block(&block))
-//     for_each_line_parallel(block, [&](std::string_view line, int64_t line_number) { ... });
+//     for_each_line_parallel(block, reader.parse_threads(), [&](std::string_view line, int64_t n) { ... });
 //
 // Lines end at '\n'; a trailing '\r' is dropped; a file's last line needs no '\n'.
 #pragma once
 
-#include <zlib.h>
-
+#include <atomic>
 #include <cstdint>
 #include <cstring>
 #include <exception>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -30,7 +30,8 @@ struct LineBlock {
 class GzipLineReader {
  public:
   // Opens `path` (gzip detected by its magic bytes; plain text is read as is). A missing or
-  // unreadable file is an input error naming it.
+  // unreadable file is an input error naming it. Files of more than a few blocks are decompressed
+  // one block ahead on a background thread, so inflating overlaps with parsing.
   explicit GzipLineReader(std::string path, size_t block_bytes = size_t{8} << 20);
   ~GzipLineReader();
   GzipLineReader(const GzipLineReader&) = delete;
@@ -41,17 +42,20 @@ class GzipLineReader {
   // The view stays valid until the next call. Corrupt or truncated gzip data is an input error.
   bool next_block(LineBlock* block);
   // Lines handed out so far.
-  int64_t lines_read() const { return next_line_ - 1; }
+  int64_t lines_read() const { return lines_read_; }
+  // Threads worth parsing blocks with: OpenMP's thread count, less the core the background thread
+  // inflates on. (With 2 cores, parsing on the calling thread alone keeps pace with zlib and does not
+  // pay OpenMP's spin-waits; on a busy machine that is markedly faster.)
+  int parse_threads() const;
 
  private:
-  void fill();  // reads more bytes after the carried-over partial line
+  class Decoder;     // zlib and the two block buffers
+  class Prefetcher;  // runs the decoder one block ahead on its own thread
 
   std::string path_;
-  gzFile file_ = nullptr;
-  std::vector<char> buffer_;
-  size_t carry_begin_ = 0, carry_end_ = 0;  // a partial line left from the previous block
-  bool at_eof_ = false;
-  int64_t next_line_ = 1;
+  std::unique_ptr<Decoder> decoder_;
+  std::unique_ptr<Prefetcher> prefetcher_;  // declared after decoder_: stopped before it is closed
+  int64_t lines_read_ = 0;
 };
 
 // Calls fn(line, line_number) for every line of the file at `path`, in order, on this thread (for
@@ -59,11 +63,11 @@ class GzipLineReader {
 template <class Fn>
 void for_each_file_line(const std::string& path, Fn&& fn);
 
-// Calls fn(line, line_number) for every line of the block, splitting it across OpenMP threads when it
-// is large. If calls throw, the exception from the lowest line number is rethrown after all threads
-// stop, so errors are deterministic whatever the thread count.
+// Calls fn(line, line_number) for every line of the block, splitting it across up to `max_threads`
+// OpenMP threads when it is large. If calls throw, the exception from the lowest line number is
+// rethrown after all threads stop, so errors are deterministic whatever the thread count.
 template <class Fn>
-void for_each_line_parallel(const LineBlock& block, Fn&& fn);
+void for_each_line_parallel(const LineBlock& block, int max_threads, Fn&& fn);
 
 // ---- implementation ----------------------------------------------------------------------------
 
@@ -74,7 +78,14 @@ struct LineRange {
 };
 // Cuts the block into up to `parts` ranges of about equal bytes, each starting at a line start.
 std::vector<LineRange> split_line_ranges(const LineBlock& block, int parts);
-int max_parse_threads(size_t bytes);
+// How to parse `bytes` of text: threads (1 when too small to be worth it) and ranges. Several ranges
+// per thread, handed out dynamically, so a thread the OS preempts on a busy machine holds up one
+// small range, not half the block.
+struct ParsePlan {
+  int threads = 1;
+  int ranges = 1;
+};
+ParsePlan plan_parse(size_t bytes, int max_threads);
 
 inline std::string_view strip_cr(std::string_view line) {
   if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
@@ -82,7 +93,7 @@ inline std::string_view strip_cr(std::string_view line) {
 }
 
 template <class Fn>
-void for_each_line_in(std::string_view text, int64_t line_number, Fn& fn) {
+void for_each_line_in(std::string_view text, int64_t line_number, Fn&& fn) {
   size_t pos = 0;
   while (pos < text.size()) {
     const void* nl = std::memchr(text.data() + pos, '\n', text.size() - pos);
@@ -94,21 +105,26 @@ void for_each_line_in(std::string_view text, int64_t line_number, Fn& fn) {
 }  // namespace detail
 
 template <class Fn>
-void for_each_line_parallel(const LineBlock& block, Fn&& fn) {
-  const int parts = detail::max_parse_threads(block.text.size());
-  if (parts <= 1) {
+void for_each_line_parallel(const LineBlock& block, int max_threads, Fn&& fn) {
+  const detail::ParsePlan plan = detail::plan_parse(block.text.size(), max_threads);
+  if (plan.threads <= 1) {
     detail::for_each_line_in(block.text, block.first_line, fn);
     return;
   }
-  std::vector<detail::LineRange> ranges = detail::split_line_ranges(block, parts);
+  const std::vector<detail::LineRange> ranges = detail::split_line_ranges(block, plan.ranges);
   std::vector<std::exception_ptr> errors(ranges.size());
-#pragma omp parallel for schedule(static, 1) num_threads(parts)
+  std::atomic<size_t> first_failed{ranges.size()};  // ranges after it need not be parsed
+#pragma omp parallel for schedule(dynamic, 1) num_threads(plan.threads)
   for (size_t r = 0; r < ranges.size(); ++r) {
+    if (r > first_failed.load(std::memory_order_relaxed)) continue;
     try {
       const detail::LineRange& range = ranges[r];
       detail::for_each_line_in(block.text.substr(range.begin, range.end - range.begin), range.first_line, fn);
     } catch (...) {
       errors[r] = std::current_exception();
+      size_t seen = first_failed.load();
+      while (r < seen && !first_failed.compare_exchange_weak(seen, r)) {
+      }
     }
   }
   for (const std::exception_ptr& error : errors)

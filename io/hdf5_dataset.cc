@@ -35,40 +35,50 @@ std::vector<int64_t> read_ids(const H5File& file, const std::string& name) {
   return std::vector<int64_t>(narrow.begin(), narrow.end());
 }
 
+// The lowest row u in [0, n) for which bad_row(u) holds, or n. Parallel and deterministic.
+template <class BadRow>
+int64_t first_row_where(int64_t n, const BadRow& bad_row) {
+  int64_t first = n;
+#pragma omp parallel for schedule(dynamic, 1024) reduction(min : first)
+  for (int64_t u = 0; u < n; ++u)
+    if (u < first && bad_row(u)) first = u;
+  return first;
+}
+
 // Checks that indptr/indices form the CSR of a symmetric graph without self-loops, with each row
 // strictly increasing (sorted, no duplicates). Names the file and the first bad row.
 template <class IdT>
 void check_symmetric_csr(const int64_t* indptr, const IdT* indices, int64_t n, const std::string& path) {
-  int64_t first_bad_row = n;
-#pragma omp parallel for schedule(dynamic, 1024) reduction(min : first_bad_row)
-  for (int64_t u = 0; u < n; ++u) {
-    const IdT* row = indices + indptr[u];
-    const int64_t degree = indptr[u + 1] - indptr[u];
-    for (int64_t k = 0; k < degree && u < first_bad_row; ++k) {
-      const int64_t v = row[k];
-      bool ok = v >= 0 && v < n && v != u && (k == 0 || row[k - 1] < row[k]);
-      if (ok) {  // the reverse edge v -> u exists
-        const IdT* other = indices + indptr[v];
-        ok = std::binary_search(other, indices + indptr[v + 1], static_cast<IdT>(u));
-      }
-      if (!ok) first_bad_row = u;
+  // Row-local rules first: the symmetry check below relies on ids in range and sorted rows.
+  auto row_breaks_rules = [&](int64_t u) {
+    for (int64_t k = indptr[u]; k < indptr[u + 1]; ++k)
+      if (indices[k] < 0 || indices[k] >= n || indices[k] == u ||
+          (k > indptr[u] && indices[k - 1] >= indices[k]))
+        return true;
+    return false;
+  };
+  if (int64_t u = first_row_where(n, row_breaks_rules); u < n) {
+    for (int64_t k = indptr[u]; k < indptr[u + 1]; ++k) {
+      const int64_t v = indices[k];
+      TANGO_CHECK_INPUT(v >= 0 && v < n, "'{}': /graph/indices holds node id {} (row {}) outside [0, {})",
+                        path, v, u, n);
+      TANGO_CHECK_INPUT(v != u,
+                        "'{}': /graph/indices has a self-loop at node {}: Tango stores graphs without them",
+                        path, u);
     }
+    TANGO_FAIL_INPUT("'{}': row {} of /graph/indices is not strictly increasing (unsorted or duplicate ids)",
+                     path, u);
   }
-  if (first_bad_row == n) return;
-  const int64_t u = first_bad_row;
-  const IdT* row = indices + indptr[u];
-  for (int64_t k = 0; k < indptr[u + 1] - indptr[u]; ++k) {
-    const int64_t v = row[k];
-    TANGO_CHECK_INPUT(v >= 0 && v < n, "'{}': /graph/indices holds node id {} (row {}) outside [0, {})", path,
-                      v, u, n);
-    TANGO_CHECK_INPUT(
-        v != u, "'{}': /graph/indices has a self-loop at node {}: Tango stores graphs without them", path, u);
-    TANGO_CHECK_INPUT(k == 0 || row[k - 1] < row[k],
-                      "'{}': row {} of /graph/indices is not strictly increasing (unsorted or duplicate ids)",
-                      path, u);
-  }
-  TANGO_FAIL_INPUT("'{}': the graph is not symmetric (row {} lists a neighbour whose row does not list {})",
-                   path, u, u);
+  auto row_lacks_a_reverse_edge = [&](int64_t u) {
+    for (int64_t k = indptr[u]; k < indptr[u + 1]; ++k) {
+      const int64_t v = indices[k];
+      if (!std::binary_search(indices + indptr[v], indices + indptr[v + 1], static_cast<IdT>(u))) return true;
+    }
+    return false;
+  };
+  if (int64_t u = first_row_where(n, row_lacks_a_reverse_edge); u < n)
+    TANGO_FAIL_INPUT("'{}': the graph is not symmetric (row {} lists a neighbour whose row does not list {})",
+                     path, u, u);
 }
 
 // Reads and checks the CSR; returns the graph with indices in the dtype index_dtype_for(n) picks.

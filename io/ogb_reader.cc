@@ -43,15 +43,17 @@ struct EdgeList {
 EdgeList read_edge_file(const std::string& path, int64_t num_nodes, int64_t expected_edges,
                         const std::string& edge_count_path) {
   EdgeList edges;
-  edges.src.reserve(static_cast<size_t>(expected_edges));
-  edges.dst.reserve(static_cast<size_t>(expected_edges));
+  // Not trusted for more than 16M edges up front: a wrong count must not cause a huge allocation.
+  const size_t likely_edges = static_cast<size_t>(std::min<int64_t>(expected_edges, int64_t{1} << 24));
+  edges.src.reserve(likely_edges);
+  edges.dst.reserve(likely_edges);
   GzipLineReader reader(path);
   LineBlock block;
   while (reader.next_block(&block)) {
     const size_t total = static_cast<size_t>(block.first_line - 1 + block.num_lines);
     edges.src.resize(total);
     edges.dst.resize(total);
-    for_each_line_parallel(block, [&](std::string_view line, int64_t line_number) {
+    for_each_line_parallel(block, reader.parse_threads(), [&](std::string_view line, int64_t line_number) {
       LineOrigin origin{path, line_number};
       CsvFields fields(line);
       std::string_view token;
@@ -98,11 +100,11 @@ Tensor read_feature_file(const std::string& path, int64_t num_nodes) {
   Tensor features = Tensor::empty(DType::kF32, Shape::mat(num_nodes, num_features));
   float* out = features.data<float>();
   do {
-    for_each_line_parallel(block, [&](std::string_view line, int64_t line_number) {
-      TANGO_CHECK_INPUT(
-          line_number <= num_nodes,
-          "'{}' has more than {} lines but num-node-list.csv.gz says {} nodes: the files disagree", path,
-          num_nodes, num_nodes);
+    for_each_line_parallel(block, reader.parse_threads(), [&](std::string_view line, int64_t line_number) {
+      TANGO_CHECK_INPUT(line_number <= num_nodes,
+                        "'{}' has more than {} lines but num-node-list.csv.gz says {} nodes: the files "
+                        "disagree (fix one of them)",
+                        path, num_nodes, num_nodes);
       LineOrigin origin{path, line_number};
       float* row = out + (line_number - 1) * num_features;
       CsvFields fields(line);
@@ -118,22 +120,23 @@ Tensor read_feature_file(const std::string& path, int64_t num_nodes) {
                         path, line_number, col, num_features);
     });
   } while (reader.next_block(&block));
-  TANGO_CHECK_INPUT(reader.lines_read() == num_nodes,
-                    "'{}' has {} lines but num-node-list.csv.gz says {} nodes: the files disagree", path,
-                    reader.lines_read(), num_nodes);
+  TANGO_CHECK_INPUT(
+      reader.lines_read() == num_nodes,
+      "'{}' has {} lines but num-node-list.csv.gz says {} nodes: the files disagree (fix one of them)", path,
+      reader.lines_read(), num_nodes);
   return features;
 }
 
-// i32 [num_nodes]; sets num_classes to max label + 1.
+// i32 [num_nodes]; sets num_classes to max label + 1. Read first: its line count confirms the node
+// count before anything is sized by it, so a wrong num-node-list.csv.gz cannot cause a huge allocation.
 Tensor read_label_file(const std::string& path, int64_t num_nodes, int32_t* num_classes) {
-  Tensor labels = Tensor::empty(DType::kI32, Shape::vec(num_nodes));
-  int32_t* out = labels.data<int32_t>();
+  std::vector<int32_t> labels;
   int64_t max_label = -1, lines = 0;
   for_each_file_line(path, [&](std::string_view line, int64_t line_number) {
-    TANGO_CHECK_INPUT(
-        line_number <= num_nodes,
-        "'{}' has more than {} lines but num-node-list.csv.gz says {} nodes: the files disagree", path,
-        num_nodes, num_nodes);
+    TANGO_CHECK_INPUT(line_number <= num_nodes,
+                      "'{}' has more than {} lines but num-node-list.csv.gz says {} nodes: the files "
+                      "disagree (fix one of them)",
+                      path, num_nodes, num_nodes);
     TANGO_CHECK_INPUT(
         count_fields(line) == 1,
         "'{}' line {}: expected one integer label, found {} values (multi-label data is not supported)", path,
@@ -143,16 +146,17 @@ Tensor read_label_file(const std::string& path, int64_t num_nodes, int32_t* num_
         label >= 0 && label <= INT32_MAX,
         "'{}' line {}: label {} is not a class index (labels must be 0, 1, 2, ...): fix the line", path,
         line_number, label);
-    out[line_number - 1] = static_cast<int32_t>(label);
+    labels.push_back(static_cast<int32_t>(label));
     max_label = std::max(max_label, label);
     lines = line_number;
   });
-  TANGO_CHECK_INPUT(lines == num_nodes,
-                    "'{}' has {} lines but num-node-list.csv.gz says {} nodes: the files disagree", path,
-                    lines, num_nodes);
+  TANGO_CHECK_INPUT(
+      lines == num_nodes,
+      "'{}' has {} lines but num-node-list.csv.gz says {} nodes: the files disagree (fix one of them)", path,
+      lines, num_nodes);
   TANGO_CHECK_INPUT(max_label < INT32_MAX, "'{}': label {} is too large", path, max_label);
   *num_classes = static_cast<int32_t>(max_label + 1);
-  return labels;
+  return Tensor::from(labels);
 }
 
 // u8 [num_nodes] with 1 at every id listed in the file.
@@ -221,6 +225,7 @@ Dataset read_ogb_dir(const std::string& dir, const std::string& split) {
   const int64_t num_nodes = read_count_file(node_count_path);
   TANGO_CHECK_INPUT(num_nodes > 0, "'{}' says the graph has no nodes", node_count_path);
   const int64_t num_edges = read_count_file(edge_count_path);
+  dataset.labels = read_label_file((raw / "node-label.csv.gz").string(), num_nodes, &dataset.num_classes);
 
   const std::string edge_path = (raw / "edge.csv.gz").string();
   EdgeList edges = read_edge_file(edge_path, num_nodes, num_edges, edge_count_path);
@@ -231,7 +236,6 @@ Dataset read_ogb_dir(const std::string& dir, const std::string& split) {
                  dataset.cleanup.self_loops, dataset.cleanup.duplicates);
 
   dataset.features = read_feature_file((raw / "node-feat.csv.gz").string(), num_nodes);
-  dataset.labels = read_label_file((raw / "node-label.csv.gz").string(), num_nodes, &dataset.num_classes);
 
   const fs::path split_dir = fs::path(dir) / "split" / dataset.split_name;
   dataset.train_mask = read_split_file((split_dir / "train.csv.gz").string(), num_nodes);
