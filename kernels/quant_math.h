@@ -1,0 +1,149 @@
+// Per-element quantization math shared by the CPU and CUDA backends (TANGO_HD functions), so the CPU
+// tests exercise exactly the arithmetic the GPU runs.
+//
+// Rules (Tango's, without its bugs):
+// - Symmetric, zero-point 0. INT8 codes in [-127, 127] (-128 unused); INT4 in [-7, 7]; INT2 in [-1, 1].
+//   Unsigned INT8 (for non-negative data such as ReLU outputs) in [0, 255]: twice the resolution.
+// - scale = amax / qmax; amax == 0 (or NaN) gives scale 1, so a zero tensor quantizes to zeros, never NaN.
+// - q = clamp(round(x / scale)), where round is nearest-ties-to-even (rint) or stochastic:
+//   floor(v) + (u < frac(v)) with u uniform in [0, 1) drawn from a counter-based hash of
+//   (seed, stream, index). The same triple gives the same draw on CPU and GPU, so results are
+//   reproducible and identical across backends. E[q] = v exactly (up to the 2^-24 grid of u).
+// - The clamp is always applied (Tango's fused quantizer and AdaQP's packer did not clamp).
+// - Packed 4-/2-bit codes: two's complement fields, element j of a row in byte j / (8 / bits), lowest
+//   bits first; each row starts on a byte boundary (row bytes = ceil(cols * bits / 8)).
+// - bf16: round-to-nearest-even from f32, NaN stays a (quiet) NaN; bf16 -> f32 is exact.
+#pragma once
+
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+
+#include "kernels/hd.h"
+
+namespace tango::kernels {
+
+constexpr int kQmaxInt8 = 127;
+constexpr int kQmaxUint8 = 255;
+constexpr int kQmaxInt4 = 7;
+constexpr int kQmaxInt2 = 1;
+
+// Largest code magnitude for a signed bit width (8, 4 or 2); 0 for anything else.
+TANGO_HD constexpr int signed_qmax(int bits) {
+  return bits == 8 ? kQmaxInt8 : bits == 4 ? kQmaxInt4 : bits == 2 ? kQmaxInt2 : 0;
+}
+
+// Scale for a tensor (or row) whose largest magnitude is amax.
+TANGO_HD inline float scale_from_amax(float amax, int qmax) {
+  return amax > 0.0f ? amax / static_cast<float>(qmax) : 1.0f;
+}
+
+// x * (1/scale) without FMA contraction, so the CPU and the GPU compute the same float.
+TANGO_HD inline float scaled_value(float x, float inv_scale) {
+#if defined(__CUDA_ARCH__)
+  return __fmul_rn(x, inv_scale);
+#else
+  return x * inv_scale;
+#endif
+}
+
+// ---- Counter-based random numbers (SplitMix64 finaliser, applied twice) ----------------------------
+TANGO_HD inline uint64_t mix64(uint64_t z) {
+  z += 0x9e3779b97f4a7c15ULL;
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+  return z ^ (z >> 31);
+}
+
+// 32 random bits for element `index` of stream `stream` under `seed`; a pure function of its inputs.
+TANGO_HD inline uint32_t hash_bits(uint64_t seed, uint64_t stream, uint64_t index) {
+  return static_cast<uint32_t>(mix64(mix64(seed ^ mix64(stream)) + index) >> 32);
+}
+
+// Uniform in [0, 1) on a 2^-24 grid (exactly representable floats).
+TANGO_HD inline float hash_uniform(uint64_t seed, uint64_t stream, uint64_t index) {
+  return static_cast<float>(hash_bits(seed, stream, index) >> 8) * (1.0f / 16777216.0f);
+}
+
+// ---- Rounding and clamping ------------------------------------------------------------------------
+TANGO_HD inline float clamp_code(float r, float qmin, float qmax) {
+  if (!(r == r)) return 0.0f;  // NaN input -> 0 rather than an arbitrary end of the range
+  return fminf(fmaxf(r, qmin), qmax);
+}
+
+// Nearest, ties to even (the default rounding mode, as rint).
+TANGO_HD inline float round_nearest(float v) {
+  return rintf(v);
+}
+
+// Unbiased stochastic rounding: floor(v) + 1 with probability frac(v), given u uniform in [0, 1).
+TANGO_HD inline float round_stochastic(float v, float u) {
+  float lo = floorf(v);
+  return (u < v - lo) ? lo + 1.0f : lo;  // v - lo is exact for |v| < 2^23
+}
+
+// The code for element `index` of a tensor: range [qmin, qmax] (qmin = -qmax, or 0 for unsigned),
+// nearest rounding or, when `stochastic`, a draw from hash(seed, stream, index).
+TANGO_HD inline int quantize_code(float x, float inv_scale, int qmin, int qmax, bool stochastic,
+                                  uint64_t seed, uint64_t stream, uint64_t index) {
+  float v = scaled_value(x, inv_scale);
+  float r = stochastic ? round_stochastic(v, hash_uniform(seed, stream, index)) : round_nearest(v);
+  return static_cast<int>(clamp_code(r, static_cast<float>(qmin), static_cast<float>(qmax)));
+}
+
+TANGO_HD inline float dequantize_code(int code, float scale) {
+  return static_cast<float>(code) * scale;
+}
+
+// ---- 4-bit and 2-bit packing ----------------------------------------------------------------------
+TANGO_HD constexpr int64_t packed_row_bytes(int64_t cols, int bits) {
+  return (cols * bits + 7) / 8;
+}
+
+// Puts `code` (already clamped to the bit width's range) into field `slot` of `byte`.
+TANGO_HD inline uint8_t pack_field(uint8_t byte, int code, int slot, int bits) {
+  unsigned mask = (1u << bits) - 1u;
+  unsigned shift = static_cast<unsigned>(slot * bits);
+  return static_cast<uint8_t>((byte & ~(mask << shift)) | ((static_cast<unsigned>(code) & mask) << shift));
+}
+
+// The signed code in field `slot` of `byte` (sign-extended two's complement).
+TANGO_HD inline int unpack_field(uint8_t byte, int slot, int bits) {
+  int field = static_cast<int>((byte >> (slot * bits)) & ((1u << bits) - 1u));
+  int sign_bit = 1 << (bits - 1);
+  return (field ^ sign_bit) - sign_bit;
+}
+
+// ---- bf16 ------------------------------------------------------------------------------------------
+TANGO_HD inline uint32_t float_to_bits(float f) {
+#if defined(__CUDA_ARCH__)
+  return __float_as_uint(f);
+#else
+  uint32_t u;
+  std::memcpy(&u, &f, sizeof u);
+  return u;
+#endif
+}
+
+TANGO_HD inline float bits_to_float(uint32_t u) {
+#if defined(__CUDA_ARCH__)
+  return __uint_as_float(u);
+#else
+  float f;
+  std::memcpy(&f, &u, sizeof f);
+  return f;
+#endif
+}
+
+TANGO_HD inline uint16_t float_to_bf16_bits(float f) {
+  uint32_t u = float_to_bits(f);
+  if ((u & 0x7fffffffu) > 0x7f800000u) return static_cast<uint16_t>((u >> 16) | 0x0040u);  // quiet NaN
+  uint32_t rounding_bias = 0x7fffu + ((u >> 16) & 1u);
+  return static_cast<uint16_t>((u + rounding_bias) >> 16);
+}
+
+TANGO_HD inline float bf16_bits_to_float(uint16_t b) {
+  return bits_to_float(static_cast<uint32_t>(b) << 16);
+}
+
+}  // namespace tango::kernels
