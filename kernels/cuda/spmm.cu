@@ -2,8 +2,7 @@
 
 #include <type_traits>
 
-#include "core/check_cuda.h"
-#include "kernels/cuda/cuda_context.h"
+#include "kernels/cuda/cuda_check.cuh"
 #include "kernels/cuda/sparse_vec.cuh"
 
 namespace tango::kernels::cuda {
@@ -87,7 +86,7 @@ void launch(const SpmmArgs& a, cudaStream_t stream) {
   const dim3 grid(static_cast<unsigned>((a.csr.num_rows + kRowsPerBlock - 1) / kRowsPerBlock),
                   static_cast<unsigned>(slices));
   spmm_kernel<XT, ET, VEC><<<grid, block, 0, stream>>>(a);
-  TANGO_CUDA_CHECK(cudaGetLastError());
+  TANGO_CU_CHECK(cudaGetLastError());
 }
 
 template <class XT, class ET>
@@ -108,7 +107,7 @@ void launch_vec(const SpmmArgs& a, cudaStream_t stream) {
 
 void spmm(const SpmmArgs& args, Device device) {
   if (args.csr.num_rows == 0 || args.heads * args.head_dim == 0) return;
-  cudaStream_t stream = CudaContext::get(device).stream();
+  cudaStream_t stream = stream_for(device);
   const bool has_edge = args.edge.f32 != nullptr || args.edge.i8 != nullptr;
   if (args.x.i8 != nullptr) {
     if (has_edge)
