@@ -1,9 +1,8 @@
-#include "kernels/cuda/spmm.h"
-
 #include <type_traits>
 
 #include "kernels/cuda/cuda_check.cuh"
 #include "kernels/cuda/sparse_vec.cuh"
+#include "kernels/cuda/spmm.h"
 
 namespace tango::kernels::cuda {
 
@@ -91,8 +90,8 @@ void launch(const SpmmArgs& a, cudaStream_t stream) {
 
 template <class XT, class ET>
 void launch_vec(const SpmmArgs& a, cudaStream_t stream) {
-  const XT* x = std::is_same_v<XT, float> ? reinterpret_cast<const XT*>(a.x.f32)
-                                          : reinterpret_cast<const XT*>(a.x.i8);
+  const XT* x =
+      std::is_same_v<XT, float> ? reinterpret_cast<const XT*>(a.x.f32) : reinterpret_cast<const XT*>(a.x.i8);
   const int64_t width = a.heads * a.head_dim;
   switch (pick_vector_width(width, a.head_dim, sizeof(XT), x)) {
     case 16: return launch<XT, ET, 16>(a, stream);
