@@ -11,6 +11,11 @@
 #include <string>
 #include <utility>
 
+#include "core/device.h"
+#ifdef TANGO_HAVE_CUDA
+#include <cuda_runtime_api.h>
+#endif
+
 namespace tango::bench {
 
 inline double process_cpu_seconds() {
@@ -19,17 +24,28 @@ inline double process_cpu_seconds() {
   return static_cast<double>(ts.tv_sec) + 1e-9 * static_cast<double>(ts.tv_nsec);
 }
 
+// Waits until the device has finished the queued work (a no-op for the CPU).
+inline void sync_device(Device device) {
+#ifdef TANGO_HAVE_CUDA
+  if (device.is_cuda()) cudaDeviceSynchronize();
+#else
+  (void)device;
+#endif
+}
+
 // key -> (wall seconds, cpu seconds) of the baseline.
 inline std::map<std::string, std::pair<double, double>>& baseline_seconds() {
   static std::map<std::string, std::pair<double, double>> times;
   return times;
 }
 
-// Times `body`; `bytes` is the traffic one call moves (for a GB/s counter).
+// Times `body` (on `device`: GPU work is waited for before the clock stops); `bytes` is the traffic one call
+// moves (for a GB/s counter).
 template <class Body>
-void timed_loop(benchmark::State& state, const std::string& key, bool is_baseline, double bytes,
-                Body&& body) {
-  body();  // warm-up: first touch of output pages, ISA dispatch
+void timed_loop(benchmark::State& state, const std::string& key, bool is_baseline, double bytes, Body&& body,
+                Device device = Device::cpu()) {
+  body();  // warm-up: first touch of output pages, ISA dispatch, CUDA context
+  sync_device(device);
   const auto start = std::chrono::steady_clock::now();
   const double cpu_start = process_cpu_seconds();
   int64_t iterations = 0;
@@ -37,6 +53,7 @@ void timed_loop(benchmark::State& state, const std::string& key, bool is_baselin
     body();
     ++iterations;
   }
+  sync_device(device);
   const double n = static_cast<double>(std::max<int64_t>(1, iterations));
   const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() / n;
   const double cpu = (process_cpu_seconds() - cpu_start) / n;

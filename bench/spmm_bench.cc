@@ -7,7 +7,8 @@
 // measured in the same process just before (benchmarks run in registration order). vs_fp32 uses wall time;
 // vs_fp32_cpu uses the process's CPU time, which stays meaningful on a machine shared with other jobs
 // (with OMP_NUM_THREADS=1 it is the kernel's own time).
-// Also u_mul_e (GAT aggregation, H heads x D) FP32 vs INT8 on the same graphs.
+// Also u_mul_e (GAT aggregation, H heads x D) FP32 vs INT8 on the same graphs. With a GPU, the same copy_u
+// comparison runs on cuda:0 as well (BM_CopyUCuda: FP32 custom kernel as the baseline).
 //
 //   build/bench/spmm_bench --benchmark_filter=pl1M
 #include <benchmark/benchmark.h>
@@ -16,6 +17,7 @@
 
 #include "bench/bench_timing.h"
 #include "bench/sparse_bench_graphs.h"
+#include "core/device.h"
 #include "kernels/quantize.h"
 #include "kernels/spmm.h"
 
@@ -98,6 +100,38 @@ void BM_UMulE(benchmark::State& state, Variant variant) {
   });
 }
 
+// The same on cuda:0 (registered from main() only when a GPU is present).
+void BM_CopyUCuda(benchmark::State& state, Variant variant) {
+  const int which = static_cast<int>(state.range(0));
+  const int64_t hidden = state.range(1);
+  const Device gpu = Device::cuda(0);
+  static std::map<int, kernels::SparseGraph> on_gpu;
+  if (!on_gpu.count(which)) on_gpu[which] = bench_graph(which).graph.to(gpu);
+  const kernels::SparseGraph& g = on_gpu[which];
+  const Tensor x = random_features(g.num_cols(), hidden, 3).to(gpu);
+  Tensor out = Tensor::empty(DType::kF32, Shape::mat(g.num_rows(), hidden), gpu);
+  kernels::QuantizeOptions options;
+  QTensor xq = kernels::make_qtensor(g.num_cols(), hidden, options, gpu);
+  kernels::quantize(x, xq, options);
+  const std::string key =
+      std::string("cuda_copy_u/") + bench_graph_name(which) + "/" + std::to_string(hidden);
+  const double gathered = static_cast<double>(g.num_edges()) * static_cast<double>(hidden) *
+                          (variant == Variant::kFp32 ? 4.0 : 1.0);
+  timed_loop(
+      state, key, variant == Variant::kFp32, gathered,
+      [&] {
+        switch (variant) {
+          case Variant::kFp32: kernels::spmm_copy_u(g.csr(), x, out); break;
+          case Variant::kInt8WithQuantize:
+            kernels::quantize(x, xq, options);
+            kernels::qspmm_copy_u(g.csr(), xq, out);
+            break;
+          case Variant::kInt8Only: kernels::qspmm_copy_u(g.csr(), xq, out); break;
+        }
+      },
+      gpu);
+}
+
 void copy_u_shapes(benchmark::internal::Benchmark* b) {
   for (int which : {0, 1})
     for (int64_t hidden : {128, 256}) b->Args({which, hidden});
@@ -118,7 +152,22 @@ BENCHMARK_CAPTURE(BM_UMulE, fp32, Variant::kFp32)->Apply(u_mul_e_shapes);
 BENCHMARK_CAPTURE(BM_UMulE, int8_with_quantize, Variant::kInt8WithQuantize)->Apply(u_mul_e_shapes);
 BENCHMARK_CAPTURE(BM_UMulE, int8_only, Variant::kInt8Only)->Apply(u_mul_e_shapes);
 
+void register_cuda_benchmarks() {
+  if (cuda_device_count() == 0) return;
+  for (auto [name, variant] : {std::pair{"BM_CopyUCuda/fp32", Variant::kFp32},
+                               std::pair{"BM_CopyUCuda/int8_with_quantize", Variant::kInt8WithQuantize},
+                               std::pair{"BM_CopyUCuda/int8_only", Variant::kInt8Only}}) {
+    benchmark::RegisterBenchmark(name, BM_CopyUCuda, variant)->Apply(copy_u_shapes);
+  }
+}
+
 }  // namespace
 }  // namespace tango::bench
 
-BENCHMARK_MAIN();
+int main(int argc, char** argv) {
+  benchmark::Initialize(&argc, argv);
+  tango::bench::register_cuda_benchmarks();
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  return 0;
+}
