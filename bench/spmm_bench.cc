@@ -8,16 +8,19 @@
 // vs_fp32_cpu uses the process's CPU time, which stays meaningful on a machine shared with other jobs
 // (with OMP_NUM_THREADS=1 it is the kernel's own time).
 // Also u_mul_e (GAT aggregation, H heads x D) FP32 vs INT8 on the same graphs. With a GPU, the same copy_u
-// comparison runs on cuda:0 as well (BM_CopyUCuda: FP32 custom kernel as the baseline).
+// comparison runs on cuda:0 as well (BM_CopyUCuda: cuSPARSE's FP32 SpMM as the baseline, then our FP32 and
+// INT8 kernels).
 //
 //   build/bench/spmm_bench --benchmark_filter=pl1M
 #include <benchmark/benchmark.h>
 
+#include <memory>
 #include <string>
 
 #include "bench/bench_timing.h"
 #include "bench/sparse_bench_graphs.h"
 #include "core/device.h"
+#include "kernels/cusparse_spmm.h"
 #include "kernels/quantize.h"
 #include "kernels/spmm.h"
 
@@ -40,6 +43,7 @@ Tensor random_features(int64_t rows, int64_t cols, uint64_t seed) {
 }
 
 enum class Variant { kFp32, kInt8WithQuantize, kInt8Only };
+enum class GpuVariant { kCusparseFp32, kFp32, kInt8WithQuantize, kInt8Only };
 
 void BM_CopyU(benchmark::State& state, Variant variant) {
   const int which = static_cast<int>(state.range(0));
@@ -101,7 +105,7 @@ void BM_UMulE(benchmark::State& state, Variant variant) {
 }
 
 // The same on cuda:0 (registered from main() only when a GPU is present).
-void BM_CopyUCuda(benchmark::State& state, Variant variant) {
+void BM_CopyUCuda(benchmark::State& state, GpuVariant variant) {
   const int which = static_cast<int>(state.range(0));
   const int64_t hidden = state.range(1);
   const Device gpu = Device::cuda(0);
@@ -116,17 +120,21 @@ void BM_CopyUCuda(benchmark::State& state, Variant variant) {
   const std::string key =
       std::string("cuda_copy_u/") + bench_graph_name(which) + "/" + std::to_string(hidden);
   const double gathered = static_cast<double>(g.num_edges()) * static_cast<double>(hidden) *
-                          (variant == Variant::kFp32 ? 4.0 : 1.0);
+                          (variant == GpuVariant::kFp32 || variant == GpuVariant::kCusparseFp32 ? 4.0 : 1.0);
+  std::unique_ptr<kernels::CusparseSpmm> vendor;
+  if (variant == GpuVariant::kCusparseFp32) vendor = std::make_unique<kernels::CusparseSpmm>(g.csr());
+  // The baseline on the GPU is cuSPARSE's FP32 SpMM (the target: QSpMM >= 1.3x of it).
   timed_loop(
-      state, key, variant == Variant::kFp32, gathered,
+      state, key, variant == GpuVariant::kCusparseFp32, gathered,
       [&] {
         switch (variant) {
-          case Variant::kFp32: kernels::spmm_copy_u(g.csr(), x, out); break;
-          case Variant::kInt8WithQuantize:
+          case GpuVariant::kCusparseFp32: vendor->run(x, out); break;
+          case GpuVariant::kFp32: kernels::spmm_copy_u(g.csr(), x, out); break;
+          case GpuVariant::kInt8WithQuantize:
             kernels::quantize(x, xq, options);
             kernels::qspmm_copy_u(g.csr(), xq, out);
             break;
-          case Variant::kInt8Only: kernels::qspmm_copy_u(g.csr(), xq, out); break;
+          case GpuVariant::kInt8Only: kernels::qspmm_copy_u(g.csr(), xq, out); break;
         }
       },
       gpu);
@@ -154,9 +162,10 @@ BENCHMARK_CAPTURE(BM_UMulE, int8_only, Variant::kInt8Only)->Apply(u_mul_e_shapes
 
 void register_cuda_benchmarks() {
   if (cuda_device_count() == 0) return;
-  for (auto [name, variant] : {std::pair{"BM_CopyUCuda/fp32", Variant::kFp32},
-                               std::pair{"BM_CopyUCuda/int8_with_quantize", Variant::kInt8WithQuantize},
-                               std::pair{"BM_CopyUCuda/int8_only", Variant::kInt8Only}}) {
+  for (auto [name, variant] : {std::pair{"BM_CopyUCuda/cusparse_fp32", GpuVariant::kCusparseFp32},
+                               std::pair{"BM_CopyUCuda/fp32", GpuVariant::kFp32},
+                               std::pair{"BM_CopyUCuda/int8_with_quantize", GpuVariant::kInt8WithQuantize},
+                               std::pair{"BM_CopyUCuda/int8_only", GpuVariant::kInt8Only}}) {
     benchmark::RegisterBenchmark(name, BM_CopyUCuda, variant)->Apply(copy_u_shapes);
   }
 }
