@@ -158,6 +158,26 @@ INSTANTIATE_TEST_SUITE_P(Heads, SpmmHeads,
                          ::testing::Values(HeadShape{1, 1}, HeadShape{1, 9}, HeadShape{2, 3}, HeadShape{4, 8},
                                            HeadShape{3, 33}, HeadShape{2, 64}));
 
+TEST(Spmm, GraphWithoutEdgesGivesZerosAndOneRowGraphWorks) {
+  const SparseGraph empty = SparseGraph::from_csr(3, 2, Tensor::from(std::vector<int64_t>{0, 0, 0, 0}),
+                                                  Tensor::from(std::vector<int32_t>{}));
+  const Tensor x = random_matrix(2, 5, 1);
+  Tensor out = Tensor::empty(DType::kF32, Shape::mat(3, 5));
+  spmm_copy_u(empty.csr(), x, out);
+  EXPECT_EQ(out.to_vector<float>(), std::vector<float>(15, 0.0f));
+  qspmm_mean(empty, quantize_reference(x, false), out);
+  EXPECT_EQ(out.to_vector<float>(), std::vector<float>(15, 0.0f));
+
+  // One destination row gathering every source.
+  const HostCsr h{1, 4, {0, 4}, {0, 1, 2, 3}};
+  const SparseGraph one = to_sparse_graph(h);
+  const Tensor x4 = random_matrix(4, 9, 2);
+  Tensor out1 = Tensor::empty(DType::kF32, Shape::mat(1, 9));
+  spmm_copy_u(one.csr(), x4, out1);
+  const Reference ref = reference_spmm(h, x4.to_vector<float>(), 9, nullptr, 1, nullptr, nullptr);
+  expect_close(out1.to_vector<float>(), ref.value, ref.tol, "one row");
+}
+
 TEST(Spmm, RejectsMismatchedShapes) {
   const SparseGraph g = to_sparse_graph(random_csr(5, 4, 3, 1));
   Tensor x = random_matrix(5, 3, 1);  // needs 4 rows (num_cols)
