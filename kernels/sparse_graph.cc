@@ -47,10 +47,6 @@ Tensor checked_columns(int64_t num_rows, int64_t num_cols, const int64_t* indptr
 
 }  // namespace
 
-SparseGraph SparseGraph::from_graph(const Graph& graph) {
-  return from_csr(graph.num_nodes, graph.num_nodes, graph.indptr, graph.indices);
-}
-
 SparseGraph SparseGraph::from_csr(int64_t num_rows, int64_t num_cols, const Tensor& indptr_in,
                                   const Tensor& indices_in) {
   TANGO_CHECK(indptr_in.device().is_cpu() && indices_in.device().is_cpu(),

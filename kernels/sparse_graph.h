@@ -19,7 +19,6 @@
 #include <cstdint>
 
 #include "core/tensor.h"
-#include "io/graph.h"
 
 namespace tango::kernels {
 
@@ -40,11 +39,11 @@ class SparseGraph {
  public:
   SparseGraph() = default;
 
-  // From a (square) dataset or partition graph; i64 column ids are narrowed (must be < 2^31).
-  static SparseGraph from_graph(const Graph& graph);
-  // From host CSR arrays with num_rows x num_cols shape: indptr i64 [num_rows + 1], indices i32 or
-  // i64 with every id in [0, num_cols). Builds the transpose in parallel (OpenMP), deterministically:
-  // each transposed row lists its entries in increasing forward-entry order.
+  // From host CSR arrays (a dataset's io/graph.h Graph g: from_csr(g.num_nodes, g.num_nodes, g.indptr,
+  // g.indices); kernels/ does not include io/, so the caller unpacks it) with num_rows x num_cols shape:
+  // indptr i64 [num_rows + 1], indices i32 or i64 (narrowed; ids < 2^31) with every id in [0, num_cols).
+  // Builds the transpose in parallel (OpenMP), deterministically: each transposed row lists its entries in
+  // increasing forward-entry order.
   static SparseGraph from_csr(int64_t num_rows, int64_t num_cols, const Tensor& indptr,
                               const Tensor& indices);
 

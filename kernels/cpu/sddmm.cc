@@ -13,15 +13,31 @@ namespace tango::kernels::cpu {
 namespace {
 
 constexpr int64_t kRowsPerTask = 64;
+constexpr int64_t kPrefetchDistance = 6;
 
 // Products accumulate in int32 for INT8 (exact: |q| <= 127 and D < 2^17), in f32 otherwise.
 template <class T>
 using DotAcc = std::conditional_t<std::is_same_v<T, int8_t>, int32_t, float>;
 
+// FP32: kLanes independent partial sums so the loop vectorises without reassociating FP adds (no
+// -ffast-math).
+constexpr int64_t kLanes = 16;
+
 template <class T>
 [[gnu::always_inline]] inline DotAcc<T> dot(const T* __restrict a, const T* __restrict b, int64_t n) {
+  if constexpr (std::is_integral_v<DotAcc<T>>) {  // integer adds reassociate: the plain loop vectorises
+    DotAcc<T> sum = 0;
+    for (int64_t i = 0; i < n; ++i) sum += static_cast<DotAcc<T>>(a[i]) * static_cast<DotAcc<T>>(b[i]);
+    return sum;
+  }
+  DotAcc<T> part[kLanes] = {};
+  int64_t i = 0;
+  for (; i + kLanes <= n; i += kLanes)
+    for (int64_t l = 0; l < kLanes; ++l)
+      part[l] += static_cast<DotAcc<T>>(a[i + l]) * static_cast<DotAcc<T>>(b[i + l]);
   DotAcc<T> sum = 0;
-  for (int64_t i = 0; i < n; ++i) sum += static_cast<DotAcc<T>>(a[i]) * static_cast<DotAcc<T>>(b[i]);
+  for (; i < n; ++i) sum += static_cast<DotAcc<T>>(a[i]) * static_cast<DotAcc<T>>(b[i]);
+  for (int64_t l = 0; l < kLanes; ++l) sum += part[l];
   return sum;
 }
 
@@ -33,7 +49,14 @@ template <class T>
   for (int64_t r = begin; r < end; ++r) {
     const float sv = operand_scale(a.v, r);
     const T* vr = v + r * width;
-    for (int64_t p = csr.indptr[r]; p < csr.indptr[r + 1]; ++p) {
+    const int64_t last = csr.indptr[r + 1];
+    for (int64_t p = csr.indptr[r]; p < last; ++p) {
+      // The source rows are random gathers: fetch a few edges ahead (every cache line of the row).
+      if (a.op == SddmmOp::kDot && p + kPrefetchDistance < last) {
+        const char* ahead = reinterpret_cast<const char*>(u + csr.indices[p + kPrefetchDistance] * width);
+        for (int64_t off = 0; off < width * static_cast<int64_t>(sizeof(T)); off += 64)
+          __builtin_prefetch(ahead + off);
+      }
       const int64_t c = csr.indices[p];
       const float su = operand_scale(a.u, c);
       const T* uc = u + c * width;
