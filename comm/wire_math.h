@@ -57,7 +57,7 @@ TANGO_HD inline int encode_element(float x, float inv_scale, CodeRange range, bo
   float r = stochastic ? kernels::round_stochastic(v, kernels::hash_uniform(seed, stream, index))
                        : kernels::round_nearest(v);
   return static_cast<int>(
-      kernels::clamp_code(r, static_cast<float>(range.qmin), static_cast<float>(range.qmax)));
+      kernels::clamp_to(r, static_cast<float>(range.qmin), static_cast<float>(range.qmax)));
 }
 
 // Code `slot` of a packed byte, read in the row's range (unsigned ranges drop the sign extension).
