@@ -20,6 +20,8 @@ uint64_t dropout_stream(int64_t epoch, int layer) {
 }
 
 Model::Model(const TrainConfig& config, int64_t in_features, int32_t num_classes) : config_(config) {
+  TANGO_CHECK_INPUT(config.activation == "relu" || config.activation == "elu",
+                    "--activation must be relu or elu, got '{}'", config.activation);
   TANGO_CHECK_INPUT(config.layers >= 1, "--layers must be at least 1, got {}", config.layers);
   int64_t in = in_features;
   for (int l = 0; l < config.layers; ++l) {
@@ -35,6 +37,10 @@ std::vector<Parameter*> Model::parameters() {
     for (Parameter* p : layer->parameters()) all.push_back(p);
   }
   return all;
+}
+
+kernels::Activation Model::activation_kind() const {
+  return config_.activation == "elu" ? kernels::Activation::kElu : kernels::Activation::kRelu;
 }
 
 LayerContext Model::context(int layer, const std::vector<HaloLink*>& halos) const {
@@ -53,7 +59,7 @@ Tensor Model::forward(const DistGraph& graph, const std::vector<HaloLink*>& halo
   const float p = static_cast<float>(config_.dropout);
   dropped_ = training && p > 0.0f;
   dropout_masks_.assign(layers_.size(), Tensor());
-  activations_.assign(layers_.size(), Tensor());
+  pre_activations_.assign(layers_.size(), Tensor());
   Tensor h = graph.input;
   for (int l = 0; l < num_layers(); ++l) {
     Tensor x = h;
@@ -64,14 +70,12 @@ Tensor Model::forward(const DistGraph& graph, const std::vector<HaloLink*>& halo
     }
     Tensor y = layers_[l]->forward(x, context(l, halos));
     if (l + 1 < num_layers()) {
-      if (config_.activation == "elu") {
-        elu(y);
-      } else {
-        relu(y);
-      }
-      activations_[l] = y;
+      pre_activations_[l] = y;
+      h = Tensor::empty(DType::kF32, y.shape());
+      activate(y, h, activation_kind(), 1.0f);
+    } else {
+      h = y;
     }
-    h = y;
   }
   return h;
 }
@@ -83,11 +87,7 @@ void Model::backward(const Tensor& d_logits, const std::vector<HaloLink*>& halos
     layers_[l]->backward(d, context(l, halos), l > 0 ? &d_input : nullptr);
     if (l == 0) break;
     if (dropped_) dropout_backward(d_input, dropout_masks_[l], static_cast<float>(config_.dropout), d_input);
-    if (config_.activation == "elu") {
-      elu_backward(activations_[l - 1], d_input);
-    } else {
-      relu_backward(activations_[l - 1], d_input);
-    }
+    activate_backward(pre_activations_[l - 1], d_input, activation_kind(), 1.0f);
     d = d_input;
   }
 }

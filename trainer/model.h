@@ -7,6 +7,7 @@
 #include <memory>
 #include <vector>
 
+#include "kernels/elementwise_math.h"
 #include "trainer/config.h"
 #include "trainer/layers/layer.h"
 
@@ -29,13 +30,14 @@ class Model {
 
  private:
   LayerContext context(int layer, const std::vector<HaloLink*>& halos) const;
+  kernels::Activation activation_kind() const;
 
   TrainConfig config_;
   std::vector<std::unique_ptr<Layer>> layers_;
   const DistGraph* graph_ = nullptr;
-  bool dropped_ = false;               // the last forward applied dropout
-  std::vector<Tensor> dropout_masks_;  // per layer input, when dropped_
-  std::vector<Tensor> activations_;    // per hidden layer: the activation's output
+  bool dropped_ = false;                 // the last forward applied dropout
+  std::vector<Tensor> dropout_masks_;    // per layer input, when dropped_
+  std::vector<Tensor> pre_activations_;  // per hidden layer: the activation's input
 };
 
 // Dropout stream of (epoch, layer): distinct for every pair.

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <limits>
 
+#include "kernels/elementwise.h"
 #include "kernels/gemm.h"
 #include "kernels/quant_math.h"
 #include "kernels/quantize.h"
@@ -33,73 +34,19 @@ void qgemm(const kernels::QTensor& a, bool transpose_a, const kernels::QTensor& 
 }
 
 void add_bias(Tensor& y, const Tensor& bias) {
-  TANGO_CHECK(bias.numel() == y.cols(), "bias of {} values for {} columns", bias.numel(), y.cols());
-  float* out = y.data<float>();
-  const float* b = bias.data<float>();
-  const int64_t rows = y.rows(), cols = y.cols();
-#pragma omp parallel for schedule(static)
-  for (int64_t r = 0; r < rows; ++r) {
-    for (int64_t j = 0; j < cols; ++j) out[r * cols + j] += b[j];
-  }
+  kernels::bias_add(y, bias);
 }
 
 void bias_grad(const Tensor& dy, Tensor& grad_bias) {
-  // Sums in double, row order fixed: the same bits whatever the thread count.
-  const int64_t rows = dy.rows(), cols = dy.cols();
-  std::vector<double> sums(static_cast<size_t>(cols), 0.0);
-  const float* g = dy.data<float>();
-  for (int64_t r = 0; r < rows; ++r) {
-    for (int64_t j = 0; j < cols; ++j) sums[j] += g[r * cols + j];
-  }
-  float* out = grad_bias.data<float>();
-  for (int64_t j = 0; j < cols; ++j) out[j] = static_cast<float>(sums[j]);
+  kernels::column_sum(dy, grad_bias);
 }
 
-void relu(Tensor& x) {
-  float* p = x.data<float>();
-  const int64_t n = x.numel();
-#pragma omp parallel for schedule(static)
-  for (int64_t i = 0; i < n; ++i) p[i] = p[i] > 0.0f ? p[i] : 0.0f;
+void activate(const Tensor& x, Tensor& y, kernels::Activation kind, float alpha) {
+  kernels::activation_forward(x, y, {kind, alpha});
 }
 
-void relu_backward(const Tensor& y, Tensor& dy) {
-  const float* out = y.data<float>();
-  float* g = dy.data<float>();
-  const int64_t n = dy.numel();
-#pragma omp parallel for schedule(static)
-  for (int64_t i = 0; i < n; ++i) g[i] = out[i] > 0.0f ? g[i] : 0.0f;
-}
-
-void elu(Tensor& x) {
-  float* p = x.data<float>();
-  const int64_t n = x.numel();
-#pragma omp parallel for schedule(static)
-  for (int64_t i = 0; i < n; ++i) p[i] = p[i] > 0.0f ? p[i] : std::expm1(p[i]);
-}
-
-void elu_backward(const Tensor& y, Tensor& dy) {
-  // d elu / dx = 1 for x > 0, exp(x) = y + 1 otherwise.
-  const float* out = y.data<float>();
-  float* g = dy.data<float>();
-  const int64_t n = dy.numel();
-#pragma omp parallel for schedule(static)
-  for (int64_t i = 0; i < n; ++i) g[i] = out[i] > 0.0f ? g[i] : g[i] * (out[i] + 1.0f);
-}
-
-void leaky_relu(const Tensor& x, Tensor& y, float slope) {
-  const float* in = x.data<float>();
-  float* out = y.data<float>();
-  const int64_t n = x.numel();
-#pragma omp parallel for schedule(static)
-  for (int64_t i = 0; i < n; ++i) out[i] = in[i] > 0.0f ? in[i] : slope * in[i];
-}
-
-void leaky_relu_backward(const Tensor& x, float slope, Tensor& dy) {
-  const float* in = x.data<float>();
-  float* g = dy.data<float>();
-  const int64_t n = dy.numel();
-#pragma omp parallel for schedule(static)
-  for (int64_t i = 0; i < n; ++i) g[i] = in[i] > 0.0f ? g[i] : slope * g[i];
+void activate_backward(const Tensor& x, Tensor& dy, kernels::Activation kind, float alpha) {
+  kernels::activation_backward(x, dy, dy, {kind, alpha});
 }
 
 void dropout(const Tensor& x, Tensor& y, Tensor& mask, float p, uint64_t seed, uint64_t stream,

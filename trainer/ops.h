@@ -4,13 +4,16 @@
 // Dense products go through kernels/gemm.h (OpenBLAS / oneDNN INT8 on CPUs, cuBLAS(Lt) on GPUs;
 // QGEMM out = s_a * s_b * (A_q B_q) with per-tensor scales); sparse aggregation through kernels/spmm.h,
 // kernels/sddmm.h and kernels/edge_softmax.h; quantization through kernels/quantize.h. The small
-// elementwise steps (bias, ReLU, dropout, log-softmax + NLL) are plain loops here: FP32 by Tango's rules.
+// elementwise steps go through kernels/elementwise.h, except dropout (keyed here by GLOBAL node id, so
+// that masks agree across rank counts) and the loss (summed in double, divided by a global count).
+// FP32 by Tango's rules.
 // All tensors are f32 CPU tensors unless stated.
 #pragma once
 
 #include <cstdint>
 
 #include "core/tensor.h"
+#include "kernels/elementwise_math.h"
 #include "kernels/qtensor.h"
 
 namespace tango::trainer {
@@ -24,21 +27,19 @@ void gemm(const Tensor& a, bool transpose_a, const Tensor& b, bool transpose_b, 
 void qgemm(const kernels::QTensor& a, bool transpose_a, const kernels::QTensor& b, bool transpose_b,
            Tensor& c);
 
-// y[r, :] += bias; grad_bias = column sums of dy.
+// y[r, :] += bias; grad_bias = column sums of dy (kernels/elementwise.h).
 void add_bias(Tensor& y, const Tensor& bias);
 void bias_grad(const Tensor& dy, Tensor& grad_bias);
 
-void relu(Tensor& x);                             // in place
-void relu_backward(const Tensor& y, Tensor& dy);  // dy *= (y > 0), y = ReLU output
-void elu(Tensor& x);                              // in place, alpha = 1
-void elu_backward(const Tensor& y, Tensor& dy);   // y = ELU output
-void leaky_relu(const Tensor& x, Tensor& y, float slope);
-void leaky_relu_backward(const Tensor& x, float slope, Tensor& dy);  // dy *= (x > 0 ? 1 : slope)
+// y = act(x) (y may be x); dy *= act'(x) with x the activation's input. alpha: ELU alpha or the
+// LeakyReLU slope.
+void activate(const Tensor& x, Tensor& y, kernels::Activation kind, float alpha = 0.0f);
+void activate_backward(const Tensor& x, Tensor& dy, kernels::Activation kind, float alpha = 0.0f);
 
 // Inverted dropout with a mask that is a pure function of (seed, stream, global row id, column):
 // element (r, j) is kept when its 24-bit uniform draw (half of hash(seed, stream, global id, j / 2)) is
-// >= p, and then scaled by 1 / (1 - p). The same node gets the same mask on every rank and at any rank count. `mask` (u8,
-// same shape) records what was kept for the backward pass.
+// >= p, and then scaled by 1 / (1 - p). The same node gets the same mask on every rank and at any rank count.
+// `mask` (u8, same shape) records what was kept for the backward pass.
 void dropout(const Tensor& x, Tensor& y, Tensor& mask, float p, uint64_t seed, uint64_t stream,
              const Tensor& global_ids);
 void dropout_backward(const Tensor& dy, const Tensor& mask, float p, Tensor& dx);

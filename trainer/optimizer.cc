@@ -1,6 +1,6 @@
 #include "trainer/optimizer.h"
 
-#include <cmath>
+#include "kernels/adam.h"
 
 namespace tango::trainer {
 
@@ -14,29 +14,15 @@ Adam::Adam(std::vector<Parameter*> parameters, AdamOptions options)
 
 void Adam::step() {
   ++steps_;
-  const double t = static_cast<double>(steps_);
-  const float correction1 = static_cast<float>(1.0 - std::pow(static_cast<double>(options_.beta1), t));
-  const float correction2 = static_cast<float>(1.0 - std::pow(static_cast<double>(options_.beta2), t));
-  const float lr = options_.lr, wd = options_.weight_decay, b1 = options_.beta1, b2 = options_.beta2;
+  kernels::AdamOptions options;
+  options.lr = options_.lr;
+  options.beta1 = options_.beta1;
+  options.beta2 = options_.beta2;
+  options.eps = options_.eps;
+  options.weight_decay = options_.weight_decay;
+  options.decoupled_weight_decay = options_.decoupled;
   for (size_t i = 0; i < parameters_.size(); ++i) {
-    float* w = parameters_[i]->value.data<float>();
-    const float* grad = parameters_[i]->grad.data<float>();
-    float* m = m_[i].data<float>();
-    float* v = v_[i].data<float>();
-    const int64_t n = parameters_[i]->value.numel();
-    for (int64_t k = 0; k < n; ++k) {
-      float g = grad[k];
-      if (options_.decoupled) {
-        w[k] -= lr * wd * w[k];
-      } else {
-        g += wd * w[k];
-      }
-      m[k] = b1 * m[k] + (1.0f - b1) * g;
-      v[k] = b2 * v[k] + (1.0f - b2) * g * g;
-      const float m_hat = m[k] / correction1;
-      const float v_hat = v[k] / correction2;
-      w[k] -= lr * m_hat / (std::sqrt(v_hat) + options_.eps);
-    }
+    kernels::adam_step(parameters_[i]->value, parameters_[i]->grad, m_[i], v_[i], options, steps_);
   }
 }
 

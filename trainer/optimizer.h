@@ -1,5 +1,7 @@
 // Adam (Kingma & Ba) and AdamW (Loshchilov & Hutter) on the model's parameters, in FP32, applied on
-// every rank to the allreduced gradients so that the weights stay identical everywhere.
+// every rank to the allreduced gradients so that the weights stay identical everywhere. The update
+// itself is kernels/adam.h (torch's formulas); this class owns the moments, the step count and their
+// checkpoint form.
 //   adam:  g += wd * w (L2 in the gradient, as torch.optim.Adam)
 //   adamw: w -= lr * wd * w (decoupled)
 //   m = b1 m + (1 - b1) g;  v = b2 v + (1 - b2) g^2;  w -= lr * (m / (1 - b1^t)) / (sqrt(v / (1 - b2^t)) +
