@@ -41,6 +41,15 @@ void bias_grad(const Tensor& dy, Tensor& grad_bias) {
   kernels::column_sum(dy, grad_bias);
 }
 
+void add_into(Tensor& y, const Tensor& x) {
+  TANGO_CHECK(y.numel() == x.numel(), "add_into: {} += {}", y.str(), x.str());
+  float* out = y.data<float>();
+  const float* in = x.data<float>();
+  const int64_t n = y.numel();
+#pragma omp parallel for schedule(static)
+  for (int64_t i = 0; i < n; ++i) out[i] += in[i];
+}
+
 void activate(const Tensor& x, Tensor& y, kernels::Activation kind, float alpha) {
   kernels::activation_forward(x, y, {kind, alpha});
 }

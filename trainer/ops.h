@@ -31,6 +31,9 @@ void qgemm(const kernels::QTensor& a, bool transpose_a, const kernels::QTensor& 
 void add_bias(Tensor& y, const Tensor& bias);
 void bias_grad(const Tensor& dy, Tensor& grad_bias);
 
+// y += x (same shape).
+void add_into(Tensor& y, const Tensor& x);
+
 // y = act(x) (y may be x); dy *= act'(x) with x the activation's input. alpha: ELU alpha or the
 // LeakyReLU slope.
 void activate(const Tensor& x, Tensor& y, kernels::Activation kind, float alpha = 0.0f);

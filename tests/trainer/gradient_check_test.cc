@@ -13,6 +13,7 @@
 
 #include "tests/trainer/trainer_test_graphs.h"
 #include "trainer/layers/gcn_layer.h"
+#include "trainer/layers/sage_layer.h"
 #include "trainer/model.h"
 #include "trainer/ops.h"
 
@@ -68,13 +69,14 @@ void check_elements(Layer& layer, const LayerContext& context, const Tensor& inp
   }
 }
 
-void check_gcn_layer(int index, int64_t in, int64_t out) {
-  Dataset dataset = testing::random_dataset(23, 4, index == 0 ? in : in, 3, 7);
+template <class LayerType>
+void check_layer(int index, int64_t in, int64_t out) {
+  Dataset dataset = testing::random_dataset(23, 4, in, 3, 7);
   DistGraph graph = dist_graph_from_dataset(dataset);
-  GcnLayer layer(index, in, out, 11);
-  // A non-zero bias so its gradient is not trivially checked at zero.
+  LayerType layer(index, in, out, 11);
+  // A non-zero bias (the last parameter) so its gradient is not checked at zero.
   Tensor bias_init = random_tensor(Shape::vec(out), 5);
-  layer.parameters()[1]->value.copy_from(bias_init);
+  layer.parameters().back()->value.copy_from(bias_init);
   LayerContext context;
   context.graph = &graph;
   Tensor input = random_tensor(Shape::mat(graph.num_rows(), in), 3);
@@ -83,29 +85,22 @@ void check_gcn_layer(int index, int64_t in, int64_t out) {
   layer.forward(input, context);
   Tensor d_input;
   layer.backward(r, context, index > 0 ? &d_input : nullptr);
-  Tensor weight_grad = layer.parameters()[0]->grad.clone();
-  Tensor bias_grad = layer.parameters()[1]->grad.clone();
-
-  check_elements(layer, context, input, layer.parameters()[0]->value, weight_grad, r, "weight");
-  check_elements(layer, context, input, layer.parameters()[1]->value, bias_grad, r, "bias");
+  for (Parameter* p : layer.parameters()) {
+    Tensor analytic = p->grad.clone();
+    check_elements(layer, context, input, p->value, analytic, r, p->name.c_str());
+  }
   if (index > 0) {
     Tensor perturbed = input.clone();
     check_elements(layer, context, perturbed, perturbed, d_input, r, "input");
   }
 }
 
-TEST(GcnLayerGradient, GemmFirstFirstLayerMatchesFiniteDifferences) {
-  check_gcn_layer(0, 9, 4);
-}
-TEST(GcnLayerGradient, GemmFirstHiddenLayerMatchesFiniteDifferences) {
-  check_gcn_layer(1, 9, 4);
-}
-TEST(GcnLayerGradient, AggregateFirstFirstLayerMatchesFiniteDifferences) {
-  check_gcn_layer(0, 4, 6);
-}
-TEST(GcnLayerGradient, AggregateFirstHiddenLayerMatchesFiniteDifferences) {
-  check_gcn_layer(1, 4, 6);
-}
+TEST(GcnLayerGradient, GemmFirstFirstLayerMatchesFiniteDifferences) { check_layer<GcnLayer>(0, 9, 4); }
+TEST(GcnLayerGradient, GemmFirstHiddenLayerMatchesFiniteDifferences) { check_layer<GcnLayer>(1, 9, 4); }
+TEST(GcnLayerGradient, AggregateFirstFirstLayerMatchesFiniteDifferences) { check_layer<GcnLayer>(0, 4, 6); }
+TEST(GcnLayerGradient, AggregateFirstHiddenLayerMatchesFiniteDifferences) { check_layer<GcnLayer>(1, 4, 6); }
+TEST(SageLayerGradient, FirstLayerMatchesFiniteDifferences) { check_layer<SageLayer>(0, 7, 5); }
+TEST(SageLayerGradient, HiddenLayerMatchesFiniteDifferences) { check_layer<SageLayer>(1, 7, 5); }
 
 // The model: 2 layers, ReLU, mean NLL over all nodes, no dropout.
 void check_model(ModelKind kind) {
@@ -147,9 +142,8 @@ void check_model(ModelKind kind) {
   }
 }
 
-TEST(ModelGradient, GcnMatchesFiniteDifferences) {
-  check_model(ModelKind::kGCN);
-}
+TEST(ModelGradient, GcnMatchesFiniteDifferences) { check_model(ModelKind::kGCN); }
+TEST(ModelGradient, SageMatchesFiniteDifferences) { check_model(ModelKind::kSAGE); }
 
 }  // namespace
 }  // namespace tango::trainer

@@ -13,8 +13,8 @@
 // every SpMM a QSpMM on the per-tensor INT8 aggregated operand (Tango's rules); bias in FP32.
 #pragma once
 
-#include "kernels/qtensor.h"
 #include "trainer/layers/layer.h"
+#include "trainer/layers/linear_map.h"
 
 namespace tango::trainer {
 
@@ -24,9 +24,9 @@ class GcnLayer : public Layer {
 
   Tensor forward(const Tensor& input, const LayerContext& context) override;
   void backward(const Tensor& d_output, const LayerContext& context, Tensor* d_input) override;
-  std::vector<Parameter*> parameters() override { return {&weight_, &bias_}; }
-  int64_t in_features() const override { return weight_.value.rows(); }
-  int64_t out_features() const override { return weight_.value.cols(); }
+  std::vector<Parameter*> parameters() override { return {&linear_.weight(), &bias_}; }
+  int64_t in_features() const override { return linear_.in_features(); }
+  int64_t out_features() const override { return linear_.out_features(); }
   bool gemm_first() const { return in_features() > out_features(); }
 
  private:
@@ -34,16 +34,10 @@ class GcnLayer : public Layer {
   void aggregate(const Tensor& x, const LayerContext& context, Tensor& out);
   // dx = S_u A^T S_v dy ([num_owned, F] -> [num_rows, F]).
   void aggregate_backward(const Tensor& dy, const LayerContext& context, Tensor& dx);
-  // out = a b (QGEMM under int8; the quantized operands are kept for backward).
-  void multiply(const Tensor& a, const LayerContext& context, Tensor& out);
-  // dW = a^T d and, when wanted, da = d W^T.
-  void multiply_backward(const Tensor& d, const LayerContext& context, Tensor* da);
 
   int index_;
-  Parameter weight_;
+  LinearMap linear_;  // multiplies H (GEMM first) or M (aggregate first) by W
   Parameter bias_;
-  Tensor gemm_input_;  // what multiplied W: H (GEMM first) or M (aggregate first)
-  kernels::QTensor gemm_input_q_, weight_q_;
 };
 
 }  // namespace tango::trainer

@@ -24,4 +24,22 @@ Parameter make_parameter(std::string name, Shape shape) {
   return p;
 }
 
+Tensor with_halo_rows(const Tensor& owned, const LayerContext& context) {
+  const DistGraph& graph = *context.graph;
+  Tensor table = Tensor::empty(DType::kF32, Shape::mat(graph.num_rows(), owned.cols()));
+  Tensor owned_rows = table.slice_rows(0, graph.num_owned);
+  owned_rows.copy_from(owned.slice_rows(0, graph.num_owned));
+  if (graph.num_halo > 0) {
+    TANGO_CHECK(context.halo != nullptr, "a part with {} halo rows needs a halo link", graph.num_halo);
+    context.halo->exchange(HaloDirection::kForward, table);
+  }
+  return table;
+}
+
+void return_halo_gradients(Tensor& table, const LayerContext& context) {
+  if (context.graph->num_halo == 0) return;
+  TANGO_CHECK(context.halo != nullptr, "a part with {} halo rows needs a halo link", context.graph->num_halo);
+  context.halo->exchange(HaloDirection::kBackward, table);
+}
+
 }  // namespace tango::trainer

@@ -66,4 +66,10 @@ class Layer {
 void glorot_init(Tensor& weight, int64_t fan_in, int64_t fan_out, uint64_t seed, int layer, int tensor_id);
 Parameter make_parameter(std::string name, Shape shape);
 
+// A [num_rows, F] table whose owned rows are `owned` ([num_owned, F]) and whose halo rows come from
+// their owners (forward exchange).
+Tensor with_halo_rows(const Tensor& owned, const LayerContext& context);
+// Sends the halo rows of a gradient table home, where they are added into the owners' rows.
+void return_halo_gradients(Tensor& table, const LayerContext& context);
+
 }  // namespace tango::trainer

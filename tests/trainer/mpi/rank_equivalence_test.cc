@@ -20,9 +20,9 @@ namespace {
 
 // Two layers take the GEMM-first path (1433 -> 16 -> 7); three add a 16 -> 16 layer, which aggregates
 // first and so exchanges its input rows and their gradients.
-TrainConfig small_config(double dropout, int layers) {
+TrainConfig small_config(double dropout, int layers, ModelKind model) {
   TrainConfig config;
-  config.model = ModelKind::kGCN;
+  config.model = model;
   config.layers = layers;
   config.hidden = 16;
   config.epochs = 20;
@@ -51,13 +51,13 @@ std::vector<double> losses_on_k_ranks(const Dataset& cora, int k, const TrainCon
   return losses;
 }
 
-void expect_same_losses(double dropout, int layers) {
+void expect_same_losses(double dropout, int layers, ModelKind model = ModelKind::kGCN) {
   TANGO_REQUIRE_DATASET(dir, "cora");
   int world_size = 0, world_rank = 0;
   MPI_Comm_size(MPI_COMM_WORLD, &world_size);
   MPI_Comm_rank(MPI_COMM_WORLD, &world_rank);
   Dataset cora = read_ogb_dir(dir);
-  const TrainConfig config = small_config(dropout, layers);
+  const TrainConfig config = small_config(dropout, layers, model);
   const std::vector<double> reference = losses_on_k_ranks(cora, 1, config);
   for (int k = 2; k <= world_size; ++k) {
     const std::vector<double> losses = losses_on_k_ranks(cora, k, config);
@@ -71,9 +71,9 @@ void expect_same_losses(double dropout, int layers) {
                                 << reference[e];
     }
     std::printf(
-        "K = %d ranks vs 1 rank, %d layers, dropout %.1f: max relative loss difference %.3g over %zu "
+        "%s: K = %d ranks vs 1 rank, %d layers, dropout %.1f: max relative loss difference %.3g over %zu "
         "epochs\n",
-        k, layers, dropout, worst, losses.size());
+        model_name(model), k, layers, dropout, worst, losses.size());
   }
 }
 
@@ -82,6 +82,10 @@ TEST(RankEquivalence, CoraLossesOfKRanksEqualOneRankWithoutDropout) {
 }
 TEST(RankEquivalence, CoraLossesOfKRanksEqualOneRankWithDropoutAndAggregateFirstLayer) {
   expect_same_losses(0.5, 3);
+}
+
+TEST(RankEquivalence, CoraSageLossesOfKRanksEqualOneRank) {
+  expect_same_losses(0.5, 2, ModelKind::kSAGE);
 }
 
 }  // namespace

@@ -1,0 +1,35 @@
+#include "trainer/layers/linear_map.h"
+
+#include "trainer/ops.h"
+
+namespace tango::trainer {
+
+LinearMap::LinearMap(std::string name, int64_t in, int64_t out, uint64_t seed, int layer, int tensor_id)
+    : weight_(make_parameter(std::move(name), Shape::mat(in, out))) {
+  glorot_init(weight_.value, in, out, seed, layer, tensor_id);
+}
+
+void LinearMap::forward(const Tensor& x, Precision precision, Tensor& out) {
+  input_ = x;
+  if (precision == Precision::kINT8) {
+    input_q_ = quantize_int8(x);
+    weight_q_ = quantize_int8(weight_.value);
+    qgemm(input_q_, false, weight_q_, false, out);
+  } else {
+    gemm(x, false, weight_.value, false, out);
+  }
+}
+
+void LinearMap::backward(const Tensor& dy, Precision precision, Tensor* dx) {
+  if (dx != nullptr) *dx = Tensor::empty(DType::kF32, Shape::mat(dy.rows(), in_features()));
+  if (precision == Precision::kINT8) {
+    kernels::QTensor dy_q = quantize_int8(dy);
+    qgemm(input_q_, true, dy_q, false, weight_.grad);
+    if (dx != nullptr) qgemm(dy_q, false, weight_q_, true, *dx);
+  } else {
+    gemm(input_, true, dy, false, weight_.grad);
+    if (dx != nullptr) gemm(dy, false, weight_.value, true, *dx);
+  }
+}
+
+}  // namespace tango::trainer

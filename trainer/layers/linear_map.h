@@ -1,0 +1,34 @@
+// y = x W, the dense product inside every layer, with its backward (dW = x^T dy, dx = dy W^T) and
+// Tango's precision rule: under --precision int8 both products are QGEMMs on per-tensor INT8 operands,
+// and the quantized x and W of the forward are cached for the backward (not quantized twice).
+#pragma once
+
+#include <string>
+
+#include "kernels/qtensor.h"
+#include "trainer/config.h"
+#include "trainer/layers/layer.h"
+
+namespace tango::trainer {
+
+class LinearMap {
+ public:
+  // Glorot-initialised weight [in, out] named `name`, drawn from (seed, layer, tensor_id).
+  LinearMap(std::string name, int64_t in, int64_t out, uint64_t seed, int layer, int tensor_id);
+
+  // out [rows, out] = x [rows, in] W. Keeps x (and its INT8 copy) for backward.
+  void forward(const Tensor& x, Precision precision, Tensor& out);
+  // weight.grad = x^T dy; when dx is not null, *dx = dy W^T (allocated here).
+  void backward(const Tensor& dy, Precision precision, Tensor* dx);
+
+  Parameter& weight() { return weight_; }
+  int64_t in_features() const { return weight_.value.rows(); }
+  int64_t out_features() const { return weight_.value.cols(); }
+
+ private:
+  Parameter weight_;
+  Tensor input_;
+  kernels::QTensor input_q_, weight_q_;
+};
+
+}  // namespace tango::trainer
