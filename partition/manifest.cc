@@ -47,8 +47,10 @@ nlohmann::json manifest_to_json(const PartitionManifest& m) {
                      {"edges", p.edges},
                      {"train", p.train},
                      {"send", p.send}});
-  nlohmann::json phases = nlohmann::json::object();
-  for (const auto& [name, seconds] : m.phase_seconds) phases[name] = seconds;
+  // An array, not an object: JSON objects lose the order in which the phases ran.
+  nlohmann::json phases = nlohmann::json::array();
+  for (const auto& [name, seconds] : m.phase_seconds)
+    phases.push_back({{"phase", name}, {"seconds", seconds}});
   return {{"format", "tango-partition"},
           {"format_version", m.format_version},
           {"created_by", m.created_by},
