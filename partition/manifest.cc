@@ -128,8 +128,8 @@ PartitionManifest manifest_from_json(const nlohmann::json& j, const std::string&
       s.send = p.at("send").get<int64_t>();
       m.parts.push_back(std::move(s));
     }
-    for (const auto& [name, seconds] : j.at("phase_seconds").items())
-      m.phase_seconds.emplace_back(name, seconds);
+    for (const auto& phase : j.at("phase_seconds"))
+      m.phase_seconds.emplace_back(phase.at("phase").get<std::string>(), phase.at("seconds").get<double>());
   } catch (const nlohmann::json::exception& e) {
     TANGO_FAIL_INPUT("'{}' is not a valid tango-partition manifest: {}", origin, e.what());
   }
