@@ -15,10 +15,10 @@ namespace tango {
 
 struct SyntheticSpec {
   int64_t nodes = 10000;
-  double avg_degree = 20;   // directed edges per node after symmetrizing (undirected edges = n*d/2)
+  double avg_degree = 20;  // directed edges per node after symmetrizing (undirected edges = n*d/2)
   int32_t classes = 8;
   int64_t features = 64;
-  double homophily = 0.8;   // probability that an edge's endpoints share a class
+  double homophily = 0.8;  // probability that an edge's endpoints share a class
   uint64_t seed = 1;
 
   std::string str() const;  // the canonical spec string, "synthetic:nodes=...,..."

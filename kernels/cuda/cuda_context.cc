@@ -38,6 +38,8 @@ void* CudaContext::workspace(size_t bytes) {
   return workspace_.raw_data();
 }
 
-void CudaContext::synchronize() const { TANGO_CUDA_CHECK(cudaStreamSynchronize(stream_)); }
+void CudaContext::synchronize() const {
+  TANGO_CUDA_CHECK(cudaStreamSynchronize(stream_));
+}
 
 }  // namespace tango::kernels::cuda
