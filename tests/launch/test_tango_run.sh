@@ -127,5 +127,22 @@ else
   fail "real 2-rank run (exit $rc)" "$out"
 fi
 
+# The GPU placement (ppr:G:node, NUMA binding) and a hostfile are accepted by the real mpirun too
+# (GPUs announced through CUDA_VISIBLE_DEVICES; the probe does not touch them).
+out=$(CUDA_VISIBLE_DEVICES=0,1 "$tango_run" -np 2 --gpus-per-node 2 -- "$probe" 2>&1)
+if [[ $? -eq 0 && $(grep -c "launch_probe: rank [01] of 2, allreduce 2" <<<"$out") -eq 2 &&
+  "$out" == *"--map-by ppr:2:node"* ]]; then
+  pass "real 2-rank run with GPU placement"
+else
+  fail "real 2-rank run with GPU placement" "$out"
+fi
+echo "localhost slots=2" >"$tmp/localhost"
+out=$("$tango_run" -np 2 --hostfile "$tmp/localhost" -- "$probe" 2>&1)
+if [[ $? -eq 0 && $(grep -c "launch_probe: rank [01] of 2, allreduce 2" <<<"$out") -eq 2 ]]; then
+  pass "real 2-rank run from a hostfile"
+else
+  fail "real 2-rank run from a hostfile" "$out"
+fi
+
 echo "$passed passed, $failed failed"
 [[ $failed -eq 0 ]]
