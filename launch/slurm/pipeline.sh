@@ -109,6 +109,11 @@ export TANGO_HOME="$tango_home"
 export TANGO_PARTITION_BIN="${TANGO_PARTITION_BIN:-$(command -v tango-partition || echo "$tango_home/build/bin/tango-partition")}"
 export TANGO_TRAIN_BIN="${TANGO_TRAIN_BIN:-$(command -v tango-train || echo "$tango_home/build/bin/tango-train")}"
 export TANGO_RUN_BIN="${TANGO_RUN_BIN:-$tango_home/launch/tango-run}"
+# The jobs run in DIR: relative paths would point elsewhere there.
+TANGO_PARTITION_BIN="$(readlink -f "$TANGO_PARTITION_BIN")"
+TANGO_TRAIN_BIN="$(readlink -f "$TANGO_TRAIN_BIN")"
+TANGO_RUN_BIN="$(readlink -f "$TANGO_RUN_BIN")"
+if [[ -n "$dataset" && "$dataset" != synthetic:* && -e "$dataset" ]]; then dataset="$(readlink -f "$dataset")"; fi
 
 common=(--parsable --kill-on-invalid-dep=yes --chdir="$out")
 if [[ -n "$account" ]]; then common+=(--account="$account"); fi

@@ -27,6 +27,8 @@ skip_test() {
 
 stop_cluster_on_exit() {
   local rc=$?
+  # A closed stdout (e.g. `| head`) must not kill the clean-up half-way.
+  trap '' PIPE
   if [[ -n "$cluster_dir" ]]; then
     if [[ $rc -ne 0 && $rc -ne 77 ]]; then
       echo "--- slurmctld log (tail)"
@@ -47,6 +49,8 @@ start_test_cluster() {
     skip_test "slurm-wlm and munge are not installed and could not be installed (scripts/install-deps.sh --slurm)"
   cluster_dir="$(mktemp -d /tmp/tango-slurm.XXXXXX)"
   trap stop_cluster_on_exit EXIT
+  trap 'exit 130' INT
+  trap 'exit 143' TERM
   "$slurm_lib_dir/slurm_cluster.sh" start "$cluster_dir" || {
     echo "FAIL - the Slurm cluster did not start"
     exit 1

@@ -12,7 +12,7 @@
 #   tests/launch/test_slurm_train_job.sh LAUNCH_PROBE
 set -uo pipefail
 
-probe="${1:?usage: $0 LAUNCH_PROBE}"
+probe="$(readlink -f "${1:?usage: $0 LAUNCH_PROBE}")"
 here="$(cd "$(dirname "$0")" && pwd)"
 repo_root="$(cd "$here/../.." && pwd)"
 # shellcheck source=tests/launch/slurm_test_lib.sh
