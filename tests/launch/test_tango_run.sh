@@ -22,12 +22,16 @@ fail() {
   [[ -n "${2:-}" ]] && echo "       output: $2"
 }
 
+# Each case starts from an environment without the variables tango-run reads.
+clean_env=(-u CUDA_VISIBLE_DEVICES -u OMP_PROC_BIND -u OMP_PLACES -u TANGO_MPIRUN_ARGS -u SLURM_CPUS_PER_TASK
+  -u SLURM_CPUS_ON_NODE -u SLURM_JOB_NUM_NODES -u SLURM_NTASKS_PER_NODE)
+
 # expect_dry NAME "ENV=.. ENV=.." "ARGS" NEEDLE...: dry-run succeeds and prints every needle.
 expect_dry() {
   local name="$1" envs="$2" args="$3" out
   shift 3
   # shellcheck disable=SC2086  # envs and args are word lists on purpose
-  out=$(env -u CUDA_VISIBLE_DEVICES $envs "$tango_run" $args 2>&1)
+  out=$(env "${clean_env[@]}" $envs "$tango_run" $args 2>&1)
   local rc=$?
   if [[ $rc -ne 0 ]]; then
     fail "$name: exit $rc" "$out"
@@ -46,7 +50,7 @@ expect_dry() {
 expect_dry_absent() {
   local name="$1" envs="$2" args="$3" needle="$4" out
   # shellcheck disable=SC2086
-  out=$(env -u CUDA_VISIBLE_DEVICES $envs "$tango_run" $args 2>&1)
+  out=$(env "${clean_env[@]}" $envs "$tango_run" $args 2>&1)
   if [[ $? -eq 0 && "$out" != *"$needle"* ]]; then pass "$name"; else fail "$name" "$out"; fi
 }
 
@@ -54,7 +58,7 @@ expect_dry_absent() {
 expect_usage_error() {
   local name="$1" envs="$2" args="$3" needle="$4" out rc
   # shellcheck disable=SC2086
-  out=$(env -u CUDA_VISIBLE_DEVICES $envs "$tango_run" $args 2>&1)
+  out=$(env "${clean_env[@]}" $envs "$tango_run" $args 2>&1)
   rc=$?
   if [[ $rc -eq 2 && "$out" == *"$needle"* && $(wc -l <<<"$out") -eq 1 ]]; then
     pass "$name"
@@ -67,7 +71,13 @@ root_flag=""
 if [[ $(id -u) -eq 0 ]]; then root_flag="--allow-run-as-root"; fi
 
 expect_dry "cpu ranks share the cores" "TANGO_RUN_NPROC=8" "-np 2 --dry-run -- hostname" \
-  "mpirun -np 2" "--map-by slot:PE=4" "--bind-to core" "-x OMP_NUM_THREADS=4" "$root_flag" "hostname"
+  "mpirun -np 2" "--map-by slot:PE=4" "--bind-to core" "-x OMP_NUM_THREADS=4" "$root_flag" "hostname" \
+  "-x OMP_PROC_BIND=close -x OMP_PLACES=cores"
+expect_dry "the caller's OpenMP placement wins" "TANGO_RUN_NPROC=8 OMP_PROC_BIND=spread" \
+  "-np 2 --dry-run -- hostname" "-x OMP_PROC_BIND=spread"
+expect_dry_absent "unbound ranks get no OpenMP placement" "TANGO_RUN_NPROC=2" "-np 5 --dry-run -- hostname" \
+  "OMP_PLACES"
+expect_dry_absent "one box: PATH stays local" "TANGO_RUN_NPROC=2" "-np 2 --dry-run -- hostname" "-x PATH"
 expect_dry "one rank gets every core" "TANGO_RUN_NPROC=6" "-np 1 --dry-run -- hostname" \
   "--map-by slot:PE=6" "-x OMP_NUM_THREADS=6"
 expect_dry "more ranks than cores oversubscribe" "TANGO_RUN_NPROC=2" "-np 5 --dry-run -- hostname" \
@@ -83,7 +93,7 @@ expect_dry "--bind core overrides numa" "CUDA_VISIBLE_DEVICES=0,1 TANGO_RUN_NPRO
 printf 'node-a slots=4\nnode-b slots=4\n# a comment\n\n' >"$tmp/hosts"
 expect_dry "hostfile spreads gpu ranks over its nodes" "CUDA_VISIBLE_DEVICES=0,1,2,3 TANGO_RUN_NPROC=32" \
   "-np 8 --gpus-per-node 4 --hostfile $tmp/hosts --dry-run -- hostname" "--hostfile $tmp/hosts" \
-  "--map-by ppr:4:node" "-x OMP_NUM_THREADS=8"
+  "--map-by ppr:4:node" "-x OMP_NUM_THREADS=8" "-x PATH"
 expect_dry "hostfile cpu ranks: cores per node / ranks per node" "TANGO_RUN_NPROC=16" \
   "-np 8 --hostfile $tmp/hosts --dry-run -- hostname" "--map-by slot:PE=4" "-x OMP_NUM_THREADS=4"
 expect_dry "NCCL_* and TANGO_* pass through" "NCCL_DEBUG=INFO TANGO_LOG_LEVEL=warn TANGO_RUN_NPROC=2" \
