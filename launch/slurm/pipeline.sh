@@ -96,8 +96,8 @@ if [[ "$gpus_per_node" -gt 0 ]]; then ranks_per_node="$gpus_per_node"; fi
 [[ "$ranks_per_node" -ge 1 ]] || die "--ranks-per-node must be at least 1"
 parts=$((nodes * ranks_per_node))
 
-mkdir -p "$out/logs"
-out="$(cd "$out" && pwd)"
+if [[ "$dry_run" -eq 0 ]]; then mkdir -p "$out/logs"; fi
+out="$(readlink -m "$out")"
 parts_dir="$out/parts"
 run_dir="$out/run"
 if [[ "$skip_partition" -eq 1 ]]; then
@@ -110,10 +110,10 @@ export TANGO_PARTITION_BIN="${TANGO_PARTITION_BIN:-$(command -v tango-partition 
 export TANGO_TRAIN_BIN="${TANGO_TRAIN_BIN:-$(command -v tango-train || echo "$tango_home/build/bin/tango-train")}"
 export TANGO_RUN_BIN="${TANGO_RUN_BIN:-$tango_home/launch/tango-run}"
 # The jobs run in DIR: relative paths would point elsewhere there.
-TANGO_PARTITION_BIN="$(readlink -f "$TANGO_PARTITION_BIN")"
-TANGO_TRAIN_BIN="$(readlink -f "$TANGO_TRAIN_BIN")"
-TANGO_RUN_BIN="$(readlink -f "$TANGO_RUN_BIN")"
-if [[ -n "$dataset" && "$dataset" != synthetic:* && -e "$dataset" ]]; then dataset="$(readlink -f "$dataset")"; fi
+TANGO_PARTITION_BIN="$(readlink -m "$TANGO_PARTITION_BIN")"
+TANGO_TRAIN_BIN="$(readlink -m "$TANGO_TRAIN_BIN")"
+TANGO_RUN_BIN="$(readlink -m "$TANGO_RUN_BIN")"
+if [[ -n "$dataset" && "$dataset" != synthetic:* && -e "$dataset" ]]; then dataset="$(readlink -m "$dataset")"; fi
 
 common=(--parsable --kill-on-invalid-dep=yes --chdir="$out")
 if [[ -n "$account" ]]; then common+=(--account="$account"); fi
