@@ -63,9 +63,10 @@ summary_line() {
 import json, sys
 s = json.load(open(sys.argv[1]))
 sent, fp32 = s.get("bytes_sent", 0), s.get("bytes_fp32", 0)
-ratio = f"{fp32 / sent:.1f}x fewer bytes than fp32" if sent else "no halo traffic"
+mb = 1e6
+halo = f"halo {sent / mb:.2f} MB sent vs {fp32 / mb:.2f} MB fp32 ({fp32 / sent:.1f}x less)" if sent else "no halo"
 print(f"test_acc {100 * s['test_acc']:.2f}%  best_valid {100 * s['best_valid_acc']:.2f}%  "
-      f"ranks {s['ranks']}  epoch {s['epoch_ms_mean']:.1f} ms  {ratio}")
+      f"ranks {s['ranks']}  {s['epoch_ms_mean']:.1f} ms/epoch  {halo}")
 PY
 }
 

@@ -35,17 +35,25 @@ install_slurm() {
   slurm_installed
 }
 
-# A TCP port nobody listens on, in a range away from the well-known ones.
+# A TCP port that no socket uses, below the kernel's ephemeral range (outgoing connections take
+# ports from that range, so a port there that is free now may be taken before slurmd binds it).
+# Never one of the ports given as arguments.
 free_port() {
-  local port
+  local low=10000 high ephemeral_low port
+  ephemeral_low=$(awk '{ print $1 }' /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || echo 32768)
+  high=$((ephemeral_low > low + 1000 ? ephemeral_low : 32768))
   for _ in $(seq 1 200); do
-    port=$((20000 + RANDOM % 30000))
-    if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
-      echo "$port"
-      return 0
+    port=$((low + RANDOM % (high - low)))
+    [[ " $* " == *" $port "* ]] && continue
+    if command -v ss >/dev/null 2>&1; then
+      [[ -z "$(ss -Htan "( sport = :$port )" 2>/dev/null)" ]] || continue
+    elif (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+      continue
     fi
+    echo "$port"
+    return 0
   done
-  die "no free TCP port found"
+  die "no free TCP port found below $high"
 }
 
 # Waits up to $2 seconds for command $1 (a string run by bash) to succeed.
@@ -124,7 +132,10 @@ start_cluster() {
   cpus="$(nproc)"
   # Leave a quarter of the memory (at least 512 MiB) to the system.
   mem_mb=$(awk '/MemTotal/ { m = int($2 / 1024); r = int(m / 4); if (r < 512) r = 512; print m - r }' /proc/meminfo)
-  write_slurm_conf "$dir" "$node" "$cpus" "$mem_mb" "$(free_port)" "$(free_port)"
+  local ctld_port slurmd_port
+  ctld_port=$(free_port)
+  slurmd_port=$(free_port "$ctld_port")
+  write_slurm_conf "$dir" "$node" "$cpus" "$mem_mb" "$ctld_port" "$slurmd_port"
   export SLURM_CONF="$dir/slurm.conf"
 
   slurmctld -D -i -f "$dir/slurm.conf" </dev/null >>"$dir/log/slurmctld.out" 2>&1 &
