@@ -134,7 +134,8 @@ def plot(records, out_path, title):
     for key in ACCURACY_KEYS:
         points = series(records, key)
         if points:
-            ax_acc.plot(*zip(*points), marker=".", label=key.replace("_acc", ""))
+            marker = "." if len(points) <= 40 else None  # dots only where they stay readable
+            ax_acc.plot(*zip(*points), marker=marker, label=key.replace("_acc", ""))
     ax_acc.set(title="accuracy", xlabel="epoch", ylabel="accuracy", ylim=(0, 1))
     if ax_acc.lines:
         ax_acc.legend(loc="lower right")
@@ -161,13 +162,14 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("metrics", help="metrics JSONL written by tango-train --metrics")
     parser.add_argument("--out", help="PNG to write (default: the metrics path with .png)")
-    parser.add_argument("--title", help="figure title (default: the metrics file name)")
+    parser.add_argument("--title", help="figure title (default: folder/file name of the metrics)")
     args = parser.parse_args()
 
     records = read_metrics(args.metrics)  # bad input fails before any venv work
     ensure_matplotlib()
     out_path = args.out or os.path.splitext(args.metrics)[0] + ".png"
-    plot(records, out_path, args.title or os.path.basename(args.metrics))
+    folder = os.path.basename(os.path.dirname(os.path.abspath(args.metrics)))
+    plot(records, out_path, args.title or os.path.join(folder, os.path.basename(args.metrics)))
     print(headline(records))
     print(f"plot_metrics: wrote {out_path}", file=sys.stderr)
 

@@ -65,7 +65,11 @@ fi
 
 state=$(wait_job "$train_job" 240)
 check "train job $train_job COMPLETED (state $state)" test "$state" = COMPLETED
-if [[ "$state" != COMPLETED ]]; then cat "$out/logs/tango-train-$train_job.out"; fi
+if [[ "$state" != COMPLETED ]]; then
+  cat "$out/logs/tango-train-$train_job.out"
+else
+  tail -n 6 "$out/logs/tango-train-$train_job.out"
+fi
 start_train=$(job_field "$train_job" StartTime)
 end_partition=$(job_field "$partition_job" EndTime)
 check "training started after partitioning ended" test "$(date -d "$start_train" +%s)" -ge "$(date -d "$end_partition" +%s)"
