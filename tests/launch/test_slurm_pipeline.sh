@@ -2,7 +2,8 @@
 # End-to-end test of launch/slurm/pipeline.sh on a real one-node Slurm cluster: a synthetic graph is
 # partitioned into 2 parts by a Slurm job running tango-partition, then (when tango-train is built) a
 # 2-rank CPU training job that depends on it (afterok) trains on the parts. Asserts both jobs end
-# COMPLETED (from scontrol), the dependency was honoured, and the outputs exist and verify.
+# COMPLETED (from scontrol), the dependency was honoured, and the outputs exist and verify; then a
+# training-only resubmission with 2 more epochs resumes from the checkpoints and continues the run.
 #   tests/launch/test_slurm_pipeline.sh BUILD_DIR
 # Binaries: BUILD_DIR/bin/tango-partition and BUILD_DIR/bin/tango-train (or TANGO_PARTITION_BIN,
 # TANGO_TRAIN_BIN). Exit 77 (skipped) without root, without slurm-wlm (and no way to install it),
@@ -77,4 +78,18 @@ check "summary.json written with 2 ranks" grep -q '"ranks": *2' "$out/run/summar
 check "summary.json has test_acc" grep -q '"test_acc"' "$out/run/summary.json"
 check "metrics.jsonl has one line per epoch" test "$(wc -l <"$out/run/metrics.jsonl")" -eq "$epochs"
 check "checkpoints written" test -n "$(find "$out/run/checkpoints" -mindepth 1 -print -quit)"
+
+# Continue the run with more epochs: a training-only submission finds the checkpoints and resumes
+# (what a requeued job does after preemption).
+more=$((epochs + 2))
+resubmitted=$("$repo_root/launch/slurm/pipeline.sh" --skip-partition --out "$out" --nodes 1 --ranks-per-node 2 \
+  --cpus-per-rank 1 --time 00:10:00 -- --model gcn --epochs "$more" --hidden 16 --checkpoint-every 1 2>&1)
+resume_job=$(sed -n 's/^train job: \([0-9]*\).*/\1/p' <<<"$resubmitted")
+check "--skip-partition submits one train job ($resume_job)" test -n "$resume_job"
+state=$(wait_job "$resume_job" 240)
+check "resumed train job $resume_job COMPLETED (state $state)" test "$state" = COMPLETED
+check "it passed --resume" grep -q "checkpoint found" "$out/logs/tango-train-$resume_job.out"
+check "the summary counts $more epochs" grep -q "\"epochs\": *$more" "$out/run/summary.json"
+last_epoch=$(tail -1 "$out/run/metrics.jsonl" | grep -o '"epoch": *[0-9]*' | grep -o '[0-9]*$')
+check "metrics.jsonl continues to epoch $more (last line: epoch $last_epoch)" test "$last_epoch" = "$more"
 finish_checks
