@@ -2,10 +2,12 @@
 // launcher (tango-run, mpirun under Slurm, srun --mpi=pmix) started N ranks that form one
 // MPI_COMM_WORLD, and records what the batch script handed it (--resume, thread count), so that
 // tests of launch/ do not depend on the trainer. It accepts tango-train's flags and ignores the rest.
-//   launch_probe [--metrics FILE] [--checkpoint-dir DIR] [--resume] [--hold-seconds S] [other flags]
+//   launch_probe [--metrics FILE] [--summary FILE] [--checkpoint-dir DIR] [--resume] [--hold-seconds S]
+//                [other flags]
 // Rank 0 appends one JSON line to FILE: {"ranks":N,"allreduce":N,"resumed":true|false,
 // "omp_num_threads":"T"} and creates DIR/probe.ckpt. Without --resume it then waits S seconds (a job
-// that can be signalled and requeued meanwhile). Exit 1 when the ranks do not agree on the size.
+// that can be signalled and requeued meanwhile); at the end it writes {"ranks": N} to the summary FILE.
+// Exit 1 when the ranks do not agree on the size.
 #include <mpi.h>
 
 #include <chrono>
@@ -21,6 +23,7 @@ namespace {
 struct ProbeOptions {
   std::string metrics;
   std::string checkpoint_dir;
+  std::string summary;
   bool resume = false;
   int hold_seconds = 0;
 };
@@ -32,6 +35,8 @@ ProbeOptions parse_options(int argc, char** argv) {
     const bool has_value = i + 1 < argc;
     if (arg == "--metrics" && has_value) {
       options.metrics = argv[++i];
+    } else if (arg == "--summary" && has_value) {
+      options.summary = argv[++i];
     } else if (arg == "--checkpoint-dir" && has_value) {
       options.checkpoint_dir = argv[++i];
     } else if (arg == "--hold-seconds" && has_value) {
@@ -74,6 +79,10 @@ int main(int argc, char** argv) {
   MPI_Barrier(MPI_COMM_WORLD);
   if (!options.resume && options.hold_seconds > 0) {
     std::this_thread::sleep_for(std::chrono::seconds(options.hold_seconds));
+  }
+  if (rank == 0 && !options.summary.empty()) {
+    std::ofstream summary(options.summary);
+    summary << "{\"ranks\": " << size << "}\n";
   }
   MPI_Finalize();
   return total == size ? 0 : 1;

@@ -6,7 +6,9 @@
 #      --signal=B:USR1@120 sends before the time limit) makes the job requeue itself, and its second
 #      start passes --resume because a checkpoint exists; the job ends COMPLETED after a restart;
 #   2. TANGO_LAUNCHER=mpirun: the same through launch/tango-run inside the allocation;
-#   3. a job whose task count differs from the part count fails with a clear message.
+#   scancel (TERM) ends a job for good (the script must not requeue it);
+#   3. a job whose task count differs from the part count fails with a clear message;
+#   4. a step that ends with 0 but wrote no summary (nothing trained) fails.
 # The partition directory is a stand-in with a manifest and two part files (the script only counts
 # them). Skips (77) without root or when slurm-wlm cannot be installed.
 #   tests/launch/test_slurm_train_job.sh LAUNCH_PROBE
@@ -37,6 +39,10 @@ scancel --batch --signal=USR1 "$job"
 # Slurm holds a requeued job for about two minutes (Reason=BeginTime); release it at once.
 requeued() { [[ "$(job_field "$job" Restarts)" -ge 1 && "$(job_state "$job")" == PENDING ]]; }
 check "USR1 requeues job $job (PENDING again)" wait_until 60 requeued
+# (Slurm's hold also lets the old steps finish: wait for that before releasing the job, or the new
+# start's step can collide with the old one being torn down.)
+old_steps_gone() { ! pgrep -f "slurmstepd: \[$job\." >/dev/null; }
+check "the first start's steps are gone" wait_until 60 old_steps_gone
 scontrol update JobId="$job" StartTime=now
 state=$(wait_job "$job" 90)
 check "job $job ends COMPLETED after USR1 (state $state)" test "$state" = COMPLETED
@@ -44,13 +50,24 @@ restarts=$(job_field "$job" Restarts)
 check "job $job was requeued once (Restarts=$restarts)" test "${restarts:-0}" -ge 1
 log="$work/srun-$job.out"
 check "launcher detected: srun --mpi=pmix" grep -q "via srun" "$log"
-check "the USR1 handler requeued the job" grep -q "received USR1: requeueing" "$log"
+check "the USR1 handler requeued the job" grep -q "received USR1 (time limit near): requeueing" "$log"
 check "the second start resumes from the checkpoint" grep -q "checkpoint found" "$log"
 metrics="$work/run-srun/metrics.jsonl"
+grep -q '"resumed":true' "$metrics" || cat "$metrics" "$log"
 check "first start: 2 ranks, no --resume" \
   grep -q '^{"ranks":2,"allreduce":2,"resumed":false,"omp_num_threads":"1"}$' "$metrics"
 check "second start: 2 ranks with --resume" \
   grep -q '^{"ranks":2,"allreduce":2,"resumed":true,"omp_num_threads":"1"}$' "$metrics"
+
+# scancel (TERM) ends a job for good: it must not requeue itself.
+job=$(submit --ntasks-per-node=2 --cpus-per-task=1 --output="$work/cancel-%j.out" \
+  "$repo_root/launch/slurm/train.sbatch" "$work/parts" "$work/run-cancel" -- --hold-seconds 120)
+check "job $job to cancel starts" wait_until 60 test -f "$work/run-cancel/checkpoints/probe.ckpt"
+scancel "$job"
+state=$(wait_job "$job" 60)
+sleep 2
+check "scancel'ed job $job stays CANCELLED (state $state, now $(job_state "$job"), Restarts=$(job_field "$job" Restarts))" \
+  bash -c "[[ '$state' == CANCELLED && \$(scontrol show job $job -o | grep -o 'JobState=[A-Z]*') == JobState=CANCELLED ]]"
 
 # 2. mpirun (tango-run) inside the allocation.
 job=$(TANGO_LAUNCHER=mpirun submit --ntasks-per-node=2 --cpus-per-task=1 --output="$work/mpirun-%j.out" \
@@ -67,6 +84,13 @@ job=$(submit --ntasks-per-node=1 --output="$work/mismatch-%j.out" \
 state=$(wait_job "$job" 60)
 check "mismatched job $job FAILED (state $state)" test "$state" = FAILED
 check "it says why" grep -q "has 2 parts but the job has 1 tasks" "$work/mismatch-$job.out"
+
+# 4. A step that exits 0 without training (no new summary) is a failure, not a success.
+job=$(TANGO_TRAIN_BIN="$(type -P true)" submit --ntasks-per-node=2 --output="$work/noop-%j.out" \
+  "$repo_root/launch/slurm/train.sbatch" "$work/parts" "$work/run-noop")
+state=$(wait_job "$job" 60)
+check "a step that wrote no summary: job $job FAILED (state $state)" test "$state" = FAILED
+check "it says why" grep -q "exited with 0 but wrote no" "$work/noop-$job.out" || cat "$work/noop-$job.out"
 
 check "jobcomp records the completed jobs" grep -q "JobState=COMPLETED" "$cluster_dir/jobcomp.txt"
 finish_checks
