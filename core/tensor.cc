@@ -147,7 +147,11 @@ void Tensor::copy_from(const Tensor& src) {
   cudaMemcpyKind kind = src.device_.is_cpu() ? cudaMemcpyHostToDevice
                         : device_.is_cpu()   ? cudaMemcpyDeviceToHost
                                              : cudaMemcpyDeviceToDevice;
+  // Kernels run on per-device non-blocking streams, which the legacy-stream cudaMemcpy does not wait
+  // for: finish them before the copy, and finish the copy before later stream work uses the data.
+  TANGO_CUDA_CHECK(cudaDeviceSynchronize());
   TANGO_CUDA_CHECK(cudaMemcpy(raw_data(), src.raw_data(), nbytes(), kind));
+  TANGO_CUDA_CHECK(cudaDeviceSynchronize());
 #else
   TANGO_FAIL("copy between {} and {}: this build has no CUDA backend", src.device_.str(), device_.str());
 #endif
@@ -160,7 +164,9 @@ void Tensor::fill_zero() {
     return;
   }
 #ifdef TANGO_HAVE_CUDA
+  TANGO_CUDA_CHECK(cudaDeviceSynchronize());  // see copy_from: order against the non-blocking streams
   TANGO_CUDA_CHECK(cudaMemset(raw_data(), 0, nbytes()));
+  TANGO_CUDA_CHECK(cudaDeviceSynchronize());
 #endif
 }
 

@@ -1,0 +1,195 @@
+// Halo exchange throughput per codec on the host path (MPI), and how much of it overlap hides.
+//
+// Run under mpiexec (every rank runs the same fixed iterations; rank 0 reports):
+//   mpiexec -n 4 --oversubscribe build/bench/halo_exchange_bench
+// Plan: a synthetic graph of TANGO_BENCH_NODES nodes (default 400000) with mostly local edges, split
+// into contiguous blocks (a few percent boundary rows, like a METIS partition). Per codec and hidden
+// width: time of one forward exchange (max over ranks), effective GB/s (fp32-equivalent bytes
+// delivered per second, all ranks), wire GB/s, wire bytes vs fp32 (scales included), bytes per row.
+// BM_Overlap: post + a fake inner-row compute (about as long as the exchange) + wait, against the
+// same two run back to back: hidden = (T_exchange + T_compute - T_overlapped) / T_exchange.
+#include <benchmark/benchmark.h>
+
+#include <cmath>
+#include <cstdlib>
+#include <map>
+#include <memory>
+#include <vector>
+
+#include "comm/halo_exchange.h"
+#include "comm/mpi_session.h"
+#include "core/log.h"
+#include "core/timer.h"
+#include "tests/comm/test_plans.h"
+
+namespace {
+
+using namespace tango;
+using namespace tango::comm;
+
+Communicator* world = nullptr;
+const char* const kCodecs[] = {"fp32", "bf16", "int8", "int4", "int2"};
+
+struct Setup {
+  testing::RankView view;
+  std::unique_ptr<HaloExchange> exchange;
+  Tensor table;
+};
+
+Setup& setup(int64_t hidden) {
+  static std::map<int64_t, Setup> cache;
+  static testing::RankView view = [] {
+    const char* env = std::getenv("TANGO_BENCH_NODES");
+    int64_t n = env ? std::atoll(env) : 400000;
+    testing::GlobalGraph g = testing::local_random_graph(n, 4, 200, n / 40, 1);
+    return testing::build_rank_view(g, testing::block_owners(n, world->size()), world->rank(), world->size());
+  }();
+  auto it = cache.find(hidden);
+  if (it != cache.end()) return it->second;
+  Setup& s = cache[hidden];
+  s.view = view;
+  s.exchange = std::make_unique<HaloExchange>(*world, view.plan, 1);
+  s.table = Tensor::empty(DType::kF32, Shape::mat(view.plan.num_rows(), hidden));
+  float* x = s.table.data<float>();
+  for (int64_t i = 0; i < s.table.numel(); ++i)
+    x[i] = std::sin(0.001f * static_cast<float>(i)) * (i % 3 ? 1.0f : 0.2f);
+  return s;
+}
+
+double max_over_ranks(double seconds) {
+  return world->allreduce(seconds, ReduceOp::kMax);
+}
+
+double timed_exchange(Setup& s, const Codec& codec) {
+  world->barrier();
+  Timer timer;
+  s.exchange->exchange(Direction::kForward, s.table, codec);
+  return max_over_ranks(timer.seconds());
+}
+
+// A stand-in for the inner rows' SpMM/GEMM: multiply-adds over `rows` inner rows (cycling), driving
+// MPI progress every 1024 rows when asked.
+double fake_inner_compute(Setup& s, int64_t rows, bool drive_progress) {
+  const int64_t cols = s.table.cols(), inner = std::max<int64_t>(s.view.plan.num_inner, 1);
+  const float* x = s.table.data<float>();
+  double acc = 0;
+  for (int64_t i = 0; i < rows; ++i) {
+    const float* row = x + (i % inner) * cols;
+    for (int64_t c = 0; c < cols; ++c) acc += row[c] * 1.0001;
+    if (drive_progress && i % 1024 == 0) s.exchange->test();
+  }
+  return acc;
+}
+
+void report(benchmark::State& state, Setup& s, const Codec& codec, double seconds_per_exchange) {
+  int64_t sums[3] = {s.exchange->last().bytes_sent, s.exchange->last().fp32_bytes,
+                     s.exchange->last().rows_sent};
+  world->allreduce(std::span<int64_t>(sums, 3), ReduceOp::kSum);
+  state.counters["bytes_ratio"] = static_cast<double>(sums[0]) / static_cast<double>(sums[1]);
+  state.counters["bytes_per_row"] = static_cast<double>(sums[0]) / static_cast<double>(sums[2]);
+  state.counters["rows_sent_all_ranks"] = static_cast<double>(sums[2]);
+  state.counters["effective_GBps"] = static_cast<double>(sums[1]) / seconds_per_exchange / 1e9;
+  state.counters["wire_GBps"] = static_cast<double>(sums[0]) / seconds_per_exchange / 1e9;
+  state.counters["rel_error"] = s.exchange->last().relative_error();
+  // Where rank 0's time went in the last exchange.
+  state.counters["encode_ms"] = s.exchange->last().encode_s * 1e3;
+  state.counters["wait_ms"] = s.exchange->last().wait_s * 1e3;
+  state.counters["decode_ms"] = s.exchange->last().decode_s * 1e3;
+  state.SetLabel(codec.name());
+}
+
+void BM_HaloForward(benchmark::State& state) {
+  Codec codec = Codec::parse(kCodecs[state.range(0)]);
+  Setup& s = setup(state.range(1));
+  for (int i = 0; i < 2; ++i) timed_exchange(s, codec);  // warm-up: buffers, MPI connections
+  double total = 0;
+  for (auto _ : state) {
+    double t = timed_exchange(s, codec);
+    total += t;
+    state.SetIterationTime(t);
+  }
+  report(state, s, codec, total / static_cast<double>(state.iterations()));
+}
+BENCHMARK(BM_HaloForward)
+    ->ArgsProduct({{0, 1, 2, 3, 4}, {64, 256}})
+    ->ArgNames({"codec", "hidden"})
+    ->Iterations(20)
+    ->UseManualTime()
+    ->Unit(benchmark::kMillisecond);
+
+void BM_Overlap(benchmark::State& state) {
+  Codec codec = Codec::parse(kCodecs[state.range(0)]);
+  Setup& s = setup(256);
+  for (int i = 0; i < 2; ++i) timed_exchange(s, codec);
+  // Size the fake compute to about one exchange (same amount on every rank).
+  double t_exchange = 0;
+  for (int i = 0; i < 5; ++i) t_exchange += timed_exchange(s, codec) / 5;
+  const int64_t probe_rows = 16384;
+  world->barrier();
+  Timer probe;
+  benchmark::DoNotOptimize(fake_inner_compute(s, probe_rows, false));
+  double seconds_per_row = max_over_ranks(probe.seconds()) / probe_rows;
+  int64_t work = std::max<int64_t>(1024, std::llround(t_exchange / seconds_per_row));
+  work = world->allreduce<int64_t>(work, ReduceOp::kMax);
+  double serial = 0, overlapped = 0, compute = 0;
+  for (auto _ : state) {
+    world->barrier();
+    Timer c;
+    benchmark::DoNotOptimize(fake_inner_compute(s, work, false));
+    double t_compute = max_over_ranks(c.seconds());
+    double t_alone = timed_exchange(s, codec);
+    world->barrier();
+    Timer both;
+    s.exchange->post(Direction::kForward, s.table, codec);
+    benchmark::DoNotOptimize(fake_inner_compute(s, work, true));
+    s.exchange->wait();
+    double t_both = max_over_ranks(both.seconds());
+    compute += t_compute;
+    serial += t_alone;
+    overlapped += t_both;
+    state.SetIterationTime(t_both);
+  }
+  double n = static_cast<double>(state.iterations());
+  state.counters["exchange_ms"] = serial / n * 1e3;
+  state.counters["compute_ms"] = compute / n * 1e3;
+  state.counters["overlapped_ms"] = overlapped / n * 1e3;
+  state.counters["serial_ms"] = (serial + compute) / n * 1e3;
+  state.counters["hidden_fraction"] = std::clamp((serial + compute - overlapped) / serial, 0.0, 1.0);
+  state.SetLabel(codec.name());
+}
+BENCHMARK(BM_Overlap)
+    ->DenseRange(0, 4)
+    ->ArgName("codec")
+    ->Iterations(10)
+    ->UseManualTime()
+    ->Unit(benchmark::kMillisecond);
+
+class SilentReporter : public benchmark::BenchmarkReporter {
+ public:
+  bool ReportContext(const Context&) override { return true; }
+  void ReportRuns(const std::vector<Run>&) override {}
+};
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  tango::comm::MpiSession mpi(&argc, &argv);
+  tango::comm::Communicator comm;
+  world = &comm;
+  tango::init_logging(comm.rank());
+  benchmark::Initialize(&argc, argv);
+  if (comm.rank() == 0) {
+    auto& plan = setup(64).view.plan;
+    std::printf("halo exchange bench: %d ranks; rank 0 owns %lld rows (%lld boundary), %lld halo rows\n",
+                comm.size(), static_cast<long long>(plan.num_owned),
+                static_cast<long long>(plan.num_owned - plan.num_inner),
+                static_cast<long long>(plan.num_halo()));
+    benchmark::RunSpecifiedBenchmarks();
+  } else {
+    setup(64);
+    SilentReporter silent;
+    benchmark::RunSpecifiedBenchmarks(&silent);
+  }
+  benchmark::Shutdown();
+  return 0;
+}

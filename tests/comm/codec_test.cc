@@ -1,0 +1,208 @@
+// Message codecs on one rank: names and sizes, the fused CPU encode/decode passes (clamp, exact
+// scales, unsigned rows, zero rows, accumulation), and the error model of the adaptive policy.
+#include "comm/codec.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <nlohmann/json.hpp>
+#include <random>
+#include <vector>
+
+#include "comm/bit_policy.h"
+#include "comm/cpu/message_codec.h"
+#include "comm/exchange_stats.h"
+#include "core/error.h"
+
+namespace tango::comm {
+namespace {
+
+struct Coded {
+  std::vector<uint8_t> wire;
+  std::vector<float> decoded;
+  EncodeStats stats;
+};
+
+Coded round_trip(const Codec& codec, const std::vector<float>& x, int64_t rows, int64_t cols,
+                 uint64_t seed = 1, float tensor_scale = 1.0f) {
+  Coded out;
+  out.wire.assign(static_cast<size_t>(codec.message_bytes(rows, cols)), 0xAB);
+  EncodeParams params{seed, 3, tensor_scale};
+  cpu::encode_rows(codec, x.data(), cols, RowMap{}, rows, params, out.wire.data(), &out.stats);
+  out.decoded.assign(x.size(), -999.0f);
+  cpu::decode_rows(codec, out.wire.data(), rows, cols, tensor_scale, out.decoded.data(), RowMap{}, false);
+  return out;
+}
+
+TEST(Codec, ParseAndNameRoundTrip) {
+  for (const char* text : {"fp32", "bf16", "int8:row:stochastic", "int4:tensor:nearest", "int2:row:nearest"})
+    EXPECT_EQ(Codec::parse(text).name(), text);
+  EXPECT_EQ(Codec::parse("int4"), Codec::integer(4));
+  EXPECT_EQ(Codec::parse("int8:nearest:tensor"),
+            Codec::integer(8, ScaleMode::kPerTensor, Rounding::kNearest));
+  EXPECT_THROW(Codec::parse("int3"), Error);
+  EXPECT_THROW(Codec::parse("int8:rows"), Error);
+  EXPECT_THROW(Codec::integer(16), Error);
+}
+
+TEST(Codec, MessageBytesCountScalesAndPartialBytes) {
+  EXPECT_EQ(Codec::fp32().message_bytes(10, 7), 280);
+  EXPECT_EQ(Codec::bf16().message_bytes(10, 7), 140);
+  EXPECT_EQ(Codec::integer(8).message_bytes(10, 7), 10 * (2 + 7));
+  EXPECT_EQ(Codec::integer(4).message_bytes(10, 7), 10 * (2 + 4));
+  EXPECT_EQ(Codec::integer(2).message_bytes(10, 7), 10 * (2 + 2));
+  EXPECT_EQ(Codec::parse("int2:tensor").message_bytes(10, 7), 10 * 2);
+  EXPECT_EQ(Codec::integer(2).message_bytes(0, 7), 0);
+}
+
+TEST(Codec, Fp32AndBf16RoundTrip) {
+  std::vector<float> x = {1.0f, -2.5f, 3.14159f, 1e-20f, -7e5f, 0.0f};
+  EXPECT_EQ(round_trip(Codec::fp32(), x, 2, 3).decoded, x);
+  Coded b = round_trip(Codec::bf16(), x, 2, 3);
+  for (size_t i = 0; i < x.size(); ++i) EXPECT_NEAR(b.decoded[i], x[i], std::fabs(x[i]) * (1.0 / 256)) << i;
+  EXPECT_GT(b.stats.squared_error, 0);
+}
+
+TEST(Codec, ScalesAreSentExactlyAsTheSenderUsedThem) {
+  // amax 63.5 -> scale 0.5 (a bf16 value): every multiple of 0.5 must come back bit-exact.
+  std::vector<float> x;
+  for (int k = -127; k <= 127; ++k) x.push_back(0.5f * k);
+  x.push_back(0.0f);
+  Coded c = round_trip(Codec::integer(8, ScaleMode::kPerRow, Rounding::kNearest), x, 1, 256);
+  EXPECT_EQ(c.decoded, x);
+  EXPECT_EQ(c.stats.squared_error, 0.0);
+}
+
+TEST(Codec, ScaleIsRoundedUpSoTheLargestValueFits) {
+  // amax / 127 = 1/127 is not a bf16 value; rounding it down would clip the largest element.
+  std::vector<float> x(8, 0.0f);
+  x[0] = 1.0f;
+  x[1] = -1.0f;
+  Coded c = round_trip(Codec::integer(8, ScaleMode::kPerRow, Rounding::kNearest), x, 1, 8);
+  EXPECT_LE(c.decoded[0], 1.0f + 1.0f / 127);
+  EXPECT_GE(c.decoded[0], 1.0f - 1.0f / 254);
+  EXPECT_EQ(c.decoded[0], -c.decoded[1]);
+}
+
+TEST(Codec, NonNegativeRowsUseTheUnsignedRange) {
+  // A ReLU-like row at 2 bits: 4 levels {0, 1, 2, 3} * amax / 3 reproduce these values exactly.
+  std::vector<float> x = {0.0f, 1.0f, 2.0f, 3.0f, 3.0f, 2.0f, 1.0f, 0.0f};
+  Coded c = round_trip(Codec::integer(2, ScaleMode::kPerRow, Rounding::kNearest), x, 1, 8);
+  EXPECT_EQ(c.decoded, x);
+  // A signed row only has {-1, 0, 1} * amax at 2 bits.
+  std::vector<float> y = {-3.0f, 3.0f, 0.0f, 1.4f};
+  Coded s = round_trip(Codec::integer(2, ScaleMode::kPerRow, Rounding::kNearest), y, 1, 4);
+  EXPECT_EQ(s.decoded, (std::vector<float>{-3.0f, 3.0f, 0.0f, 0.0f}));
+}
+
+TEST(Codec, CodesAreClampedAndNeverSpillIntoTheNextRow) {
+  // Row 0 sits at its maximum everywhere; with stochastic rounding AdaQP's unclamped packer could
+  // carry into row 1. Row 1 is zero and must decode to exactly zero, whatever the draws.
+  const int64_t cols = 13;
+  for (int bits : {8, 4, 2}) {
+    std::vector<float> x(2 * cols, 0.0f);
+    for (int64_t j = 0; j < cols; ++j) x[j] = 5.0f;
+    // Stochastic rounding moves an element by less than one step (amax / (2^B - 1), bf16-rounded up).
+    double step = 5.0 / ((1 << bits) - 1) * (1 + 1.0 / 128);
+    for (uint64_t seed = 0; seed < 50; ++seed) {
+      Coded c = round_trip(Codec::integer(bits), x, 2, cols, seed);
+      for (int64_t j = 0; j < cols; ++j) {
+        ASSERT_LE(c.decoded[j], 5.0 * (1 + 1.0 / 128)) << bits << " bits, seed " << seed;
+        ASSERT_NEAR(c.decoded[j], 5.0f, step) << bits << " bits, seed " << seed;
+        ASSERT_EQ(c.decoded[cols + j], 0.0f) << bits << " bits, seed " << seed;
+      }
+    }
+  }
+}
+
+TEST(Codec, ZeroAndTinyRowsDecodeWithoutNaN) {
+  std::vector<float> x = {0, 0, 0, 0, 1e-38f, -1e-38f, 0, 0};
+  for (int bits : {8, 4, 2}) {
+    Coded c = round_trip(Codec::integer(bits), x, 2, 4);
+    for (size_t i = 0; i < 4; ++i) EXPECT_EQ(c.decoded[i], 0.0f);
+    for (size_t i = 4; i < 8; ++i) {
+      EXPECT_TRUE(std::isfinite(c.decoded[i]));
+      EXPECT_NEAR(c.decoded[i], x[i], 1e-37);
+    }
+  }
+}
+
+TEST(Codec, DecodeAccumulatesThroughAnIndexMap) {
+  std::vector<float> x = {1, 2, 3, 4, 5, 6};
+  std::vector<uint8_t> wire(static_cast<size_t>(Codec::fp32().message_bytes(2, 3)));
+  EncodeStats stats;
+  cpu::encode_rows(Codec::fp32(), x.data(), 3, RowMap{}, 2, EncodeParams{}, wire.data(), &stats);
+  std::vector<float> table(9, 10.0f);
+  const int64_t rows[] = {2, 0};
+  cpu::decode_rows(Codec::fp32(), wire.data(), 2, 3, 1.0f, table.data(), RowMap{rows, 0}, true);
+  EXPECT_EQ(table, (std::vector<float>{14, 15, 16, 10, 10, 10, 11, 12, 13}));
+  EXPECT_DOUBLE_EQ(stats.squared_signal, 91.0);
+}
+
+TEST(Codec, PerTensorScaleIsUsedAsGiven) {
+  std::vector<float> x = {0.5f, -0.25f, 1.0f, 0.0f};
+  Coded c = round_trip(Codec::parse("int8:tensor:nearest"), x, 2, 2, 1, 1.0f / 127);
+  for (size_t i = 0; i < x.size(); ++i) EXPECT_NEAR(c.decoded[i], x[i], 0.5f / 127 + 1e-7f);
+  EXPECT_EQ(c.wire.size(), 4u);  // codes only
+}
+
+TEST(BitPolicy, ErrorModelPredictsOtherWidthsFromOne) {
+  // Gaussian rows, half of them ReLU'd: predict int4/int2 errors from an int8 measurement.
+  const int64_t rows = 400, cols = 64;
+  std::mt19937 rng(5);
+  std::normal_distribution<float> normal;
+  std::vector<float> x(rows * cols);
+  for (int64_t i = 0; i < rows * cols; ++i) x[i] = (i / cols) % 2 ? std::max(0.0f, normal(rng)) : normal(rng);
+  for (Rounding rounding : {Rounding::kNearest, Rounding::kStochastic}) {
+    EncodeStats at8 = round_trip(Codec::integer(8, ScaleMode::kPerRow, rounding), x, rows, cols).stats;
+    for (int bits : {8, 4, 2}) {
+      EncodeStats measured =
+          round_trip(Codec::integer(bits, ScaleMode::kPerRow, rounding), x, rows, cols).stats;
+      double truth = std::sqrt(measured.squared_error / measured.squared_signal);
+      double predicted = BitPolicy::predicted_relative_error(at8, 8, bits, rounding);
+      EXPECT_NEAR(predicted / truth, 1.0, 0.35)
+          << bits << " bits, predicted " << predicted << " measured " << truth;
+    }
+  }
+}
+
+TEST(BitPolicy, FixedWidthsAndBadInput) {
+  BitPolicy policy({{8, 4}, {2, 32}}, {});
+  EXPECT_EQ(policy.codec(0, Direction::kForward), Codec::integer(8));
+  EXPECT_EQ(policy.codec(0, Direction::kBackward), Codec::integer(4));
+  EXPECT_EQ(policy.codec(1, Direction::kForward), Codec::integer(2));
+  EXPECT_EQ(policy.codec(1, Direction::kBackward), Codec::fp32());
+  EXPECT_EQ(policy.describe(), "L0 fwd=8 bwd=4, L1 fwd=2 bwd=32");
+  EXPECT_THROW(BitPolicy({{8, 3}}, {}), Error);
+  EXPECT_EQ(codec_for_bits(16), Codec::bf16());
+}
+
+}  // namespace
+}  // namespace tango::comm
+
+namespace tango::comm {
+namespace {
+
+TEST(ExchangeStats, JsonCarriesBytesTimesAndError) {
+  ExchangeStats a;
+  a.calls = 1;
+  a.rows_sent = 10;
+  a.bytes_sent = 180;
+  a.fp32_bytes = 2560;
+  a.wait_s = 0.5;
+  a.quantization.squared_error = 1;
+  a.quantization.squared_signal = 100;
+  ExchangeStats total;
+  total.add(a);
+  total.add(a);
+  nlohmann::json j = to_json(total);
+  EXPECT_EQ(j["calls"], 2);
+  EXPECT_EQ(j["bytes_sent"], 360);
+  EXPECT_DOUBLE_EQ(j["bytes_ratio"].get<double>(), 180.0 / 2560);
+  EXPECT_DOUBLE_EQ(j["bytes_per_row"].get<double>(), 18.0);
+  EXPECT_DOUBLE_EQ(j["wait_s"].get<double>(), 1.0);
+  EXPECT_DOUBLE_EQ(j["relative_error"].get<double>(), 0.1);
+}
+
+}  // namespace
+}  // namespace tango::comm
