@@ -96,15 +96,15 @@ void register_forward(Shape3 s, Device device, const std::string& prefix) {
   add(c + "sgemm", s, device, [](Problem& p) { gemm(p.x, p.w, p.out, {}, p.bias); });
   if (device.is_cuda())
     add(c + "sgemm_tf32", s, device, [](Problem& p) { gemm(p.x, p.w, p.out, {.allow_tf32 = true}, p.bias); });
-  add(c + "qgemm_s8shift", s, device, [](Problem& p) { qgemm(p.qx, p.qw, p.out, {}, p.bias); });
-  add(c + "quant+qgemm_s8shift", s, device, [](Problem& p) {
+  add(c + "qgemm_s8", s, device, [](Problem& p) { qgemm(p.qx, p.qw, p.out, {}, p.bias); });
+  add(c + "quant+qgemm_s8", s, device, [](Problem& p) {
     quantize(p.x, p.qx);
     quantize(p.w, p.qw);
     qgemm(p.qx, p.qw, p.out, {}, p.bias);
   });
   if (device.is_cpu()) {
-    add(c + "qgemm_s8s8", s, device,
-        [](Problem& p) { qgemm(p.qx, p.qw, p.out, {.cpu_int8_path = CpuInt8Path::kSigned}, p.bias); });
+    add(c + "qgemm_s8shift", s, device,
+        [](Problem& p) { qgemm(p.qx, p.qw, p.out, {.cpu_int8_path = CpuInt8Path::kShiftToUint8}, p.bias); });
     add(c + "qgemm_u8", s, device, [](Problem& p) { qgemm(p.qx_u8, p.qw, p.out, {}, p.bias); });
     add(c + "quant+qgemm_u8", s, device, [](Problem& p) {
       quantize(p.x, p.qx_u8, {.format = QuantFormat::kUint8});
@@ -125,13 +125,12 @@ void register_reduce(Shape3 s, Device device, const std::string& prefix) {
 
 void register_layer(Shape3 s, Device device, const std::string& prefix) {
   const std::string c = prefix + "layer/" + s.str() + "/";
+  // One QLinear per variant (its INT8 buffers persist across iterations, as in training).
   auto layer = [](QLinearOptions options) {
-    return [options](Problem& p) {
-      static std::map<const Problem*, std::unique_ptr<QLinear>> layers;
-      auto& l = layers[&p];
-      if (!l) l = std::make_unique<QLinear>(options);
-      l->forward(p.x, p.w, p.bias, p.out);
-      l->backward(p.dy, p.dx, p.dw, p.db);
+    auto instance = std::make_shared<QLinear>(options);
+    return [instance](Problem& p) {
+      instance->forward(p.x, p.w, p.bias, p.out);
+      instance->backward(p.dy, p.dx, p.dw, p.db);
     };
   };
   add(c + "fp32", s, device, layer({.quantized = false}));

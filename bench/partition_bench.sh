@@ -26,7 +26,7 @@ for nodes in "${sizes[@]}"; do
     python3 - "$out/manifest.json" "$nodes" "$method" "$wall" "$rss_kb" <<'PY'
 import json, sys
 m = json.load(open(sys.argv[1]))
-phases = " ".join(f"{k}={v:.2f}" for k, v in m["phase_seconds"].items())
+phases = " ".join(f"{p['phase']}={p['seconds']:.2f}" for p in m["phase_seconds"])
 print(f"{sys.argv[2]:<9} {sys.argv[3]:<7} {float(sys.argv[4]):8.2f} {int(sys.argv[5])/2**20:9.2f} "
       f"{m['edge_cut']['percent']:9.2f} {m['edge_cut']['edges']:10d}  {phases}  "
       f"(edges {m['dataset']['num_edges']}, replication {m['replication_factor']:.2f}, "

@@ -58,11 +58,11 @@ int64_t HaloExchange::message_bytes(int64_t rows) const {
 
 void HaloExchange::size_buffers() {
   int peers = plan_.num_peers;
-  send_offsets_.assign(static_cast<size_t>(peers) + 1, 0);
-  recv_offsets_.assign(static_cast<size_t>(peers) + 1, 0);
+  send_byte_offsets_.assign(static_cast<size_t>(peers) + 1, 0);
+  recv_byte_offsets_.assign(static_cast<size_t>(peers) + 1, 0);
   for (int p = 0; p < peers; ++p) {
-    send_offsets_[p + 1] = send_offsets_[p] + align_up(message_bytes(outgoing(p).rows));
-    recv_offsets_[p + 1] = recv_offsets_[p] + align_up(message_bytes(incoming(p).rows));
+    send_byte_offsets_[p + 1] = send_byte_offsets_[p] + align_up(message_bytes(outgoing(p).rows));
+    recv_byte_offsets_[p + 1] = recv_byte_offsets_[p] + align_up(message_bytes(incoming(p).rows));
   }
   Device device = table_->device();
   auto fit = [&](Tensor& buffer, int64_t bytes) {
@@ -70,8 +70,8 @@ void HaloExchange::size_buffers() {
     if (!buffer.defined() || buffer.numel() < bytes || buffer.device() != device)
       buffer = Tensor::empty(DType::kU8, Shape::vec(bytes), device);
   };
-  fit(send_buffer_, send_offsets_.back());
-  fit(recv_buffer_, recv_offsets_.back());
+  fit(send_buffer_, send_byte_offsets_.back());
+  fit(recv_buffer_, recv_byte_offsets_.back());
 }
 
 void HaloExchange::agree_tensor_scale() {
@@ -151,8 +151,8 @@ void HaloExchange::post_host() {
                 comm_.rank(), bytes, p);
     requests_.push_back(MPI_REQUEST_NULL);
     request_peers_.push_back(p);
-    int rc = MPI_Irecv(recv + recv_offsets_[p], static_cast<int>(bytes), MPI_BYTE, p, tag, comm_.mpi_comm(),
-                       &requests_.back());
+    int rc = MPI_Irecv(recv + recv_byte_offsets_[p], static_cast<int>(bytes), MPI_BYTE, p, tag,
+                       comm_.mpi_comm(), &requests_.back());
     TANGO_CHECK(rc == MPI_SUCCESS, "rank {}: posting the halo receive from rank {} failed: {}", comm_.rank(),
                 p, ::tango::detail::mpi_error_string(rc));
   }
@@ -165,10 +165,10 @@ void HaloExchange::post_host() {
                         tensor_scale_};
     if (raw_)
       cpu::gather_row_bytes(static_cast<const uint8_t*>(table_->raw_data()), bytes / side.rows, side.map,
-                            side.rows, send + send_offsets_[p]);
+                            side.rows, send + send_byte_offsets_[p]);
     else
       cpu::encode_rows(codec_, table_->data<float>(), cols, side.map, side.rows, params,
-                       send + send_offsets_[p], &current_.quantization);
+                       send + send_byte_offsets_[p], &current_.quantization);
     current_.rows_sent += side.rows;
     current_.bytes_sent += bytes;
     current_.fp32_bytes += side.rows * cols * 4;
@@ -176,8 +176,8 @@ void HaloExchange::post_host() {
                 comm_.rank(), bytes, p);
     requests_.push_back(MPI_REQUEST_NULL);
     request_peers_.push_back(p);
-    int rc = MPI_Isend(send + send_offsets_[p], static_cast<int>(bytes), MPI_BYTE, p, tag, comm_.mpi_comm(),
-                       &requests_.back());
+    int rc = MPI_Isend(send + send_byte_offsets_[p], static_cast<int>(bytes), MPI_BYTE, p, tag,
+                       comm_.mpi_comm(), &requests_.back());
     TANGO_CHECK(rc == MPI_SUCCESS, "rank {}: sending halo rows to rank {} failed: {}", comm_.rank(), p,
                 ::tango::detail::mpi_error_string(rc));
   }
@@ -222,11 +222,11 @@ void HaloExchange::wait_host() {
     Side side = incoming(p);
     if (side.rows == 0) continue;
     if (raw_)
-      cpu::scatter_row_bytes(recv + recv_offsets_[p], message_bytes(side.rows) / side.rows, side.rows,
+      cpu::scatter_row_bytes(recv + recv_byte_offsets_[p], message_bytes(side.rows) / side.rows, side.rows,
                              static_cast<uint8_t*>(table_->raw_data()), side.map);
     else
-      cpu::decode_rows(codec_, recv + recv_offsets_[p], side.rows, cols, tensor_scale_, table_->data<float>(),
-                       side.map, direction_ == Direction::kBackward);
+      cpu::decode_rows(codec_, recv + recv_byte_offsets_[p], side.rows, cols, tensor_scale_,
+                       table_->data<float>(), side.map, direction_ == Direction::kBackward);
   }
   current_.decode_s = decode_timer.seconds();
 }

@@ -100,8 +100,8 @@ class HaloExchange {
   float tensor_scale_ = 1.0f;
   Timer overlap_timer_;
 
-  std::vector<int64_t> send_offsets_;  // byte offset of each peer's message in send_buffer_ [P+1]
-  std::vector<int64_t> recv_offsets_;
+  std::vector<int64_t> send_byte_offsets_;  // byte offset of each peer's message in send_buffer_ [P+1]
+  std::vector<int64_t> recv_byte_offsets_;
   Tensor send_buffer_;  // u8, on the table's device
   Tensor recv_buffer_;
   std::vector<MPI_Request> requests_;

@@ -50,14 +50,11 @@ TANGO_HD inline CodeRange tensor_code_range(float scale, int bits) {
   return {scale, -qmax, qmax};
 }
 
-// The clamped code of x: nearest, or stochastic with the draw for element `index` of `stream`.
+// The clamped code of x in the row's range: nearest, or stochastic with the draw for element `index`
+// of `stream` (kernels::quantize_code, the one per-element quantizer of the project).
 TANGO_HD inline int encode_element(float x, float inv_scale, CodeRange range, bool stochastic, uint64_t seed,
                                    uint64_t stream, uint64_t index) {
-  float v = kernels::scaled_value(x, inv_scale);
-  float r = stochastic ? kernels::round_stochastic(v, kernels::hash_uniform(seed, stream, index))
-                       : kernels::round_nearest(v);
-  return static_cast<int>(
-      kernels::clamp_to(r, static_cast<float>(range.qmin), static_cast<float>(range.qmax)));
+  return kernels::quantize_code(x, inv_scale, range.qmin, range.qmax, stochastic, seed, stream, index);
 }
 
 // Code `slot` of a packed byte, read in the row's range (unsigned ranges drop the sign extension).

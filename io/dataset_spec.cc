@@ -2,6 +2,7 @@
 
 #include <filesystem>
 
+#include "core/error.h"
 #include "io/hdf5_dataset.h"
 #include "io/ogb_reader.h"
 #include "io/synthetic.h"
@@ -10,20 +11,23 @@ namespace tango {
 
 Dataset load_dataset(const std::string& spec, const LoadOptions& options) {
   namespace fs = std::filesystem;
-  Dataset dataset;
   if (spec.starts_with("synthetic:") || spec == "synthetic") {
-    dataset = generate_synthetic(parse_synthetic_spec(spec));
-  } else if (fs::is_directory(spec)) {
-    dataset = read_ogb_dir(spec, options.split);
-  } else if (spec.ends_with(".h5") || spec.ends_with(".hdf5")) {
-    TANGO_CHECK_INPUT(fs::exists(spec), "dataset file '{}' does not exist", spec);
-    dataset = read_hdf5_dataset(spec);
-  } else {
-    TANGO_FAIL_INPUT(
-        "dataset '{}' is neither a directory (OGB raw layout), a .h5 file nor 'synthetic:...'", spec);
+    TANGO_CHECK_INPUT(options.split.empty() || options.split == "random-60-20-20",
+                      "--split {} does not apply to a synthetic graph (its split is generated)",
+                      options.split);
+    return generate_synthetic(parse_synthetic_spec(spec == "synthetic" ? "synthetic:" : spec));
   }
-  validate_dataset(dataset, spec);
-  return dataset;
+  if (fs::is_directory(spec)) return read_ogb_dir(spec, options.split);
+  if (spec.ends_with(".h5") || spec.ends_with(".hdf5")) {
+    TANGO_CHECK_INPUT(options.split.empty(),
+                      "--split {} does not apply to '{}': an HDF5 dataset holds one split", options.split,
+                      spec);
+    return read_hdf5_dataset(spec);
+  }
+  TANGO_FAIL_INPUT(
+      "dataset '{}' is neither a directory in the OGB raw layout, a .h5 file, nor 'synthetic:...': "
+      "check the path (see docs/USAGE.md, Datasets)",
+      spec);
 }
 
 }  // namespace tango

@@ -9,9 +9,9 @@
 // qa is INT8 (codes in [-127, 127]) or, on the CPU, UINT8 ([0, 255], for non-negative activations);
 // its scale is per tensor or per row (per row only when qa is not transposed). qb is INT8 with one
 // scale. The scales are read where they live (device scalars on a GPU): no host synchronisation.
-// CPU: OpenBLAS sgemm; oneDNN u8s8s32 (signed A shifted by +128, oneDNN applies the compensating
-// column sums) or s8s8s32. GPU: cuBLAS FP32 (TF32 only when allowed), cuBLASLt INT8 tensor cores
-// plus a fused dequantize / bias / amax epilogue kernel.
+// CPU: OpenBLAS sgemm; oneDNN s8s8s32, or u8s8s32 for UINT8 A or signed A shifted by +128 (oneDNN
+// applies the compensating column sums). GPU: cuBLAS FP32 (TF32 only when allowed), cuBLASLt INT8
+// tensor cores plus a fused dequantize / bias / amax epilogue kernel.
 #pragma once
 
 #include <cstdint>
@@ -28,15 +28,18 @@ struct GemmOptions {
 };
 
 // How the CPU runs INT8 x INT8 (oneDNN); ignored on the GPU and for UINT8 inputs.
+// Default kSigned: on this project's AVX-512 VNNI CPU (oneDNN ISA avx512_core_bf16) s8s8s32 measured
+// 2.3-2.8x SGEMM and the shift 2.1-2.6x (bench/gemm_bench); on AVX2 without VNNI the issue measured
+// u8s8s32 2.5x and s8s8s32 1.4x, so pick kShiftToUint8 (or UINT8 activations) there.
 enum class CpuInt8Path : uint8_t {
-  kShiftToUint8,  // a + 128 as u8 with a_offset = 128: u8s8s32, ~2x s8s8s32 on AVX2 without VNNI
-  kSigned,        // s8s8s32 directly
+  kSigned,        // s8s8s32 directly (oneDNN compensates internally where it needs u8)
+  kShiftToUint8,  // a + 128 as u8 with a_offset = 128: u8s8s32 after one extra pass over a
 };
 
 struct QGemmOptions {
   bool transpose_a = false;
   bool transpose_b = false;
-  CpuInt8Path cpu_int8_path = CpuInt8Path::kShiftToUint8;
+  CpuInt8Path cpu_int8_path = CpuInt8Path::kSigned;
 };
 
 // `bias` may be an undefined Tensor (no bias).

@@ -55,14 +55,22 @@ TANGO_HD inline uint64_t mix64(uint64_t z) {
   return z ^ (z >> 31);
 }
 
-// 32 random bits for element `index` of stream `stream` under `seed`; a pure function of its inputs.
-TANGO_HD inline uint32_t hash_bits(uint64_t seed, uint64_t stream, uint64_t index) {
-  return static_cast<uint32_t>(mix64(mix64(seed ^ mix64(stream)) + index) >> 32);
+// The per-(seed, stream) key; computed once per call, outside the per-element loops.
+TANGO_HD inline uint64_t stream_key(uint64_t seed, uint64_t stream) {
+  return mix64(seed ^ mix64(stream));
+}
+
+// 32 random bits for element `index` of a stream; a pure function of (key, index).
+TANGO_HD inline uint32_t keyed_hash_bits(uint64_t key, uint64_t index) {
+  return static_cast<uint32_t>(mix64(key + index) >> 32);
 }
 
 // Uniform in [0, 1) on a 2^-24 grid (exactly representable floats).
+TANGO_HD inline float keyed_uniform(uint64_t key, uint64_t index) {
+  return static_cast<float>(keyed_hash_bits(key, index) >> 8) * (1.0f / 16777216.0f);
+}
 TANGO_HD inline float hash_uniform(uint64_t seed, uint64_t stream, uint64_t index) {
-  return static_cast<float>(hash_bits(seed, stream, index) >> 8) * (1.0f / 16777216.0f);
+  return keyed_uniform(stream_key(seed, stream), index);
 }
 
 // ---- Rounding and clamping ------------------------------------------------------------------------
@@ -90,14 +98,14 @@ TANGO_HD inline float round_stochastic(float v, float u) {
 }
 
 // The code for element `index` of a tensor: range [qmin, qmax] (qmin = -qmax, or 0 for unsigned),
-// nearest rounding or, when `stochastic`, a draw from hash(seed, stream, index). NaN gives 0.
-TANGO_HD inline int quantize_code(float x, float inv_scale, int qmin, int qmax, bool stochastic,
-                                  uint64_t seed, uint64_t stream, uint64_t index) {
+// nearest rounding or, when `stochastic`, a draw keyed by stream_key(seed, stream). NaN gives 0.
+TANGO_HD inline int quantize_code(float x, float inv_scale, int qmin, int qmax, bool stochastic, uint64_t key,
+                                  uint64_t index) {
   float v = scaled_value(x, inv_scale);
   v = v == v ? v : 0.0f;  // a select, not a branch: keeps the CPU loops vectorisable
   const float lo = static_cast<float>(qmin), hi = static_cast<float>(qmax);
   v = clamp_to(v, lo - 1.0f, hi + 1.0f);  // keeps rounding in its exact range; the final clamp decides
-  float r = stochastic ? round_stochastic(v, hash_uniform(seed, stream, index)) : round_nearest(v);
+  float r = stochastic ? round_stochastic(v, keyed_uniform(key, index)) : round_nearest(v);
   return static_cast<int>(clamp_to(r, lo, hi));
 }
 

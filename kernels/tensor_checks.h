@@ -29,12 +29,6 @@ inline void check_same_device(const Tensor& a, const Tensor& b, const char* what
               b.str());
 }
 
-inline void check_shape(const Tensor& t, Shape shape, const char* what) {
-  TANGO_CHECK(t.defined() && t.numel() == shape.numel() && (t.ndim() == 1 || t.shape() == shape),
-              "{} must have shape {}, got {}", what, shape.str(),
-              t.defined() ? t.str() : "an undefined tensor");
-}
-
 [[noreturn]] inline void fail_no_cuda(const char* what, const Tensor& t) {
   TANGO_FAIL_INPUT("{}: {} is on a GPU but this build has no CUDA backend; rebuild with TANGO_ENABLE_CUDA=ON",
                    what, t.str());

@@ -47,8 +47,10 @@ nlohmann::json manifest_to_json(const PartitionManifest& m) {
                      {"edges", p.edges},
                      {"train", p.train},
                      {"send", p.send}});
-  nlohmann::json phases = nlohmann::json::object();
-  for (const auto& [name, seconds] : m.phase_seconds) phases[name] = seconds;
+  // An array, not an object: JSON objects lose the order in which the phases ran.
+  nlohmann::json phases = nlohmann::json::array();
+  for (const auto& [name, seconds] : m.phase_seconds)
+    phases.push_back({{"phase", name}, {"seconds", seconds}});
   return {{"format", "tango-partition"},
           {"format_version", m.format_version},
           {"created_by", m.created_by},
@@ -126,8 +128,8 @@ PartitionManifest manifest_from_json(const nlohmann::json& j, const std::string&
       s.send = p.at("send").get<int64_t>();
       m.parts.push_back(std::move(s));
     }
-    for (const auto& [name, seconds] : j.at("phase_seconds").items())
-      m.phase_seconds.emplace_back(name, seconds);
+    for (const auto& phase : j.at("phase_seconds"))
+      m.phase_seconds.emplace_back(phase.at("phase").get<std::string>(), phase.at("seconds").get<double>());
   } catch (const nlohmann::json::exception& e) {
     TANGO_FAIL_INPUT("'{}' is not a valid tango-partition manifest: {}", origin, e.what());
   }

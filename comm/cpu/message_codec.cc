@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <vector>
 
 #include "comm/wire_math.h"
 
@@ -26,26 +27,65 @@ RowExtent row_extent(const float* x, int64_t cols) {
   return {amax, lo};
 }
 
-// One row of codes; returns the row's squared error.
-double encode_row_codes(const float* x, int64_t cols, int bits, CodeRange range, bool stochastic,
-                        const EncodeParams& params, uint64_t first_index, uint8_t* out) {
+// Codes of one row into `codes`; returns the row's squared error. The rounding mode is a template
+// argument so the per-element loop carries no branch on it.
+template <bool kStochastic>
+double quantize_row(const float* x, int64_t cols, CodeRange range, const EncodeParams& params,
+                    uint64_t first_index, int* codes) {
   const float inv_scale = 1.0f / range.scale;
-  const int per_byte = 8 / bits;
-  double squared_error = 0;
-  for (int64_t j0 = 0; j0 < cols; j0 += per_byte) {
-    uint8_t byte = 0;
-    int64_t end = std::min<int64_t>(cols, j0 + per_byte);
-    for (int64_t j = j0; j < end; ++j) {
-      int code = encode_element(x[j], inv_scale, range, stochastic, params.seed, params.stream,
-                                first_index + static_cast<uint64_t>(j));
-      byte = kernels::pack_field(byte, code, static_cast<int>(j - j0), bits);
-      double err =
-          static_cast<double>(x[j]) - static_cast<double>(kernels::dequantize_code(code, range.scale));
-      squared_error += err * err;
-    }
-    out[j0 / per_byte] = byte;
+  float squared_error = 0;
+  for (int64_t j = 0; j < cols; ++j) {
+    codes[j] = encode_element(x[j], inv_scale, range, kStochastic, params.seed, params.stream,
+                              first_index + static_cast<uint64_t>(j));
+    float err = x[j] - kernels::dequantize_code(codes[j], range.scale);
+    squared_error += err * err;
   }
   return squared_error;
+}
+
+// Packs one row of codes, 8 / kBits to a byte (kernels/quant_math.h's field layout).
+template <int kBits>
+void pack_row(const int* codes, int64_t cols, uint8_t* out) {
+  constexpr int kPerByte = 8 / kBits;
+  int64_t full = cols / kPerByte;
+  for (int64_t b = 0; b < full; ++b) {
+    uint8_t byte = 0;
+    for (int slot = 0; slot < kPerByte; ++slot)
+      byte = kernels::pack_field(byte, codes[b * kPerByte + slot], slot, kBits);
+    out[b] = byte;
+  }
+  if (full * kPerByte < cols) {
+    uint8_t byte = 0;
+    for (int64_t j = full * kPerByte; j < cols; ++j)
+      byte = kernels::pack_field(byte, codes[j], static_cast<int>(j - full * kPerByte), kBits);
+    out[full] = byte;
+  }
+}
+
+double encode_row_codes(const float* x, int64_t cols, int bits, CodeRange range, bool stochastic,
+                        const EncodeParams& params, uint64_t first_index, uint8_t* out) {
+  thread_local std::vector<int> codes;
+  if (static_cast<int64_t>(codes.size()) < cols) codes.resize(static_cast<size_t>(cols));
+  double squared_error = stochastic ? quantize_row<true>(x, cols, range, params, first_index, codes.data())
+                                    : quantize_row<false>(x, cols, range, params, first_index, codes.data());
+  if (bits == 8)
+    pack_row<8>(codes.data(), cols, out);
+  else if (bits == 4)
+    pack_row<4>(codes.data(), cols, out);
+  else
+    pack_row<2>(codes.data(), cols, out);
+  return squared_error;
+}
+
+// Unpacks, dequantizes and stores (or adds) one row.
+template <int kBits>
+void decode_row(const uint8_t* in, int64_t cols, CodeRange range, bool accumulate, float* y) {
+  constexpr int kPerByte = 8 / kBits;
+  for (int64_t j = 0; j < cols; ++j) {
+    int code = decode_field(in[j / kPerByte], static_cast<int>(j % kPerByte), kBits, range);
+    float v = kernels::dequantize_code(code, range.scale);
+    y[j] = accumulate ? y[j] + v : v;
+  }
 }
 }  // namespace
 
@@ -140,12 +180,12 @@ void decode_rows(const Codec& codec, const uint8_t* in, int64_t rows, int64_t co
     } else {
       range = tensor_code_range(tensor_scale, bits);
     }
-    const int per_byte = 8 / bits;
-    for (int64_t j = 0; j < cols; ++j) {
-      int code = decode_field(row_in[j / per_byte], static_cast<int>(j % per_byte), bits, range);
-      float v = kernels::dequantize_code(code, range.scale);
-      y[j] = accumulate ? y[j] + v : v;
-    }
+    if (bits == 8)
+      decode_row<8>(row_in, cols, range, accumulate, y);
+    else if (bits == 4)
+      decode_row<4>(row_in, cols, range, accumulate, y);
+    else
+      decode_row<2>(row_in, cols, range, accumulate, y);
   }
 }
 

@@ -74,10 +74,10 @@ void HaloExchange::post_device() {
     if (raw_)
       cuda::gather_row_bytes(static_cast<const uint8_t*>(table_->raw_data()),
                              message_bytes(side.rows) / side.rows, device_map(side.map), side.rows,
-                             send + send_offsets_[p], compute);
+                             send + send_byte_offsets_[p], compute);
     else
       cuda::encode_rows(codec_, table_->data<float>(), cols, device_map(side.map), side.rows, params,
-                        send + send_offsets_[p], stats, compute);
+                        send + send_byte_offsets_[p], stats, compute);
     current_.rows_sent += side.rows;
     current_.bytes_sent += message_bytes(side.rows);
     current_.fp32_bytes += side.rows * cols * 4;
@@ -89,9 +89,9 @@ void HaloExchange::post_device() {
     int64_t in_bytes = message_bytes(incoming(p).rows);
     int64_t out_bytes = message_bytes(outgoing(p).rows);
     if (in_bytes > 0)
-      nccl.recv(recv + recv_offsets_[p], static_cast<size_t>(in_bytes), p, as_stream(comm_stream_));
+      nccl.recv(recv + recv_byte_offsets_[p], static_cast<size_t>(in_bytes), p, as_stream(comm_stream_));
     if (out_bytes > 0)
-      nccl.send(send + send_offsets_[p], static_cast<size_t>(out_bytes), p, as_stream(comm_stream_));
+      nccl.send(send + send_byte_offsets_[p], static_cast<size_t>(out_bytes), p, as_stream(comm_stream_));
   }
   nccl.group_end();
 }
@@ -110,10 +110,10 @@ void HaloExchange::wait_device() {
     Side side = incoming(p);
     if (side.rows == 0) continue;
     if (raw_)
-      cuda::scatter_row_bytes(recv + recv_offsets_[p], message_bytes(side.rows) / side.rows, side.rows,
+      cuda::scatter_row_bytes(recv + recv_byte_offsets_[p], message_bytes(side.rows) / side.rows, side.rows,
                               static_cast<uint8_t*>(table_->raw_data()), device_map(side.map), compute);
     else
-      cuda::decode_rows(codec_, recv + recv_offsets_[p], side.rows, cols, tensor_scale_,
+      cuda::decode_rows(codec_, recv + recv_byte_offsets_[p], side.rows, cols, tensor_scale_,
                         table_->data<float>(), device_map(side.map), direction_ == Direction::kBackward,
                         compute);
   }

@@ -47,6 +47,8 @@ NcclComm::NcclComm(Communicator& host, Device device) : host_(host), device_(dev
 }
 
 NcclComm::~NcclComm() {
+  if (collective_stream_ != nullptr) cudaStreamDestroy(collective_stream_);
+  if (produced_ != nullptr) cudaEventDestroy(produced_);
   if (comm_ == nullptr) return;
   // Finalize flushes outstanding work; on any trouble, abort instead of hanging in the destructor.
   {
@@ -100,6 +102,20 @@ void NcclComm::broadcast(void* data, size_t bytes, int root) {
   TANGO_COMM_NCCL(ncclBroadcast(data, data, bytes, ncclUint8, root, comm_, s), root);
   settle("broadcast", root);
   wait(s, "broadcast");
+}
+
+void* NcclComm::allreduce_async(void* data, size_t count, DType dtype, ReduceOp op) {
+  if (collective_stream_ == nullptr) {
+    TANGO_CUDA_CHECK(cudaStreamCreateWithFlags(&collective_stream_, cudaStreamNonBlocking));
+    TANGO_CUDA_CHECK(cudaEventCreateWithFlags(&produced_, cudaEventDisableTiming));
+  }
+  TANGO_CUDA_CHECK(cudaEventRecord(produced_, stream()));
+  TANGO_CUDA_CHECK(cudaStreamWaitEvent(collective_stream_, produced_, 0));
+  TANGO_COMM_NCCL(ncclAllReduce(data, data, count, nccl_type(dtype), op == ReduceOp::kSum ? ncclSum : ncclMax,
+                                comm_, collective_stream_),
+                  -1);
+  settle("allreduce");
+  return collective_stream_;
 }
 
 void NcclComm::group_start() {

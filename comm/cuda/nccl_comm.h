@@ -33,6 +33,10 @@ class NcclComm {
   void allreduce(void* data, size_t count, DType dtype, ReduceOp op);
   void broadcast(void* data, size_t bytes, int root);
 
+  // Starts an in-place allreduce on the communicator's own stream, ordered after the work queued so
+  // far on the kernel stream; returns that stream (cudaStream_t, as void*) for ready()/wait().
+  void* allreduce_async(void* data, size_t count, DType dtype, ReduceOp op);
+
   // Grouped point-to-point: group_start(); send/recv per peer; group_end(); then wait(stream).
   void group_start();
   void group_end();
@@ -52,6 +56,8 @@ class NcclComm {
   void settle(std::string_view what, int peer = -1);
 
   Communicator& host_;
+  cudaStream_t collective_stream_ = nullptr;
+  cudaEvent_t produced_ = nullptr;
   Device device_;
   ncclComm_t comm_ = nullptr;
 };

@@ -1,21 +1,45 @@
 #include "kernels/cpu/quantize.h"
 
+#include <algorithm>
 #include <cmath>
+#include <vector>
 
 #include "kernels/quant_math.h"
 
 namespace tango::kernels::cpu {
 namespace {
 
-// Flat loop specialised on code type and rounding, so the nearest path vectorises.
+// Codes for x[0, n) whose flat indices start at index0; specialised on code type and rounding so the
+// nearest path vectorises.
 template <class Code, bool kStochastic>
-void quantize_flat(const float* x, int64_t n, float inv_scale, int qmin, int qmax,
-                   const QuantizeOptions& options, void* values) {
-  Code* out = static_cast<Code*>(values);
-#pragma omp parallel for schedule(static)
+void quantize_span(const float* x, int64_t n, float inv_scale, int qmin, int qmax, uint64_t key,
+                   int64_t index0, Code* out) {
   for (int64_t i = 0; i < n; ++i)
-    out[i] = static_cast<Code>(quantize_code(x[i], inv_scale, qmin, qmax, kStochastic, options.seed,
-                                             options.stream, static_cast<uint64_t>(i)));
+    out[i] = static_cast<Code>(
+        quantize_code(x[i], inv_scale, qmin, qmax, kStochastic, key, static_cast<uint64_t>(index0 + i)));
+}
+
+// Byte codes (INT8 / UINT8): one scale for everything (flat, in cache-sized chunks) or one per row.
+template <class Code, bool kStochastic>
+void quantize_bytes(const float* x, int64_t rows, int64_t cols, const float* amax, bool per_row,
+                    float tensor_scale, int qmin, int qmax, uint64_t key, void* values, float* scales) {
+  Code* out = static_cast<Code*>(values);
+  if (!per_row) {  // a flat loop parallelises even a single row
+    const int64_t n = rows * cols, chunk = 16384;
+    const float inv_scale = 1.0f / tensor_scale;
+#pragma omp parallel for schedule(static)
+    for (int64_t begin = 0; begin < n; begin += chunk)
+      quantize_span<Code, kStochastic>(x + begin, std::min(chunk, n - begin), inv_scale, qmin, qmax, key,
+                                       begin, out + begin);
+    return;
+  }
+#pragma omp parallel for schedule(static)
+  for (int64_t r = 0; r < rows; ++r) {
+    const float scale = scale_from_amax(amax[r], qmax);  // read before scales[r] (maybe amax[r]) is written
+    scales[r] = scale;
+    quantize_span<Code, kStochastic>(x + r * cols, cols, 1.0f / scale, qmin, qmax, key, r * cols,
+                                     out + r * cols);
+  }
 }
 
 }  // namespace
@@ -54,45 +78,37 @@ void quantize_from_amax(const float* x, int64_t rows, int64_t cols, const float*
   const float tensor_scale = per_row ? 1.0f : scale_from_amax(amax[0], qmax);
   if (!per_row) scales[0] = tensor_scale;
   const int64_t row_bytes = packed_row_bytes(cols, bits);
-  if (!per_row && bits == 8) {  // one scale, byte codes: a flat loop parallelises even a single row
-    const float inv_scale = 1.0f / tensor_scale;
+  const uint64_t key = stream_key(options.seed, options.stream);
+  if (bits == 8) {
     if (options.format == QuantFormat::kInt8)
-      stochastic ? quantize_flat<int8_t, true>(x, rows * cols, inv_scale, qmin, qmax, options, values)
-                 : quantize_flat<int8_t, false>(x, rows * cols, inv_scale, qmin, qmax, options, values);
+      (stochastic ? quantize_bytes<int8_t, true> : quantize_bytes<int8_t, false>)(x, rows, cols, amax,
+                                                                                  per_row, tensor_scale, qmin,
+                                                                                  qmax, key, values, scales);
     else
-      stochastic ? quantize_flat<uint8_t, true>(x, rows * cols, inv_scale, qmin, qmax, options, values)
-                 : quantize_flat<uint8_t, false>(x, rows * cols, inv_scale, qmin, qmax, options, values);
+      (stochastic ? quantize_bytes<uint8_t, true>
+                  : quantize_bytes<uint8_t, false>)(x, rows, cols, amax, per_row, tensor_scale, qmin, qmax,
+                                                    key, values, scales);
     return;
   }
-#pragma omp parallel for schedule(static)
-  for (int64_t r = 0; r < rows; ++r) {
-    float scale = per_row ? scale_from_amax(amax[r], qmax) : tensor_scale;
-    if (per_row) scales[r] = scale;
-    const float inv_scale = 1.0f / scale;
-    const float* row = x + r * cols;
-    auto code = [&](int64_t j) {
-      return quantize_code(row[j], inv_scale, qmin, qmax, stochastic, options.seed, options.stream,
-                           static_cast<uint64_t>(r * cols + j));
-    };
-    if (bits == 8) {
-      if (options.format == QuantFormat::kInt8) {
-        int8_t* out = static_cast<int8_t*>(values) + r * cols;
-        for (int64_t j = 0; j < cols; ++j) out[j] = static_cast<int8_t>(code(j));
-      } else {
-        uint8_t* out = static_cast<uint8_t*>(values) + r * cols;
-        for (int64_t j = 0; j < cols; ++j) out[j] = static_cast<uint8_t>(code(j));
+  // Packed 4-/2-bit codes, a row at a time (rows start on byte boundaries): codes first (the
+  // vectorised span loop), then packing.
+  auto span = stochastic ? quantize_span<int8_t, true> : quantize_span<int8_t, false>;
+  const int per_byte = 8 / bits;
+#pragma omp parallel
+  {
+    std::vector<int8_t> codes(static_cast<size_t>(cols));
+#pragma omp for schedule(static)
+    for (int64_t r = 0; r < rows; ++r) {
+      const float scale = per_row ? scale_from_amax(amax[r], qmax) : tensor_scale;
+      if (per_row) scales[r] = scale;
+      span(x + r * cols, cols, 1.0f / scale, qmin, qmax, key, r * cols, codes.data());
+      uint8_t* out = static_cast<uint8_t*>(values) + r * row_bytes;
+      for (int64_t b = 0; b < row_bytes; ++b) {
+        uint8_t byte = 0;
+        for (int slot = 0; slot < per_byte && b * per_byte + slot < cols; ++slot)
+          byte = pack_field(byte, codes[b * per_byte + slot], slot, bits);
+        out[b] = byte;
       }
-      continue;
-    }
-    const int per_byte = 8 / bits;
-    uint8_t* out = static_cast<uint8_t*>(values) + r * row_bytes;
-    for (int64_t b = 0; b < row_bytes; ++b) {
-      uint8_t byte = 0;
-      for (int slot = 0; slot < per_byte; ++slot) {
-        int64_t j = b * per_byte + slot;
-        if (j < cols) byte = pack_field(byte, code(j), slot, bits);
-      }
-      out[b] = byte;
     }
   }
 }

@@ -50,13 +50,13 @@ __global__ void amax_rows_kernel(const float* __restrict__ x, int64_t rows, int6
 struct CodeParams {
   int qmin, qmax, bits;
   bool stochastic;
-  uint64_t seed, stream;
+  uint64_t key;  // stream_key(seed, stream)
 };
 
 template <class Code>
 __device__ inline Code code_at(float x, float inv_scale, const CodeParams& p, int64_t index) {
-  return static_cast<Code>(quantize_code(x, inv_scale, p.qmin, p.qmax, p.stochastic, p.seed, p.stream,
-                                         static_cast<uint64_t>(index)));
+  return static_cast<Code>(
+      quantize_code(x, inv_scale, p.qmin, p.qmax, p.stochastic, p.key, static_cast<uint64_t>(index)));
 }
 
 // Per-tensor scale, byte codes: four elements per step (one float4 load, one 4-byte store) when aligned.
@@ -181,8 +181,8 @@ void quantize_from_amax(const float* x, int64_t rows, int64_t cols, const float*
                         const QuantizeOptions& options, void* values, float* scales, Device device) {
   cudaStream_t stream = stream_for(device);
   const int qmax = format_qmax(options.format);
-  CodeParams p{options.format == QuantFormat::kUint8 ? 0 : -qmax, qmax,         format_bits(options.format),
-               options.rounding == Rounding::kStochastic,         options.seed, options.stream};
+  CodeParams p{options.format == QuantFormat::kUint8 ? 0 : -qmax, qmax, format_bits(options.format),
+               options.rounding == Rounding::kStochastic, stream_key(options.seed, options.stream)};
   const bool per_row = options.granularity == ScaleGranularity::kPerRow;
   const int64_t n = rows * cols;
   if (!per_row && p.bits == 8) {

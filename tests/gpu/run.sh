@@ -39,13 +39,19 @@ nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader | 
 cmake -S . -B build-gpu -G Ninja -DCMAKE_BUILD_TYPE=Release -DTANGO_ENABLE_CUDA=ON \
   -DCMAKE_CUDA_ARCHITECTURES="$arch" "${extra_cmake[@]}" 2>&1 | tee "$out_dir/configure.log" | tail -n 3
 grep -q "CUDA backend ON" "$out_dir/configure.log" || { echo "run.sh: CUDA backend not enabled" >&2; exit 1; }
-cmake --build build-gpu -j"$(nproc)" --target kernels_tests gemm_bench quantize_bench 2>&1 |
+cmake --build build-gpu -j"$(nproc)" --target kernels_tests comm_tests comm_collectives gemm_bench quantize_bench 2>&1 |
   tee "$out_dir/build.log" | tail -n 3
 
 # CUDA tests: every *Cuda* suite; GTEST_SKIP would mean no GPU was seen, which is a failure here.
 set +e
 ./build-gpu/tests/kernels_tests --gtest_filter='*Cuda*' --gtest_brief=1 2>&1 | tee "$out_dir/cuda_tests.log"
 test_rc=${PIPESTATUS[0]}
+# comm: the fused message-codec kernels against the CPU, then NCCL collectives on one rank.
+./build-gpu/tests/comm_tests --gtest_filter='*Cuda*' --gtest_brief=1 2>&1 | tee -a "$out_dir/cuda_tests.log"
+[[ ${PIPESTATUS[0]} -eq 0 ]] || test_rc=1
+OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 mpiexec -n 1 ./build-gpu/tests/comm/comm_collectives \
+  --gtest_filter='*Device*:*Nccl*' --gtest_brief=1 2>&1 | tee "$out_dir/comm_nccl.log"
+[[ ${PIPESTATUS[0]} -eq 0 ]] || test_rc=1
 set -e
 skipped=$(grep -c '^\[  SKIPPED \] ' "$out_dir/cuda_tests.log" || true)
 

@@ -35,7 +35,7 @@ PartitionManifest sample_manifest() {
     s.train = 1 + p;
     m.parts.push_back(s);
   }
-  m.phase_seconds = {{"load", 0.5}, {"partition", 0.25}};
+  m.phase_seconds = {{"partition", 0.25}, {"layout", 0.5}};
   m.compute_quality();
   return m;
 }
@@ -57,7 +57,9 @@ TEST(Manifest, WriteThenReadRoundTrips) {
   EXPECT_EQ(manifest_to_json(back), manifest_to_json(m));
   EXPECT_EQ(back.options.seed, 12345678901ULL);
   EXPECT_EQ(back.options.balance, BalanceMode::kTrain);
-  EXPECT_EQ(back.phase_seconds.size(), 2u);
+  ASSERT_EQ(back.phase_seconds.size(), 2u);
+  EXPECT_EQ(back.phase_seconds[0].first, "partition");  // in the order they ran, not sorted
+  EXPECT_EQ(back.phase_seconds[1].first, "layout");
 }
 
 TEST(Manifest, BrokenManifestsAreInputErrorsNamingTheFile) {

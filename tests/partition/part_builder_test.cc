@@ -51,7 +51,8 @@ TEST(BuildPart, InvariantsHoldOnTinyGraphsForEveryPartCountAndMethod) {
   for (const Dataset& d : datasets)
     for (PartitionMethod method : {PartitionMethod::kMetis, PartitionMethod::kRandom})
       for (int32_t k : {1, 2, 3, 8}) {
-        SCOPED_TRACE(::testing::Message() << d.num_nodes() << " nodes, " << method_name(method) << ", K=" << k);
+        SCOPED_TRACE(::testing::Message()
+                     << d.num_nodes() << " nodes, " << method_name(method) << ", K=" << k);
         PartitionOptions options;
         options.num_parts = k;
         options.method = method;

@@ -4,6 +4,7 @@
 
 #include <vector>
 
+#include "comm/async_allreduce.h"
 #include "comm/communicator.h"
 #include "tests/comm/mpi/mpi_test_main.h"
 
@@ -43,6 +44,28 @@ TEST(Communicator, AllreduceTensorsElementwise) {
   Tensor m = Tensor::from(std::vector<int64_t>{int64_t{r}, int64_t{-r}, int64_t{7}});
   world().allreduce(m, ReduceOp::kMax);
   EXPECT_EQ(m.to_vector<int64_t>(), (std::vector<int64_t>{n - 1, 0, 7}));
+}
+
+TEST(AsyncAllreduce, SeveralInFlightWhileComputing) {
+  int r = world().rank(), n = world().size();
+  Tensor a = Tensor::from(std::vector<float>(1000, static_cast<float>(r + 1)));
+  Tensor b = Tensor::from(std::vector<int64_t>(7, int64_t{r}));
+  AsyncAllreduce sum(world(), a, ReduceOp::kSum);
+  AsyncAllreduce max(world(), b, ReduceOp::kMax);
+  double busy = 0;  // work overlapping the reductions
+  for (int i = 0; i < 100000; ++i) {
+    busy += i * 1e-9;
+    if (i % 10000 == 0) sum.test();
+  }
+  max.wait();
+  sum.wait();
+  EXPECT_TRUE(sum.done() && max.done() && busy > 0);
+  for (float v : a.to_vector<float>()) ASSERT_EQ(v, n * (n + 1) / 2.0f);
+  for (int64_t v : b.to_vector<int64_t>()) ASSERT_EQ(v, n - 1);
+  {
+    Tensor c = Tensor::from(std::vector<float>{1.0f});
+    AsyncAllreduce unwaited(world(), c, ReduceOp::kSum);  // the destructor waits
+  }
 }
 
 TEST(Communicator, BroadcastFromEveryRoot) {
@@ -98,6 +121,10 @@ TEST(Communicator, DeviceCollectivesThroughNccl) {
   Tensor b = Tensor::from(std::vector<int64_t>(3, r == 0 ? 42 : -1)).to(world().device());
   world().broadcast(b, 0);
   EXPECT_EQ(b.to_vector<int64_t>(), std::vector<int64_t>(3, 42));
+  Tensor c = Tensor::from(std::vector<float>(100, 1.0f)).to(world().device());
+  AsyncAllreduce pending(world(), c, ReduceOp::kSum);
+  pending.wait();
+  for (float v : c.to_vector<float>()) ASSERT_EQ(v, static_cast<float>(n));
 }
 
 TEST(Communicator, DeviceWithoutCudaIsAClearError) {

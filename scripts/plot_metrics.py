@@ -1,0 +1,178 @@
+#!/usr/bin/env python3
+"""Plots a Tango metrics JSONL (one JSON object per epoch, as tango-train --metrics writes it).
+
+    scripts/plot_metrics.py RUN/metrics.jsonl [--out RUN/metrics.png] [--title TEXT]
+
+Draws three panels against the epoch: the training loss; train/valid/test accuracy (epochs without
+an evaluation are left out); and the halo bytes sent per epoch next to what fp32 messages would have
+sent (bytes_sent, bytes_fp32), in MiB. Prints one line with the headline figures: epochs, last loss,
+best validation accuracy with the test accuracy of that epoch, and the byte saving.
+
+matplotlib is not a build dependency: when it cannot be imported, the script makes a virtual
+environment (default ~/.cache/tango/plot-venv, or $TANGO_PLOT_VENV), installs matplotlib into it with
+pip, and runs itself again from there. Exit codes: 0 ok, 2 bad input (a missing or malformed file,
+no epochs), 3 matplotlib could not be installed.
+"""
+
+import argparse
+import json
+import math
+import os
+import subprocess
+import sys
+import venv
+
+ACCURACY_KEYS = ("train_acc", "valid_acc", "test_acc")
+MIB = 1024.0 * 1024.0
+
+
+def fail(code, message):
+    print(f"plot_metrics: {message}", file=sys.stderr)
+    sys.exit(code)
+
+
+def ensure_matplotlib():
+    """Imports matplotlib, or re-runs this script from a venv that has it."""
+    try:
+        import matplotlib  # noqa: F401
+
+        return
+    except ImportError:
+        pass
+    if os.environ.get("TANGO_PLOT_IN_VENV") == "1":
+        fail(3, "matplotlib is still missing inside the plot venv")
+    venv_dir = os.environ.get("TANGO_PLOT_VENV") or os.path.expanduser("~/.cache/tango/plot-venv")
+    python = os.path.join(venv_dir, "bin", "python3")
+    if not os.path.exists(python):
+        print(f"plot_metrics: making a venv with matplotlib in {venv_dir}", file=sys.stderr)
+        try:
+            venv.create(venv_dir, with_pip=True, clear=True)
+        except Exception as error:  # venv raises several kinds (ensurepip missing, permissions)
+            fail(3, f"cannot make a venv in {venv_dir} ({error}): install python3-venv or matplotlib")
+    if subprocess.run([python, "-c", "import matplotlib"], capture_output=True).returncode != 0:
+        pip = subprocess.run(
+            [python, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "matplotlib"],
+            capture_output=True,
+            text=True,
+        )
+        if pip.returncode != 0:
+            tail = (pip.stderr or pip.stdout).strip().splitlines()[-1:] or ["no output"]
+            fail(3, f"pip could not install matplotlib into {venv_dir}: {tail[0]}")
+    env = dict(os.environ, TANGO_PLOT_IN_VENV="1")
+    os.execve(python, [python, os.path.abspath(__file__)] + sys.argv[1:], env)
+
+
+def read_metrics(path):
+    """The records of a JSONL file, in epoch order; malformed lines are input errors."""
+    try:
+        with open(path, encoding="utf-8") as handle:
+            lines = handle.readlines()
+    except OSError as error:
+        fail(2, f"cannot read {path}: {error.strerror}")
+    records = []
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as error:
+            fail(2, f"{path}:{number}: not a JSON object ({error.msg}): is this a tango-train --metrics file?")
+        if not isinstance(record, dict) or "epoch" not in record:
+            fail(2, f"{path}:{number}: a metrics line needs an 'epoch' key")
+        records.append(record)
+    if not records:
+        fail(2, f"{path} holds no epochs")
+    # A resumed run appends: keep the last record of each epoch.
+    by_epoch = {int(record["epoch"]): record for record in records}
+    return [by_epoch[epoch] for epoch in sorted(by_epoch)]
+
+
+def number(record, key):
+    value = record.get(key)
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value):
+        return float(value)
+    return None
+
+
+def series(records, key):
+    points = [(int(r["epoch"]), number(r, key)) for r in records]
+    return [p for p in points if p[1] is not None]
+
+
+def headline(records):
+    loss = series(records, "loss") or series(records, "train_loss")
+    parts = [f"epochs {len(records)}"]
+    if loss:
+        parts.append(f"last loss {loss[-1][1]:.4f}")
+    valid = series(records, "valid_acc")
+    if valid:
+        best_epoch, best_valid = max(valid, key=lambda p: p[1])  # first epoch of the maximum
+        test = dict(series(records, "test_acc")).get(best_epoch)
+        text = f"best valid_acc {best_valid:.4f} at epoch {best_epoch}"
+        if test is not None:
+            text += f" (test_acc {test:.4f})"
+        parts.append(text)
+    sent = sum(v for _, v in series(records, "bytes_sent"))
+    fp32 = sum(v for _, v in series(records, "bytes_fp32"))
+    if sent > 0:
+        parts.append(f"bytes sent {sent / MIB:.2f} MiB vs fp32 {fp32 / MIB:.2f} MiB ({fp32 / sent:.2f}x less)")
+    return ", ".join(parts)
+
+
+def plot(records, out_path, title):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from matplotlib.ticker import MaxNLocator
+
+    figure, (ax_loss, ax_acc, ax_bytes) = plt.subplots(1, 3, figsize=(15, 4.2))
+    loss = series(records, "loss") or series(records, "train_loss")
+    if loss:
+        ax_loss.plot(*zip(*loss), color="tab:red")
+    ax_loss.set(title="training loss", xlabel="epoch", ylabel="loss")
+    for key in ACCURACY_KEYS:
+        points = series(records, key)
+        if points:
+            marker = "." if len(points) <= 40 else None  # dots only where they stay readable
+            ax_acc.plot(*zip(*points), marker=marker, label=key.replace("_acc", ""))
+    ax_acc.set(title="accuracy", xlabel="epoch", ylabel="accuracy", ylim=(0, 1))
+    if ax_acc.lines:
+        ax_acc.legend(loc="lower right")
+    for key, style in (("bytes_fp32", "--"), ("bytes_sent", "-")):
+        points = series(records, key)
+        if points:
+            epochs, values = zip(*points)
+            ax_bytes.plot(epochs, [v / MIB for v in values], style, label=key.replace("bytes_", ""))
+    ax_bytes.set(title="halo bytes per epoch", xlabel="epoch", ylabel="MiB")
+    if ax_bytes.lines:
+        ax_bytes.legend(loc="best")
+    ax_bytes.set_ylim(bottom=0)
+    for axis in (ax_loss, ax_acc, ax_bytes):
+        axis.grid(alpha=0.3)
+        axis.xaxis.set_major_locator(MaxNLocator(integer=True))
+    figure.suptitle(title)
+    figure.tight_layout()
+    temp_path = out_path + ".tmp.png"
+    figure.savefig(temp_path, dpi=100)
+    os.replace(temp_path, out_path)  # never a half-written PNG under the final name
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("metrics", help="metrics JSONL written by tango-train --metrics")
+    parser.add_argument("--out", help="PNG to write (default: the metrics path with .png)")
+    parser.add_argument("--title", help="figure title (default: folder/file name of the metrics)")
+    args = parser.parse_args()
+
+    records = read_metrics(args.metrics)  # bad input fails before any venv work
+    ensure_matplotlib()
+    out_path = args.out or os.path.splitext(args.metrics)[0] + ".png"
+    folder = os.path.basename(os.path.dirname(os.path.abspath(args.metrics)))
+    plot(records, out_path, args.title or os.path.join(folder, os.path.basename(args.metrics)))
+    print(headline(records))
+    print(f"plot_metrics: wrote {out_path}", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,102 @@
+# Shared by the Slurm tests (sourced, not run): bring up a private one-node cluster with
+# slurm_cluster.sh, read job states from scontrol (no accounting daemon), wait with a deadline, count
+# checks, and always stop the daemons on exit. Exit code 77 means "skipped" to ctest.
+# shellcheck shell=bash
+
+slurm_lib_dir="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+checks_passed=0
+checks_failed=0
+cluster_dir=""
+
+check() {
+  local name="$1"
+  shift
+  if "$@"; then
+    checks_passed=$((checks_passed + 1))
+    echo "ok   - $name"
+  else
+    checks_failed=$((checks_failed + 1))
+    echo "FAIL - $name"
+  fi
+}
+
+skip_test() {
+  echo "SKIPPED: $*"
+  exit 77
+}
+
+stop_cluster_on_exit() {
+  local rc=$?
+  # A closed stdout (e.g. `| head`) must not kill the clean-up half-way.
+  trap '' PIPE
+  if [[ -n "$cluster_dir" ]]; then
+    if [[ $rc -ne 0 && $rc -ne 77 ]]; then
+      echo "--- slurmctld log (tail)"
+      tail -n 20 "$cluster_dir/log/slurmctld.log" 2>/dev/null
+      echo "--- slurmd log (tail)"
+      tail -n 20 "$cluster_dir/log/slurmd.log" 2>/dev/null
+    fi
+    "$slurm_lib_dir/slurm_cluster.sh" stop "$cluster_dir"
+    rm -rf "$cluster_dir"
+  fi
+  exit "$rc"
+}
+
+# Starts the cluster (installing slurm-wlm + munge when missing) or skips the test when impossible.
+start_test_cluster() {
+  [[ $(id -u) -eq 0 ]] || skip_test "a private Slurm cluster needs root (slurmd runs jobs as their user)"
+  "$slurm_lib_dir/slurm_cluster.sh" install ||
+    skip_test "slurm-wlm and munge are not installed and could not be installed (scripts/install-deps.sh --slurm)"
+  cluster_dir="$(mktemp -d /tmp/tango-slurm.XXXXXX)"
+  trap stop_cluster_on_exit EXIT
+  trap 'exit 130' INT
+  trap 'exit 143' TERM
+  "$slurm_lib_dir/slurm_cluster.sh" start "$cluster_dir" || {
+    echo "FAIL - the Slurm cluster did not start"
+    exit 1
+  }
+  # shellcheck disable=SC1091
+  source "$cluster_dir/env"
+}
+
+# The state of a job as scontrol knows it (COMPLETED, FAILED, PENDING, RUNNING, ...).
+job_state() {
+  scontrol show job "$1" -o 2>/dev/null | grep -o 'JobState=[A-Z_]*' | cut -d= -f2
+}
+
+job_field() {
+  scontrol show job "$1" -o 2>/dev/null | tr ' ' '\n' | grep "^$2=" | head -1 | cut -d= -f2-
+}
+
+# wait_job ID SECONDS: waits until the job has ended; prints its final state.
+wait_job() {
+  local id="$1" deadline=$((SECONDS + $2)) state=""
+  while [[ $SECONDS -lt $deadline ]]; do
+    state="$(job_state "$id")"
+    case "$state" in
+      COMPLETED | FAILED | CANCELLED | TIMEOUT | NODE_FAIL | OUT_OF_MEMORY | BOOT_FAIL | DEADLINE | PREEMPTED)
+        echo "$state"
+        return 0
+        ;;
+    esac
+    sleep 1
+  done
+  echo "TIMEOUT_WAITING(${state:-unknown})"
+}
+
+# wait_until SECONDS COMMAND...: polls until the command succeeds.
+wait_until() {
+  local deadline=$((SECONDS + $1))
+  shift
+  while [[ $SECONDS -lt $deadline ]]; do
+    if "$@"; then return 0; fi
+    sleep 1
+  done
+  return 1
+}
+
+# The final line every test prints, and its exit code.
+finish_checks() {
+  echo "$checks_passed passed, $checks_failed failed"
+  [[ $checks_failed -eq 0 ]]
+}
