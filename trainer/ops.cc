@@ -71,7 +71,7 @@ void dropout(const Tensor& x, Tensor& y, Tensor& mask, float p, uint64_t seed, u
   uint8_t* keep = mask.data<uint8_t>();
   // One 64-bit draw per pair of columns: hash(key, global_id * pairs + pair), split into two 24-bit
   // uniforms (the same function as kernels::hash_uniform, with the key hoisted out of the loop).
-  const uint64_t key = kernels::mix64(seed ^ kernels::mix64(stream));
+  const uint64_t key = kernels::stream_key(seed, stream);
   constexpr float kUnit = 1.0f / 16777216.0f;
 #pragma omp parallel for schedule(static)
   for (int64_t r = 0; r < rows; ++r) {
