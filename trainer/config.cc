@@ -41,6 +41,7 @@ const char* model_name(ModelKind kind) {
     case ModelKind::kGCN: return "gcn";
     case ModelKind::kSAGE: return "sage";
     case ModelKind::kGAT: return "gat";
+    case ModelKind::kMLP: return "mlp";
   }
   return "?";
 }
@@ -95,9 +96,11 @@ void add_train_flags(CLI::App& app, TrainConfig& c) {
       ->check(CLI::NonNegativeNumber);
   app.add_flag("--normalize-features", c.normalize_features, "Row-normalize the input features");
 
-  std::map<std::string, ModelKind> models{
-      {"gcn", ModelKind::kGCN}, {"sage", ModelKind::kSAGE}, {"gat", ModelKind::kGAT}};
-  app.add_option("--model", c.model, "gcn | sage | gat")
+  std::map<std::string, ModelKind> models{{"gcn", ModelKind::kGCN},
+                                          {"sage", ModelKind::kSAGE},
+                                          {"gat", ModelKind::kGAT},
+                                          {"mlp", ModelKind::kMLP}};
+  app.add_option("--model", c.model, "gcn | sage | gat | mlp (features only, no graph: a baseline)")
       ->transform(CLI::CheckedTransformer(models, CLI::ignore_case));
   app.add_option("--layers", c.layers, "Number of GNN layers")->check(CLI::Range(1, 16));
   app.add_option("--hidden", c.hidden, "Hidden size (per head for GAT)")->check(CLI::Range(1, 65536));

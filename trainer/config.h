@@ -11,7 +11,7 @@
 
 namespace tango {
 
-enum class ModelKind { kGCN, kSAGE, kGAT };
+enum class ModelKind { kGCN, kSAGE, kGAT, kMLP };  // kMLP: the features-only baseline
 enum class Precision { kFP32, kINT8 };
 enum class GatAttention { kFP32, kPerRow, kPerTensor };  // how GAT's edge attention is quantized
 

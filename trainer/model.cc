@@ -1,6 +1,7 @@
 #include "trainer/model.h"
 
 #include "trainer/layers/gcn_layer.h"
+#include "trainer/layers/mlp_layer.h"
 #include "trainer/layers/sage_layer.h"
 #include "trainer/ops.h"
 
@@ -10,6 +11,7 @@ namespace {
 std::unique_ptr<Layer> make_layer(const TrainConfig& config, int index, int64_t in, int64_t out) {
   switch (config.model) {
     case ModelKind::kGCN: return std::make_unique<GcnLayer>(index, in, out, config.seed);
+    case ModelKind::kMLP: return std::make_unique<MlpLayer>(index, in, out, config.seed);
     case ModelKind::kSAGE: return std::make_unique<SageLayer>(index, in, out, config.seed);
     default: TANGO_FAIL_INPUT("--model {} is not available in this build", model_name(config.model));
   }

@@ -95,7 +95,7 @@ TEST(TrainConfig, HashIgnoresEpochsButNotHyperparameters) {
 TEST(TrainConfig, InputIsRequiredAndResumeNeedsADirectory) {
   EXPECT_THROW(parse({"--epochs", "3"}), CLI::ParseError);
   EXPECT_THROW(parse({"--dataset", "x", "--resume"}), Error);
-  EXPECT_THROW(parse({"--dataset", "x", "--model", "mlp"}), CLI::ParseError);
+  EXPECT_THROW(parse({"--dataset", "x", "--model", "gin"}), CLI::ParseError);
 }
 
 }  // namespace
