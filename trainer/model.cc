@@ -1,5 +1,6 @@
 #include "trainer/model.h"
 
+#include "trainer/layers/gat_layer.h"
 #include "trainer/layers/gcn_layer.h"
 #include "trainer/layers/mlp_layer.h"
 #include "trainer/layers/sage_layer.h"
@@ -9,7 +10,17 @@ namespace tango::trainer {
 namespace {
 
 std::unique_ptr<Layer> make_layer(const TrainConfig& config, int index, int64_t in, int64_t out) {
+  const bool last = index + 1 == config.layers;
   switch (config.model) {
+    case ModelKind::kGAT: {
+      // Hidden layers: `heads` heads of hidden / heads columns, concatenated; output: 1 head, averaged.
+      TANGO_CHECK_INPUT(config.attn_dropout == 0,
+                        "GAT attention dropout is not implemented yet (--attn-dropout 0)");
+      if (last) return std::make_unique<GatLayer>(index, in, 1, out, /*mean_heads=*/true, config.seed);
+      TANGO_CHECK_INPUT(config.heads >= 1 && out % config.heads == 0,
+                        "--hidden {} must be a multiple of --heads {} for GAT", out, config.heads);
+      return std::make_unique<GatLayer>(index, in, config.heads, out / config.heads, false, config.seed);
+    }
     case ModelKind::kGCN: return std::make_unique<GcnLayer>(index, in, out, config.seed);
     case ModelKind::kMLP: return std::make_unique<MlpLayer>(index, in, out, config.seed);
     case ModelKind::kSAGE: return std::make_unique<SageLayer>(index, in, out, config.seed);

@@ -88,5 +88,9 @@ TEST(RankEquivalence, CoraSageLossesOfKRanksEqualOneRank) {
   expect_same_losses(0.5, 2, ModelKind::kSAGE);
 }
 
+TEST(RankEquivalence, CoraGatLossesOfKRanksEqualOneRank) {
+  expect_same_losses(0.5, 2, ModelKind::kGAT);
+}
+
 }  // namespace
 }  // namespace tango::trainer

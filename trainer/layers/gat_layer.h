@@ -1,0 +1,49 @@
+// GAT layer (Velickovic et al.; PyG's GATConv) over a rank's part, H heads of width D:
+//   Z = H W ([rows, H*D]);  el[u] = <Z[u,h], a_l[h]>,  er[v] = <Z[v,h], a_r[h]>  (per head)
+//   e_vu = LeakyReLU_0.2(el[u] + er[v]);  alpha = softmax of e over the in-edges of v (self-loop included)
+//   out[v,h] = sum_u alpha_vu Z[u,h];  Y = concat_h out (hidden layers) or mean_h out (output) + b
+// Z's halo rows: at layer 0 from the halo input features (no exchange), later by exchange; el of halo
+// rows is then computed locally, so every edge's logit is computed on the rank owning its destination.
+// Backward: dZ_all = A_alpha^T d_out + d_el a_l (+ d_er a_r on owned rows); d_alpha -> edge-softmax
+// backward -> LeakyReLU backward -> d_el, d_er; da_l = sum_u d_el[u] Z[u]; halo rows of dZ go home.
+// --precision int8: W by QGEMM (LinearMap); the aggregation follows --gat-attention: fp32 keeps it in
+// FP32, per-tensor quantizes Z and alpha with one scale each (Tango's rule, which crushes the small
+// attention weights of high-degree nodes); per-row is not implemented yet (an input error).
+#pragma once
+
+#include "trainer/layers/layer.h"
+#include "trainer/layers/linear_map.h"
+
+namespace tango::trainer {
+
+class GatLayer : public Layer {
+ public:
+  // mean_heads: average the heads (output layer) instead of concatenating them.
+  GatLayer(int index, int64_t in_features, int heads, int64_t head_width, bool mean_heads, uint64_t seed);
+
+  Tensor forward(const Tensor& input, const LayerContext& context) override;
+  void backward(const Tensor& d_output, const LayerContext& context, Tensor* d_input) override;
+  std::vector<Parameter*> parameters() override {
+    return {&linear_.weight(), &attention_src_, &attention_dst_, &bias_};
+  }
+  int64_t in_features() const override { return linear_.in_features(); }
+  int64_t out_features() const override { return mean_heads_ ? head_width_ : heads_ * head_width_; }
+
+ private:
+  bool quantized_attention(const LayerContext& context) const;
+
+  int index_;
+  int heads_;
+  int64_t head_width_;
+  bool mean_heads_;
+  LinearMap linear_;
+  Parameter attention_src_;  // a_l [H, D]
+  Parameter attention_dst_;  // a_r [H, D]
+  Parameter bias_;
+  // Forward state for backward.
+  Tensor z_;       // [num_rows, H*D]
+  Tensor scores_;  // el[u] + er[v] per edge, before LeakyReLU [E, H]
+  Tensor alpha_;   // [E, H]
+};
+
+}  // namespace tango::trainer
