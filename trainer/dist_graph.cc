@@ -36,6 +36,34 @@ Graph with_self_loops(const Graph& local_graph, int64_t num_cols) {
   return out;
 }
 
+RowSplit split_inner_boundary(const kernels::CsrIndex& whole, int64_t num_inner, int64_t num_owned) {
+  TANGO_CHECK(whole.num_rows == num_owned && num_inner >= 0 && num_inner <= num_owned,
+              "cannot split {} rows at {} inner rows ({} owned)", whole.num_rows, num_inner, num_owned);
+  const int64_t* indptr = whole.indptr.data<int64_t>();
+  const int64_t inner_entries = indptr[num_inner];
+  RowSplit split;
+  split.inner.num_rows = num_inner;
+  split.inner.num_cols = num_owned;
+  split.inner.indptr = whole.indptr.slice_rows(0, num_inner + 1);
+  split.inner.indices = whole.indices.slice_rows(0, inner_entries);
+  split.inner.edge_ids_are_identity = true;
+  const int64_t boundary_rows = num_owned - num_inner;
+  split.boundary.num_rows = boundary_rows;
+  split.boundary.num_cols = whole.num_cols;
+  split.boundary.indptr = Tensor::empty(DType::kI64, Shape::vec(boundary_rows + 1));
+  int64_t* rebased = split.boundary.indptr.data<int64_t>();
+  for (int64_t r = 0; r <= boundary_rows; ++r) rebased[r] = indptr[num_inner + r] - inner_entries;
+  split.boundary.indices = whole.indices.slice_rows(inner_entries, whole.num_entries());
+  split.boundary.edge_ids_are_identity = true;
+  split.boundary_first_entry = inner_entries;
+  // The inner rows may not reach a halo column.
+  const int32_t* columns = whole.indices.data<int32_t>();
+  for (int64_t p = 0; p < inner_entries; ++p) {
+    TANGO_CHECK(columns[p] < num_owned, "inner row entry {} reaches halo column {}", p, columns[p]);
+  }
+  return split;
+}
+
 void build_local_operators(DistGraph& graph, const Graph& local_graph, const Tensor& global_degree) {
   const int64_t rows = graph.num_rows();
   TANGO_CHECK(local_graph.num_nodes == graph.num_owned, "local graph has {} rows for {} owned nodes",
@@ -47,6 +75,9 @@ void build_local_operators(DistGraph& graph, const Graph& local_graph, const Ten
   Graph looped = with_self_loops(local_graph, rows);
   graph.adjacency_with_self =
       kernels::SparseGraph::from_csr(graph.num_owned, rows, looped.indptr, looped.indices);
+  graph.adjacency_split = split_inner_boundary(graph.adjacency.csr(), graph.num_inner, graph.num_owned);
+  graph.adjacency_with_self_split =
+      split_inner_boundary(graph.adjacency_with_self.csr(), graph.num_inner, graph.num_owned);
 
   const int64_t* degree = global_degree.data<int64_t>();
   graph.gcn_norm = Tensor::empty(DType::kF32, Shape::vec(rows));

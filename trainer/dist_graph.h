@@ -21,6 +21,18 @@
 
 namespace tango::trainer {
 
+// The owned rows of an adjacency split for overlap: inner rows [0, num_inner), whose columns are all
+// owned (num_cols = num_owned: computable before the halo arrives), and boundary rows
+// [num_inner, num_owned) over all columns. Entries are views of the whole CSR's arrays (boundary
+// indptr rebased), in the same order, so edge tensors slice the same way.
+struct RowSplit {
+  kernels::CsrIndex inner;
+  kernels::CsrIndex boundary;
+  int64_t boundary_first_entry = 0;  // entry id of the first boundary-row entry in the whole CSR
+};
+
+RowSplit split_inner_boundary(const kernels::CsrIndex& whole, int64_t num_inner, int64_t num_owned);
+
 struct DistGraph {
   int32_t part_id = 0;
   int32_t num_parts = 1;
@@ -37,6 +49,8 @@ struct DistGraph {
 
   kernels::SparseGraph adjacency;            // owned x (owned + halo), no self-loops (SAGE)
   kernels::SparseGraph adjacency_with_self;  // the same plus (v, v) for each owned v (GCN, GAT)
+  RowSplit adjacency_split;                  // of adjacency.csr()
+  RowSplit adjacency_with_self_split;        // of adjacency_with_self.csr()
   Tensor gcn_norm;                           // f32 [num_owned + num_halo]: (global degree + 1)^-1/2
   Tensor inverse_degree;                     // f32 [num_owned]: 1 / global degree (0 for an isolated node)
 

@@ -17,14 +17,28 @@ GcnLayer::GcnLayer(int index, int64_t in_features, int64_t out_features, uint64_
       linear_(fmt::format("layer{}.weight", index), in_features, out_features, seed, index, 0),
       bias_(make_parameter(fmt::format("layer{}.bias", index), Shape::vec(out_features))) {}
 
-void GcnLayer::aggregate(const Tensor& x, const LayerContext& context, Tensor& out) {
+void GcnLayer::aggregate_rows(const kernels::CsrIndex& rows, int64_t first_row, const Tensor& x,
+                              const LayerContext& context, Tensor& out) {
   const DistGraph& graph = *context.graph;
-  const kernels::CsrIndex& adjacency = graph.adjacency_with_self.csr();
+  const kernels::SpmmScaling scaling{graph.gcn_norm.slice_rows(first_row, first_row + rows.num_rows),
+                                     graph.gcn_norm.slice_rows(0, rows.num_cols)};
   if (context.precision == Precision::kINT8) {
-    kernels::qspmm_copy_u(adjacency, quantize_int8(x), out, gcn_scaling(graph));
+    kernels::qspmm_copy_u(rows, quantize_int8(x), out, scaling);
   } else {
-    kernels::spmm_copy_u(adjacency, x, out, gcn_scaling(graph));
+    kernels::spmm_copy_u(rows, x, out, scaling);
   }
+}
+
+void GcnLayer::aggregate(Tensor& table, bool exchange, const LayerContext& context, Tensor& out) {
+  const DistGraph& graph = *context.graph;
+  const kernels::CsrIndex& whole = graph.adjacency_with_self.csr();
+  if (!exchange) {
+    aggregate_rows(whole, 0, table, context, out);
+    return;
+  }
+  exchange_and_aggregate(table, whole, graph.adjacency_with_self_split, context, out,
+                         [&](const kernels::CsrIndex& rows, int64_t first_row, const Tensor& x,
+                             Tensor& rows_out) { aggregate_rows(rows, first_row, x, context, rows_out); });
 }
 
 void GcnLayer::aggregate_backward(const Tensor& dy, const LayerContext& context, Tensor& dx) {
@@ -50,16 +64,12 @@ Tensor GcnLayer::forward(const Tensor& input, const LayerContext& context) {
     } else {
       Tensor z_owned = z.slice_rows(0, graph.num_owned);
       linear_.forward(input, context.precision, z_owned);
-      if (graph.num_halo > 0) {
-        TANGO_CHECK(context.halo != nullptr, "a part with {} halo rows needs a halo link", graph.num_halo);
-        context.halo->exchange(HaloDirection::kForward, z);
-      }
     }
-    aggregate(z, context, out);
+    aggregate(z, /*exchange=*/!first, context, out);
   } else {
-    Tensor h_all = first ? input : with_halo_rows(input, context);
+    Tensor h_all = first ? input : table_from_owned(input, context);
     Tensor m = Tensor::empty(DType::kF32, Shape::mat(graph.num_owned, in_features()));
-    aggregate(h_all, context, m);
+    aggregate(h_all, /*exchange=*/!first, context, m);
     linear_.forward(m, context.precision, out);
   }
   add_bias(out, bias_.value);

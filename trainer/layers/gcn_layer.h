@@ -30,8 +30,12 @@ class GcnLayer : public Layer {
   bool gemm_first() const { return in_features() > out_features(); }
 
  private:
-  // out = S_v A S_u x over the rows of `x` ([num_rows, F]) into [num_owned, F].
-  void aggregate(const Tensor& x, const LayerContext& context, Tensor& out);
+  // out = S_v A S_u table ([num_rows, F] -> [num_owned, F]); with `exchange`, the table's halo rows
+  // are filled from their owners first (overlapped with the inner rows when asked).
+  void aggregate(Tensor& table, bool exchange, const LayerContext& context, Tensor& out);
+  // The same over the CSR `rows` (owned rows from first_row on; x has rows.num_cols rows).
+  void aggregate_rows(const kernels::CsrIndex& rows, int64_t first_row, const Tensor& x,
+                      const LayerContext& context, Tensor& out);
   // dx = S_u A^T S_v dy ([num_owned, F] -> [num_rows, F]).
   void aggregate_backward(const Tensor& dy, const LayerContext& context, Tensor& dx);
 

@@ -24,16 +24,37 @@ Parameter make_parameter(std::string name, Shape shape) {
   return p;
 }
 
-Tensor with_halo_rows(const Tensor& owned, const LayerContext& context) {
+Tensor table_from_owned(const Tensor& owned, const LayerContext& context) {
   const DistGraph& graph = *context.graph;
   Tensor table = Tensor::empty(DType::kF32, Shape::mat(graph.num_rows(), owned.cols()));
   Tensor owned_rows = table.slice_rows(0, graph.num_owned);
   owned_rows.copy_from(owned.slice_rows(0, graph.num_owned));
-  if (graph.num_halo > 0) {
-    TANGO_CHECK(context.halo != nullptr, "a part with {} halo rows needs a halo link", graph.num_halo);
-    context.halo->exchange(HaloDirection::kForward, table);
-  }
   return table;
+}
+
+void exchange_and_aggregate(Tensor& table, const kernels::CsrIndex& whole, const RowSplit& split,
+                            const LayerContext& context, Tensor& out, const RowAggregation& aggregate) {
+  const DistGraph& graph = *context.graph;
+  if (graph.num_halo == 0) {
+    aggregate(whole, 0, table, out);
+    return;
+  }
+  TANGO_CHECK(context.halo != nullptr, "a part with {} halo rows needs a halo link", graph.num_halo);
+  if (!context.overlap) {
+    context.halo->exchange(HaloDirection::kForward, table);
+    aggregate(whole, 0, table, out);
+    return;
+  }
+  context.halo->post(HaloDirection::kForward, table);
+  if (graph.num_inner > 0) {
+    Tensor inner_out = out.slice_rows(0, graph.num_inner);
+    aggregate(split.inner, 0, table.slice_rows(0, graph.num_owned), inner_out);
+  }
+  context.halo->wait();
+  if (graph.num_owned > graph.num_inner) {
+    Tensor boundary_out = out.slice_rows(graph.num_inner, graph.num_owned);
+    aggregate(split.boundary, graph.num_inner, table, boundary_out);
+  }
 }
 
 void return_halo_gradients(Tensor& table, const LayerContext& context) {

@@ -10,6 +10,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -66,9 +67,20 @@ class Layer {
 void glorot_init(Tensor& weight, int64_t fan_in, int64_t fan_out, uint64_t seed, int layer, int tensor_id);
 Parameter make_parameter(std::string name, Shape shape);
 
-// A [num_rows, F] table whose owned rows are `owned` ([num_owned, F]) and whose halo rows come from
-// their owners (forward exchange).
-Tensor with_halo_rows(const Tensor& owned, const LayerContext& context);
+// A [num_rows, F] table whose owned rows are a copy of `owned` ([num_owned, F]); halo rows unset.
+Tensor table_from_owned(const Tensor& owned, const LayerContext& context);
+
+// Aggregates over the rows of `rows` (a CSR over some owned rows starting at `first_row`) from `x`
+// ([rows.num_cols, F]) into `out` ([rows.num_rows, F']).
+using RowAggregation =
+    std::function<void(const kernels::CsrIndex& rows, int64_t first_row, const Tensor& x, Tensor& out)>;
+
+// Fills the halo rows of `table` from their owners and aggregates all owned rows into `out`. With
+// context.overlap, the exchange is posted, the inner rows (no halo column) are aggregated while it is
+// in flight, and the boundary rows after it completes; otherwise exchange, then one aggregation over
+// `whole`. Without halo rows it only aggregates.
+void exchange_and_aggregate(Tensor& table, const kernels::CsrIndex& whole, const RowSplit& split,
+                            const LayerContext& context, Tensor& out, const RowAggregation& aggregate);
 // Sends the halo rows of a gradient table home, where they are added into the owners' rows.
 void return_halo_gradients(Tensor& table, const LayerContext& context);
 

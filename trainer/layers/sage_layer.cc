@@ -24,13 +24,23 @@ Tensor SageLayer::forward(const Tensor& input, const LayerContext& context) {
   TANGO_CHECK(input.cols() == in_features() && input.rows() == (first ? graph.num_rows() : graph.num_owned),
               "SAGE layer {} input {} does not fit the part ({} owned, {} halo rows)", index_, input.str(),
               graph.num_owned, graph.num_halo);
-  Tensor h_all = first ? input : with_halo_rows(input, context);
+  Tensor h_all = first ? input : table_from_owned(input, context);
   Tensor h_owned = h_all.slice_rows(0, graph.num_owned);
   Tensor mean = Tensor::empty(DType::kF32, Shape::mat(graph.num_owned, in_features()));
-  if (context.precision == Precision::kINT8) {
-    kernels::qspmm_copy_u(graph.adjacency.csr(), quantize_int8(h_all), mean, mean_scaling(graph));
+  auto aggregate_rows = [&](const kernels::CsrIndex& rows, int64_t first_row, const Tensor& x, Tensor& out) {
+    const kernels::SpmmScaling scaling{graph.inverse_degree.slice_rows(first_row, first_row + rows.num_rows),
+                                       Tensor()};
+    if (context.precision == Precision::kINT8) {
+      kernels::qspmm_copy_u(rows, quantize_int8(x), out, scaling);
+    } else {
+      kernels::spmm_copy_u(rows, x, out, scaling);
+    }
+  };
+  if (first) {
+    aggregate_rows(graph.adjacency.csr(), 0, h_all, mean);
   } else {
-    kernels::spmm_copy_u(graph.adjacency.csr(), h_all, mean, mean_scaling(graph));
+    exchange_and_aggregate(h_all, graph.adjacency.csr(), graph.adjacency_split, context, mean,
+                           aggregate_rows);
   }
   Tensor out = Tensor::empty(DType::kF32, Shape::mat(graph.num_owned, out_features()));
   Tensor from_neighbours = Tensor::empty(DType::kF32, out.shape());
