@@ -51,7 +51,7 @@ struct TrainConfig {
   std::string halo_bits_spec = "fwd=32,bwd=32";  // "fwd=4,bwd=8", "adaptive", "8", per layer "L1.fwd=2"
   bool halo_adaptive = false;
   std::vector<HaloBits> halo_bits;  // resolved per layer (size = layers)
-  GatAttention gat_attention = GatAttention::kPerRow;
+  GatAttention gat_attention = GatAttention::kFP32;
   bool stochastic_rounding = false;
   bool overlap = true;  // overlap halo exchange with inner-row compute
 
