@@ -5,8 +5,11 @@
 #include <fmt/format.h>
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <cstdio>
 #include <exception>
+#include <string>
+#include <vector>
 
 #include "comm/communicator.h"
 #include "comm/mpi_session.h"
@@ -24,21 +27,27 @@ void print_error(const char* what) {
   fmt::print(stderr, "tango-train: error: {}\n", what);
 }
 
-// Loads this rank's graph; if any rank fails, every rank returns that rank's exit code (so no rank is
-// left waiting in a collective for a peer that already quit).
+// Loads this rank's graph; if any rank fails, every rank returns the worst exit code (so no rank is
+// left waiting in a collective for a peer that already quit). Rank 0 prints its error; another rank
+// prints only an error rank 0 did not have (a rank-specific one, e.g. its own corrupted part file).
 int load_everywhere(const TrainConfig& config, comm::Communicator& comm, trainer::DistGraph& graph) {
   int64_t status = 0;
+  std::string message;
   try {
     graph = trainer::load_rank_graph(config, comm.rank(), comm.size());
   } catch (const Error& e) {
-    print_error(e.what());
+    message = e.what();
     status = e.exit_code();
   } catch (const std::exception& e) {
-    print_error(e.what());
+    message = e.what();
     status = 1;
   }
-  const int64_t worst = comm.allreduce<int64_t>(status, comm::ReduceOp::kMax);
-  return static_cast<int>(worst);
+  const std::vector<int64_t> statuses = comm.allgather(status);
+  if (status != 0 && (comm.rank() == 0 || statuses[0] == 0)) {
+    print_error(
+        fmt::format("{}{}", comm.size() > 1 ? fmt::format("rank {}: ", comm.rank()) : "", message).c_str());
+  }
+  return static_cast<int>(*std::max_element(statuses.begin(), statuses.end()));
 }
 
 void print_summary(const trainer::TrainResult& result, const TrainConfig& config) {
