@@ -14,8 +14,8 @@ std::unique_ptr<Layer> make_layer(const TrainConfig& config, int index, int64_t 
   switch (config.model) {
     case ModelKind::kGAT: {
       // Hidden layers: `heads` heads of hidden / heads columns, concatenated; output: 1 head, averaged.
-      TANGO_CHECK_INPUT(config.attn_dropout == 0,
-                        "GAT attention dropout is not implemented yet (--attn-dropout 0)");
+      TANGO_CHECK_INPUT(config.attn_dropout >= 0 && config.attn_dropout < 1,
+                        "--attn-dropout must be in [0, 1), got {}", config.attn_dropout);
       if (last) return std::make_unique<GatLayer>(index, in, 1, out, /*mean_heads=*/true, config.seed);
       TANGO_CHECK_INPUT(config.heads >= 1 && out % config.heads == 0,
                         "--hidden {} must be a multiple of --heads {} for GAT", out, config.heads);
@@ -65,20 +65,25 @@ LayerContext Model::context(int layer, const std::vector<HaloLink*>& halos) cons
   context.precision = config_.precision;
   context.gat_attention = config_.gat_attention;
   context.overlap = config_.overlap;
+  context.attention_dropout = static_cast<float>(config_.attn_dropout);
+  context.seed = config_.seed;
+  context.attention_dropout_stream = dropout_stream(epoch_, layer) + 128;
+  context.training = dropped_;
   return context;
 }
 
 Tensor Model::forward(const DistGraph& graph, const std::vector<HaloLink*>& halos, bool training,
                       int64_t epoch) {
   graph_ = &graph;
+  epoch_ = epoch;
   const float p = static_cast<float>(config_.dropout);
-  dropped_ = training && p > 0.0f;
+  dropped_ = training && (p > 0.0f || config_.attn_dropout > 0.0);
   dropout_masks_.assign(layers_.size(), Tensor());
   pre_activations_.assign(layers_.size(), Tensor());
   Tensor h = graph.input;
   for (int l = 0; l < num_layers(); ++l) {
     Tensor x = h;
-    if (dropped_) {
+    if (dropped_ && p > 0.0f) {
       x = Tensor::empty(DType::kF32, h.shape());
       dropout_masks_[l] = Tensor::empty(DType::kU8, h.shape());
       dropout(h, x, dropout_masks_[l], p, config_.seed, dropout_stream(epoch, l), graph.global_ids);
@@ -101,7 +106,8 @@ void Model::backward(const Tensor& d_logits, const std::vector<HaloLink*>& halos
     Tensor d_input;
     layers_[l]->backward(d, context(l, halos), l > 0 ? &d_input : nullptr);
     if (l == 0) break;
-    if (dropped_) dropout_backward(d_input, dropout_masks_[l], static_cast<float>(config_.dropout), d_input);
+    if (dropout_masks_[l].defined())
+      dropout_backward(d_input, dropout_masks_[l], static_cast<float>(config_.dropout), d_input);
     activate_backward(pre_activations_[l - 1], d_input, activation_kind(), 1.0f);
     d = d_input;
   }

@@ -35,7 +35,8 @@ class Model {
   TrainConfig config_;
   std::vector<std::unique_ptr<Layer>> layers_;
   const DistGraph* graph_ = nullptr;
-  bool dropped_ = false;                 // the last forward applied dropout
+  bool dropped_ = false;  // the last forward was a training pass with some dropout
+  int64_t epoch_ = 0;
   std::vector<Tensor> dropout_masks_;    // per layer input, when dropped_
   std::vector<Tensor> pre_activations_;  // per hidden layer: the activation's input
 };

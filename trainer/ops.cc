@@ -99,6 +99,30 @@ void dropout_backward(const Tensor& dy, const Tensor& mask, float p, Tensor& dx)
   for (int64_t i = 0; i < n; ++i) out[i] = keep[i] ? g[i] * keep_scale : 0.0f;
 }
 
+void edge_dropout(const kernels::CsrIndex& csr, const Tensor& global_ids, int64_t num_global_nodes,
+                  Tensor& values, Tensor& mask, float p, uint64_t seed, uint64_t stream) {
+  const int64_t heads = values.cols();
+  const int64_t* indptr = csr.indptr.data<int64_t>();
+  const int32_t* indices = csr.indices.data<int32_t>();
+  const int64_t* ids = global_ids.data<int64_t>();
+  float* v = values.data<float>();
+  uint8_t* keep = mask.data<uint8_t>();
+  const float keep_scale = 1.0f / (1.0f - p);
+  const uint64_t key = kernels::stream_key(seed, stream);
+#pragma omp parallel for schedule(dynamic, 64)
+  for (int64_t r = 0; r < csr.num_rows; ++r) {
+    for (int64_t e = indptr[r]; e < indptr[r + 1]; ++e) {
+      const uint64_t edge = static_cast<uint64_t>(ids[r]) * static_cast<uint64_t>(num_global_nodes) +
+                            static_cast<uint64_t>(ids[indices[e]]);
+      for (int64_t h = 0; h < heads; ++h) {
+        const bool kept = kernels::keyed_uniform(key, edge * static_cast<uint64_t>(heads) + h) >= p;
+        keep[e * heads + h] = kept ? 1 : 0;
+        v[e * heads + h] = kept ? v[e * heads + h] * keep_scale : 0.0f;
+      }
+    }
+  }
+}
+
 double log_softmax_nll(const Tensor& logits, const Tensor& labels, const Tensor& mask, double normalizer,
                        Tensor& grad) {
   const int64_t rows = logits.rows(), cols = logits.cols();

@@ -15,6 +15,7 @@
 #include "core/tensor.h"
 #include "kernels/elementwise_math.h"
 #include "kernels/qtensor.h"
+#include "kernels/sparse_graph.h"
 
 namespace tango::trainer {
 
@@ -46,6 +47,12 @@ void activate_backward(const Tensor& x, Tensor& dy, kernels::Activation kind, fl
 void dropout(const Tensor& x, Tensor& y, Tensor& mask, float p, uint64_t seed, uint64_t stream,
              const Tensor& global_ids);
 void dropout_backward(const Tensor& dy, const Tensor& mask, float p, Tensor& dx);
+
+// Dropout of edge values [E, H] in place, entry p of `csr` (row r, column c) keyed by the GLOBAL edge
+// (global_ids[r], global_ids[c]) and the head, so every rank count draws the same mask; `mask` (u8
+// [E, H]) records what was kept.
+void edge_dropout(const kernels::CsrIndex& csr, const Tensor& global_ids, int64_t num_global_nodes,
+                  Tensor& values, Tensor& mask, float p, uint64_t seed, uint64_t stream);
 
 // Sum over rows r with mask[r] of -log_softmax(logits)[r, label[r]], and d(sum / normalizer)/d logits
 // into grad (zero rows outside the mask). Returns the sum (not divided).

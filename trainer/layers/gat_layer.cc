@@ -102,12 +102,20 @@ Tensor GatLayer::forward(const Tensor& input, const LayerContext& context) {
   activate(scores_, logits, kernels::Activation::kLeakyRelu, kNegativeSlope);
   alpha_ = Tensor::empty(DType::kF32, scores_.shape());
   kernels::edge_softmax(adjacency, logits, alpha_);
+  alpha_used_ = alpha_;
+  attention_mask_ = Tensor();
+  if (context.training && context.attention_dropout > 0.0f) {
+    alpha_used_ = alpha_.clone();
+    attention_mask_ = Tensor::empty(DType::kU8, alpha_.shape());
+    edge_dropout(adjacency, graph.global_ids, graph.num_global_nodes, alpha_used_, attention_mask_,
+                 context.attention_dropout, context.seed, context.attention_dropout_stream);
+  }
 
   Tensor aggregated = Tensor::empty(DType::kF32, Shape::mat(graph.num_owned, width));
   if (quantized_attention(context)) {
-    kernels::qspmm_u_mul_e(adjacency, quantize_int8(z_), quantize_int8(alpha_), aggregated);
+    kernels::qspmm_u_mul_e(adjacency, quantize_int8(z_), quantize_int8(alpha_used_), aggregated);
   } else {
-    kernels::spmm_u_mul_e(adjacency, z_, alpha_, aggregated);
+    kernels::spmm_u_mul_e(adjacency, z_, alpha_used_, aggregated);
   }
   if (!mean_heads_) {
     add_bias(aggregated, bias_.value);
@@ -152,11 +160,13 @@ void GatLayer::backward(const Tensor& d_output, const LayerContext& context, Ten
   Tensor dz = Tensor::empty(DType::kF32, Shape::mat(graph.num_rows(), width));
   Tensor d_alpha = Tensor::empty(DType::kF32, alpha_.shape());
   if (quantized_attention(context)) {
-    kernels::qspmm_u_mul_e_backward(g, quantize_int8(z_), quantize_int8(alpha_), quantize_int8(d_aggregated),
-                                    dz, d_alpha);
+    kernels::qspmm_u_mul_e_backward(g, quantize_int8(z_), quantize_int8(alpha_used_),
+                                    quantize_int8(d_aggregated), dz, d_alpha);
   } else {
-    kernels::spmm_u_mul_e_backward(g, z_, alpha_, d_aggregated, dz, d_alpha);
+    kernels::spmm_u_mul_e_backward(g, z_, alpha_used_, d_aggregated, dz, d_alpha);
   }
+  if (attention_mask_.defined())
+    dropout_backward(d_alpha, attention_mask_, context.attention_dropout, d_alpha);
   Tensor d_scores = Tensor::empty(DType::kF32, alpha_.shape());
   kernels::edge_softmax_backward(g.csr(), alpha_, d_alpha, d_scores);
   activate_backward(scores_, d_scores, kernels::Activation::kLeakyRelu, kNegativeSlope);

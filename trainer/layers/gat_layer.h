@@ -41,9 +41,11 @@ class GatLayer : public Layer {
   Parameter attention_dst_;  // a_r [H, D]
   Parameter bias_;
   // Forward state for backward.
-  Tensor z_;       // [num_rows, H*D]
-  Tensor scores_;  // el[u] + er[v] per edge, before LeakyReLU [E, H]
-  Tensor alpha_;   // [E, H]
+  Tensor z_;               // [num_rows, H*D]
+  Tensor scores_;          // el[u] + er[v] per edge, before LeakyReLU [E, H]
+  Tensor alpha_;           // [E, H], the softmax
+  Tensor alpha_used_;      // alpha_ after attention dropout (= alpha_ without it): what aggregated Z
+  Tensor attention_mask_;  // u8 [E, H] when attention dropout ran
 };
 
 }  // namespace tango::trainer

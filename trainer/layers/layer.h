@@ -38,8 +38,13 @@ struct LayerContext {
   const DistGraph* graph = nullptr;
   HaloLink* halo = nullptr;  // null: nothing to exchange (one rank)
   Precision precision = Precision::kFP32;
-  GatAttention gat_attention = GatAttention::kPerRow;
+  GatAttention gat_attention = GatAttention::kFP32;
   bool overlap = true;  // compute inner rows while the halo is in flight
+  // Attention dropout (GAT): on in training passes, masks keyed by (seed, stream, global edge).
+  float attention_dropout = 0.0f;
+  uint64_t seed = 0;
+  uint64_t attention_dropout_stream = 0;
+  bool training = false;
 };
 
 struct Parameter {

@@ -27,6 +27,7 @@ TrainConfig small_config(double dropout, int layers, ModelKind model) {
   config.hidden = 16;
   config.epochs = 20;
   config.dropout = dropout;
+  if (model == ModelKind::kGAT) config.attn_dropout = dropout;  // edge masks keyed by global edge ids
   config.quiet = true;
   config.halo_bits.assign(static_cast<size_t>(layers), HaloBits{});
   return config;
