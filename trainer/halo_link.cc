@@ -21,25 +21,35 @@ comm::HaloPlan make_halo_plan(const DistGraph& graph, comm::Communicator& comm) 
   return plan;
 }
 
-comm::Codec codec_for_bits(int bits, bool stochastic_rounding) {
-  if (bits == 32) return comm::Codec::fp32();
-  if (bits == 16) return comm::Codec::bf16();
-  return comm::Codec::integer(bits, comm::ScaleMode::kPerRow,
-                              stochastic_rounding ? comm::Rounding::kStochastic : comm::Rounding::kNearest);
+comm::BitPolicy make_bit_policy(const TrainConfig& config) {
+  std::vector<comm::LayerBits> initial;
+  for (const HaloBits& bits : config.halo_bits) initial.push_back({bits.forward, bits.backward});
+  comm::BitPolicyOptions options;
+  options.adaptive = config.halo_adaptive;
+  options.rounding = config.stochastic_rounding ? comm::Rounding::kStochastic : comm::Rounding::kNearest;
+  return comm::BitPolicy(std::move(initial), options);
 }
 
-CommHaloLink::CommHaloLink(comm::Communicator& comm, const comm::HaloPlan& plan, uint64_t seed, HaloBits bits,
-                           bool stochastic_rounding)
-    : exchange_(comm, plan, seed),
-      forward_(codec_for_bits(bits.forward, stochastic_rounding)),
-      backward_(codec_for_bits(bits.backward, stochastic_rounding)) {}
+CommHaloLink::CommHaloLink(comm::Communicator& comm, const comm::HaloPlan& plan, uint64_t seed, int layer,
+                           comm::BitPolicy& policy)
+    : comm_(comm), exchange_(comm, plan, seed), layer_(layer), policy_(policy) {}
 
 void CommHaloLink::post(HaloDirection direction, Tensor& table) {
+  direction_ = direction;
   exchange_.post(to_comm(direction), table, codec(direction));
+}
+
+void CommHaloLink::wait() {
+  exchange_.wait();
+  policy_.observe(layer_, to_comm(direction_), exchange_.last(), comm_);
 }
 
 const comm::ExchangeStats& CommHaloLink::stats(HaloDirection direction) const {
   return exchange_.stats(to_comm(direction));
+}
+
+comm::Codec CommHaloLink::codec(HaloDirection direction) const {
+  return policy_.codec(layer_, to_comm(direction));
 }
 
 }  // namespace tango::trainer

@@ -1,7 +1,10 @@
 // The layers' HaloLink over comm's HaloExchange: one exchange object per layer (its own stochastic-
-// rounding seed and byte accounting), with the layer's wire format per direction (--halo-bits).
+// rounding seed and byte accounting), with the wire format of each message from a BitPolicy shared by
+// all layers: fixed per layer and direction (--halo-bits fwd=4,bwd=8) or adaptive (--halo-bits
+// adaptive: comm/bit_policy.h picks the cheapest width under an error cap, identically on all ranks).
 #pragma once
 
+#include "comm/bit_policy.h"
 #include "comm/codec.h"
 #include "comm/communicator.h"
 #include "comm/halo_exchange.h"
@@ -15,26 +18,27 @@ namespace tango::trainer {
 // The halo plan of a rank's part (validated by comm); `comm` checks it against the peers' plans.
 comm::HaloPlan make_halo_plan(const DistGraph& graph, comm::Communicator& comm);
 
-// 32 -> fp32, 16 -> bf16, 8/4/2 -> integer codes with one scale per row.
-comm::Codec codec_for_bits(int bits, bool stochastic_rounding);
+// The run's bit policy from --halo-bits (per layer, fixed or adaptive) and the rounding flag.
+comm::BitPolicy make_bit_policy(const TrainConfig& config);
 
 class CommHaloLink : public HaloLink {
  public:
-  CommHaloLink(comm::Communicator& comm, const comm::HaloPlan& plan, uint64_t seed, HaloBits bits,
-               bool stochastic_rounding);
+  CommHaloLink(comm::Communicator& comm, const comm::HaloPlan& plan, uint64_t seed, int layer,
+               comm::BitPolicy& policy);
 
   void post(HaloDirection direction, Tensor& table) override;
-  void wait() override { exchange_.wait(); }
+  // Completes the exchange and feeds its statistics to the policy (collective when a decision is due).
+  void wait() override;
 
   const comm::ExchangeStats& stats(HaloDirection direction) const;
-  const comm::Codec& codec(HaloDirection direction) const {
-    return direction == HaloDirection::kForward ? forward_ : backward_;
-  }
+  comm::Codec codec(HaloDirection direction) const;
 
  private:
+  comm::Communicator& comm_;
   comm::HaloExchange exchange_;
-  comm::Codec forward_;
-  comm::Codec backward_;
+  int layer_;
+  comm::BitPolicy& policy_;
+  HaloDirection direction_ = HaloDirection::kForward;
 };
 
 }  // namespace tango::trainer

@@ -123,9 +123,6 @@ std::string resolved_config_path(const TrainConfig& config) {
 
 TrainResult train(const TrainConfig& config, const DistGraph& graph, comm::Communicator& comm) {
   const bool leader = comm.rank() == 0;
-  TANGO_CHECK_INPUT(!config.halo_adaptive,
-                    "--halo-bits adaptive is not available yet: give fixed bits, "
-                    "e.g. --halo-bits fwd=4,bwd=8");
   TANGO_CHECK_INPUT(config.eval_every >= 1, "--eval-every must be at least 1, got {}", config.eval_every);
   TANGO_CHECK_INPUT(config.dropout >= 0 && config.dropout < 1, "--dropout must be in [0, 1), got {}",
                     config.dropout);
@@ -146,12 +143,17 @@ TrainResult train(const TrainConfig& config, const DistGraph& graph, comm::Commu
   Adam adam(model.parameters(), adam_options);
 
   const comm::HaloPlan plan = make_halo_plan(graph, comm);
+  // Adaptive decisions are collective per exchange: every rank must take part in every exchange.
+  TANGO_CHECK_INPUT(
+      !config.halo_adaptive || comm.size() == 1 ||
+          comm.allreduce<int64_t>(graph.num_halo > 0 ? 1 : 0, comm::ReduceOp::kSum) == comm.size(),
+      "--halo-bits adaptive needs halo rows on every rank; a part here has none: use fixed bits");
+  comm::BitPolicy bit_policy = make_bit_policy(config);
   std::vector<std::unique_ptr<CommHaloLink>> links;
   std::vector<HaloLink*> halos;
   for (int l = 0; l < model.num_layers(); ++l) {
-    links.push_back(std::make_unique<CommHaloLink>(comm, plan,
-                                                   config.seed * 1000003 + static_cast<uint64_t>(l),
-                                                   config.halo_bits.at(l), config.stochastic_rounding));
+    links.push_back(std::make_unique<CommHaloLink>(
+        comm, plan, config.seed * 1000003 + static_cast<uint64_t>(l), l, bit_policy));
     halos.push_back(links.back().get());
   }
 
@@ -279,6 +281,7 @@ TrainResult train(const TrainConfig& config, const DistGraph& graph, comm::Commu
                                  {"comm_wait", local_comm_ms},
                                  {"allreduce", allreduce_ms},
                                  {"optimizer", optimizer_ms}}},
+                               {"halo_bits", bit_policy.describe()},
                                {"bytes_sent", epoch_sent},
                                {"bytes_fp32", epoch_fp32},
                                {"halo", halo},

@@ -80,5 +80,39 @@ TEST(TrainOutputs, MetricsSummaryAndResolvedConfigAreWritten) {
   EXPECT_TRUE(std::filesystem::exists(resolved_config_path(config)));
 }
 
+// --halo-bits adaptive: comm's BitPolicy picks each layer's width from the measured error, the same on
+// every rank; the chosen widths are in every metrics line and the bytes stay below fp32.
+TEST(TrainOutputs, AdaptiveHaloBitsAreReportedAndSaveBytes) {
+  comm::Communicator comm;
+  Dataset dataset = testing::random_dataset(400, 8, 16, 4, 37);
+  DistGraph graph = comm.size() == 1 ? dist_graph_from_dataset(dataset)
+                                     : partition_in_memory(dataset, comm.size(), comm.rank(), 1);
+  tango::testing::TempDir dir;
+  std::string base = dir.path().string();
+  std::vector<char> buffer(base.begin(), base.end());
+  buffer.resize(4096, '\0');
+  comm.broadcast_bytes(buffer.data(), buffer.size(), 0);
+  base = buffer.data();
+  TrainConfig config;
+  config.hidden = 16;
+  config.epochs = 6;
+  config.quiet = true;
+  config.halo_bits_spec = "adaptive";
+  config.halo_bits = parse_halo_bits("adaptive", config.layers, &config.halo_adaptive);
+  config.metrics_path = base + "/adaptive.jsonl";
+  const TrainResult result = train(config, graph, comm);
+  comm.barrier();
+  if (comm.rank() != 0) return;
+  const std::vector<nlohmann::json> lines = read_jsonl(config.metrics_path);
+  ASSERT_EQ(lines.size(), 6u);
+  for (const nlohmann::json& line : lines) {
+    EXPECT_NE(line["halo_bits"].get<std::string>().find("L1 fwd="), std::string::npos) << line["halo_bits"];
+  }
+  if (comm.size() > 1) {
+    EXPECT_GT(result.bytes_sent, 0);
+    EXPECT_LT(result.bytes_sent, result.bytes_fp32 / 2);
+  }
+}
+
 }  // namespace
 }  // namespace tango::trainer
