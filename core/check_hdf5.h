@@ -8,14 +8,18 @@
 
 namespace tango {
 // Turns off HDF5's automatic error-stack printing (our errors carry the context instead).
-inline void hdf5_quiet() { H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr); }
+inline void hdf5_quiet() {
+  H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
+}
 }  // namespace tango
 
-#define TANGO_HDF5_CHECK(call, path)                                                          \
-  ([&]() {                                                                                    \
-    auto tango_h5_rc_ = (call);                                                               \
-    if (tango_h5_rc_ < 0) [[unlikely]]                                                        \
-      TANGO_FAIL_INPUT("HDF5 call {} failed on '{}': the file is missing, unreadable or not " \
-                       "in Tango's layout (see docs/USAGE.md)", #call, std::string(path));     \
-    return tango_h5_rc_;                                                                      \
+#define TANGO_HDF5_CHECK(call, path)                                             \
+  ([&]() {                                                                       \
+    auto tango_h5_rc_ = (call);                                                  \
+    if (tango_h5_rc_ < 0) [[unlikely]]                                           \
+      TANGO_FAIL_INPUT(                                                          \
+          "HDF5 call {} failed on '{}': the file is missing, unreadable or not " \
+          "in Tango's layout (see docs/USAGE.md)",                               \
+          #call, std::string(path));                                             \
+    return tango_h5_rc_;                                                         \
   }())

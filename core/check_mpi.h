@@ -14,9 +14,9 @@ inline std::string mpi_error_string(int code) {
 }
 }  // namespace tango::detail
 
-#define TANGO_MPI_CHECK(call)                                                                  \
-  do {                                                                                         \
-    int tango_mpi_rc_ = (call);                                                                \
-    if (tango_mpi_rc_ != MPI_SUCCESS) [[unlikely]]                                             \
+#define TANGO_MPI_CHECK(call)                                                                        \
+  do {                                                                                               \
+    int tango_mpi_rc_ = (call);                                                                      \
+    if (tango_mpi_rc_ != MPI_SUCCESS) [[unlikely]]                                                   \
       TANGO_FAIL("MPI call {} failed: {}", #call, ::tango::detail::mpi_error_string(tango_mpi_rc_)); \
   } while (0)

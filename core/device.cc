@@ -8,7 +8,9 @@
 
 namespace tango {
 
-std::string Device::str() const { return is_cpu() ? "cpu" : fmt::format("cuda:{}", ordinal); }
+std::string Device::str() const {
+  return is_cpu() ? "cpu" : fmt::format("cuda:{}", ordinal);
+}
 
 bool cuda_compiled() {
 #ifdef TANGO_HAVE_CUDA
@@ -33,7 +35,8 @@ int cuda_device_count() {
 }
 
 std::string describe_devices() {
-  if (!cuda_compiled()) return "no GPU: this build has no CUDA backend (nvcc was not found at configure time)";
+  if (!cuda_compiled())
+    return "no GPU: this build has no CUDA backend (nvcc was not found at configure time)";
   int count = cuda_device_count();
   if (count == 0) return "no GPU: the CUDA runtime reports no usable device (CPU ranks will be used)";
   std::string out;

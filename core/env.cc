@@ -14,8 +14,9 @@ namespace tango {
 const std::vector<EnvKnob>& env_knobs() {
   static const std::vector<EnvKnob> knobs = {
       {"TANGO_LOG_LEVEL", "info", "Log level: trace, debug, info, warn, error, off."},
-      {"TANGO_DATA_DIR", "", "Folder holding the real datasets (cora, facebook); tests fall back to "
-                             "../shared/datasets."},
+      {"TANGO_DATA_DIR", "",
+       "Folder holding the real datasets (cora, facebook); tests fall back to "
+       "../shared/datasets."},
       {"TANGO_COMM_TIMEOUT_S", "300",
        "Seconds a rank waits on a collective or halo exchange before it aborts the job."},
       {"TANGO_NUM_THREADS", "0", "OpenMP threads per rank (0: OMP_NUM_THREADS or all cores)."},

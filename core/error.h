@@ -51,8 +51,8 @@ namespace detail {
   } while (0)
 
 // An internal invariant; the message should still say what was expected and what was seen.
-#define TANGO_CHECK(cond, ...)                                          \
-  do {                                                                  \
-    if (!(cond)) [[unlikely]]                                           \
+#define TANGO_CHECK(cond, ...)                                                       \
+  do {                                                                               \
+    if (!(cond)) [[unlikely]]                                                        \
       TANGO_FAIL("internal check '{}' failed: {}", #cond, fmt::format(__VA_ARGS__)); \
   } while (0)

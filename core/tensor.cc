@@ -35,7 +35,9 @@ void count_alloc(Device::Kind kind, int64_t bytes) {
 MemoryStats memory_stats(Device::Kind kind) {
   return {counters(kind).current.load(), counters(kind).peak.load()};
 }
-void reset_peak_memory(Device::Kind kind) { counters(kind).peak.store(counters(kind).current.load()); }
+void reset_peak_memory(Device::Kind kind) {
+  counters(kind).peak.store(counters(kind).current.load());
+}
 
 // Owns one allocation on one device.
 class Storage {
@@ -70,7 +72,9 @@ class Storage {
   }
   Storage(const Storage&) = delete;
   Storage& operator=(const Storage&) = delete;
-  void* ptr() const { return ptr_; }
+  void* ptr() const {
+    return ptr_;
+  }
 
  private:
   void* ptr_ = nullptr;
@@ -102,7 +106,9 @@ void* Tensor::raw_data() {
   TANGO_CHECK(defined(), "data() of an undefined tensor");
   return storage_->ptr() ? static_cast<char*>(storage_->ptr()) + offset_bytes_ : nullptr;
 }
-const void* Tensor::raw_data() const { return const_cast<Tensor*>(this)->raw_data(); }
+const void* Tensor::raw_data() const {
+  return const_cast<Tensor*>(this)->raw_data();
+}
 
 void Tensor::check_dtype(DType want) const {
   TANGO_CHECK(dtype_ == want, "tensor {} accessed as {}", str(), dtype_name(want));
@@ -138,10 +144,14 @@ void Tensor::copy_from(const Tensor& src) {
     return;
   }
 #ifdef TANGO_HAVE_CUDA
-  cudaMemcpyKind kind = src.device_.is_cpu()   ? cudaMemcpyHostToDevice
-                        : device_.is_cpu()     ? cudaMemcpyDeviceToHost
-                                               : cudaMemcpyDeviceToDevice;
+  cudaMemcpyKind kind = src.device_.is_cpu() ? cudaMemcpyHostToDevice
+                        : device_.is_cpu()   ? cudaMemcpyDeviceToHost
+                                             : cudaMemcpyDeviceToDevice;
+  // Kernels run on per-device non-blocking streams, which the legacy-stream cudaMemcpy does not wait
+  // for: finish them before the copy, and finish the copy before later stream work uses the data.
+  TANGO_CUDA_CHECK(cudaDeviceSynchronize());
   TANGO_CUDA_CHECK(cudaMemcpy(raw_data(), src.raw_data(), nbytes(), kind));
+  TANGO_CUDA_CHECK(cudaDeviceSynchronize());
 #else
   TANGO_FAIL("copy between {} and {}: this build has no CUDA backend", src.device_.str(), device_.str());
 #endif
@@ -154,7 +164,9 @@ void Tensor::fill_zero() {
     return;
   }
 #ifdef TANGO_HAVE_CUDA
+  TANGO_CUDA_CHECK(cudaDeviceSynchronize());  // see copy_from: order against the non-blocking streams
   TANGO_CUDA_CHECK(cudaMemset(raw_data(), 0, nbytes()));
+  TANGO_CUDA_CHECK(cudaDeviceSynchronize());
 #endif
 }
 

@@ -69,8 +69,9 @@ Graph build_symmetric_csr(int64_t num_nodes, std::span<const int64_t> src, std::
   TANGO_CHECK_INPUT(num_nodes >= 0, "{}: negative node count {}", what, num_nodes);
   for (size_t e = 0; e < src.size(); ++e) {
     if (src[e] < 0 || src[e] >= num_nodes || dst[e] < 0 || dst[e] >= num_nodes) [[unlikely]]
-      TANGO_FAIL_INPUT("{}: edge {} ({}, {}) has a node id outside [0, {}): fix the edge list or the node count",
-                       what, e + 1, src[e], dst[e], num_nodes);
+      TANGO_FAIL_INPUT(
+          "{}: edge {} ({}, {}) has a node id outside [0, {}): fix the edge list or the node count", what,
+          e + 1, src[e], dst[e], num_nodes);
   }
   EdgeCleanup stats;
   Graph g = index_dtype_for(num_nodes) == DType::kI32 ? build_typed<int32_t>(num_nodes, src, dst, stats)

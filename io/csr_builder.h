@@ -12,10 +12,10 @@
 namespace tango {
 
 struct EdgeCleanup {
-  int64_t input_edges = 0;       // pairs given
-  int64_t self_loops = 0;        // pairs with u == v, dropped
-  int64_t duplicates = 0;        // directed edges seen more than once after symmetrizing, dropped
-  int64_t directed_edges = 0;    // edges in the resulting CSR (each undirected edge counts twice)
+  int64_t input_edges = 0;     // pairs given
+  int64_t self_loops = 0;      // pairs with u == v, dropped
+  int64_t duplicates = 0;      // directed edges seen more than once after symmetrizing, dropped
+  int64_t directed_edges = 0;  // edges in the resulting CSR (each undirected edge counts twice)
 };
 
 // `src`/`dst` are parallel arrays of node ids in [0, num_nodes). An id out of range is an input error

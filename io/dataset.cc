@@ -26,13 +26,13 @@ void validate_dataset(const Dataset& d, const std::string& origin) {
   TANGO_CHECK_INPUT(d.num_classes > 0, "{}: no classes", origin);
   const int32_t* labels = d.labels.data<int32_t>();
   for (int64_t v = 0; v < n; ++v)
-    TANGO_CHECK_INPUT(labels[v] >= 0 && labels[v] < d.num_classes,
-                      "{}: node {} has label {} outside [0, {})", origin, v, labels[v], d.num_classes);
+    TANGO_CHECK_INPUT(labels[v] >= 0 && labels[v] < d.num_classes, "{}: node {} has label {} outside [0, {})",
+                      origin, v, labels[v], d.num_classes);
   const char* names[] = {"train", "valid", "test"};
   const Tensor* masks[] = {&d.train_mask, &d.valid_mask, &d.test_mask};
   for (int s = 0; s < 3; ++s) {
-    TANGO_CHECK_INPUT(masks[s]->defined() && masks[s]->numel() == n, "{}: the {} mask does not cover {} nodes",
-                      origin, names[s], n);
+    TANGO_CHECK_INPUT(masks[s]->defined() && masks[s]->numel() == n,
+                      "{}: the {} mask does not cover {} nodes", origin, names[s], n);
     TANGO_CHECK_INPUT(count_mask(*masks[s]) > 0, "{}: the {} split is empty: give it at least one node id",
                       origin, names[s]);
   }

@@ -12,16 +12,16 @@
 namespace tango {
 
 struct Dataset {
-  std::string name;       // "cora", "synthetic:nodes=...", a file stem
-  std::string split_name; // which split the masks came from ("public", "random-60-20-20", ...)
-  Graph graph;            // symmetric, no self-loops, no duplicates
-  Tensor features;        // f32 [num_nodes, num_features]
-  Tensor labels;          // i32 [num_nodes], in [0, num_classes)
+  std::string name;        // "cora", "synthetic:nodes=...", a file stem
+  std::string split_name;  // which split the masks came from ("public", "random-60-20-20", ...)
+  Graph graph;             // symmetric, no self-loops, no duplicates
+  Tensor features;         // f32 [num_nodes, num_features]
+  Tensor labels;           // i32 [num_nodes], in [0, num_classes)
   int32_t num_classes = 0;
-  Tensor train_mask;      // u8 [num_nodes], 1 = in the split
+  Tensor train_mask;  // u8 [num_nodes], 1 = in the split
   Tensor valid_mask;
   Tensor test_mask;
-  EdgeCleanup cleanup;    // what reading did to the edge list
+  EdgeCleanup cleanup;  // what reading did to the edge list
 
   int64_t num_nodes() const { return graph.num_nodes; }
   int64_t num_features() const { return features.defined() ? features.cols() : 0; }

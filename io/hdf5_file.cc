@@ -57,13 +57,18 @@ H5File H5File::open_read(const std::string& path) {
 H5File H5File::create(const std::string& path) {
   hdf5_quiet();
   hid_t id = H5Fcreate(path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
-  TANGO_CHECK_INPUT(id >= 0, "cannot create HDF5 file '{}': check that the folder exists and is writable", path);
+  TANGO_CHECK_INPUT(id >= 0, "cannot create HDF5 file '{}': check that the folder exists and is writable",
+                    path);
   return H5File(id, path);
 }
 
-H5File::~H5File() { close(); }
+H5File::~H5File() {
+  close();
+}
 
-H5File::H5File(H5File&& other) noexcept : id_(other.id_), path_(std::move(other.path_)) { other.id_ = -1; }
+H5File::H5File(H5File&& other) noexcept : id_(other.id_), path_(std::move(other.path_)) {
+  other.id_ = -1;
+}
 
 H5File& H5File::operator=(H5File&& other) noexcept {
   if (this != &other) {
@@ -80,7 +85,9 @@ void H5File::close() {
   id_ = -1;
 }
 
-void H5File::flush() { TANGO_HDF5_CHECK(H5Fflush(id_, H5F_SCOPE_GLOBAL), path_); }
+void H5File::flush() {
+  TANGO_HDF5_CHECK(H5Fflush(id_, H5F_SCOPE_GLOBAL), path_);
+}
 
 bool H5File::has(const std::string& name) const {
   // H5Lexists needs each intermediate link to exist, so walk the path.
@@ -95,6 +102,19 @@ bool H5File::has(const std::string& name) const {
   return true;
 }
 
+std::vector<std::string> H5File::list(const std::string& group) const {
+  TANGO_CHECK_INPUT(has(group), "'{}' has no group '{}'", path_, group);
+  std::vector<std::string> names;
+  auto collect = [](hid_t, const char* name, const H5L_info_t*, void* out) -> herr_t {
+    static_cast<std::vector<std::string>*>(out)->push_back(name);
+    return 0;
+  };
+  TANGO_HDF5_CHECK(H5Literate_by_name(id_, group.c_str(), H5_INDEX_NAME, H5_ITER_INC, nullptr, collect,
+                                      &names, H5P_DEFAULT),
+                   path_);
+  return names;
+}
+
 Tensor H5File::read(const std::string& name) const {
   TANGO_CHECK_INPUT(has(name), "'{}' has no dataset '{}': it is not in Tango's layout (see docs/USAGE.md)",
                     path_, name);
@@ -102,13 +122,14 @@ Tensor H5File::read(const std::string& name) const {
   TANGO_CHECK_INPUT(dset.id >= 0, "'{}': '{}' is not a dataset", path_, name);
   Handle type{H5Dget_type(dset.id), H5Tclose};
   DType dtype;
-  TANGO_CHECK_INPUT(dtype_of_file_type(type.id, &dtype),
-                    "'{}': dataset '{}' has an element type Tango does not read (want f32, i64, i32, i8 or u8)",
-                    path_, name);
+  TANGO_CHECK_INPUT(
+      dtype_of_file_type(type.id, &dtype),
+      "'{}': dataset '{}' has an element type Tango does not read (want f32, i64, i32, i8 or u8)", path_,
+      name);
   Handle space{H5Dget_space(dset.id), H5Sclose};
   int ndim = H5Sget_simple_extent_ndims(space.id);
-  TANGO_CHECK_INPUT(ndim == 1 || ndim == 2, "'{}': dataset '{}' has {} dimensions, expected 1 or 2", path_, name,
-                    ndim);
+  TANGO_CHECK_INPUT(ndim == 1 || ndim == 2, "'{}': dataset '{}' has {} dimensions, expected 1 or 2", path_,
+                    name, ndim);
   hsize_t dims[2] = {0, 1};
   H5Sget_simple_extent_dims(space.id, dims, nullptr);
   Shape shape = ndim == 1 ? Shape::vec(static_cast<int64_t>(dims[0]))
@@ -137,8 +158,8 @@ void H5File::write(const std::string& name, const Tensor& tensor, int deflate) {
   Handle space{H5Screate_simple(tensor.ndim(), dims, nullptr), H5Sclose};
   Handle dcpl{H5Pcreate(H5P_DATASET_CREATE), H5Pclose};
   if (deflate > 0 && tensor.numel() > 0) {
-    hsize_t chunk[2] = {std::min<hsize_t>(dims[0], std::max<hsize_t>(1, (1 << 20) / std::max<hsize_t>(1, dims[1]))),
-                        dims[1]};
+    hsize_t chunk[2] = {
+        std::min<hsize_t>(dims[0], std::max<hsize_t>(1, (1 << 20) / std::max<hsize_t>(1, dims[1]))), dims[1]};
     if (tensor.ndim() == 1) chunk[0] = std::min<hsize_t>(dims[0], 1 << 20);
     H5Pset_chunk(dcpl.id, tensor.ndim(), chunk);
     H5Pset_deflate(dcpl.id, static_cast<unsigned>(deflate));
@@ -147,7 +168,8 @@ void H5File::write(const std::string& name, const Tensor& tensor, int deflate) {
   Handle dset{H5Dcreate2(id_, name.c_str(), type, space.id, lcpl.id, dcpl.id, H5P_DEFAULT), H5Dclose};
   TANGO_CHECK_INPUT(dset.id >= 0, "cannot create dataset '{}' in '{}' (does it exist already?)", name, path_);
   if (tensor.numel() > 0)
-    TANGO_HDF5_CHECK(H5Dwrite(dset.id, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, tensor.raw_data()), path_ + ":" + name);
+    TANGO_HDF5_CHECK(H5Dwrite(dset.id, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, tensor.raw_data()),
+                     path_ + ":" + name);
 }
 
 void H5File::set_attr(const std::string& name, const std::string& value) {
@@ -169,7 +191,9 @@ void H5File::set_attr(const std::string& name, int64_t value) {
   TANGO_HDF5_CHECK(H5Awrite(attr.id, H5T_NATIVE_INT64, &value), path_);
 }
 
-bool H5File::has_attr(const std::string& name) const { return H5Aexists(id_, name.c_str()) > 0; }
+bool H5File::has_attr(const std::string& name) const {
+  return H5Aexists(id_, name.c_str()) > 0;
+}
 
 std::string H5File::attr_string(const std::string& name) const {
   TANGO_CHECK_INPUT(has_attr(name), "'{}' has no attribute '{}'", path_, name);

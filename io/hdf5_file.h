@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "core/tensor.h"
 
@@ -26,6 +27,8 @@ class H5File {
   const std::string& path() const { return path_; }
   // True when a dataset or group exists at `name` (intermediate groups are checked too).
   bool has(const std::string& name) const;
+  // Names of the links (datasets, groups) directly under a group, in name order.
+  std::vector<std::string> list(const std::string& group) const;
   // Reads a whole dataset into a CPU tensor of the matching dtype.
   Tensor read(const std::string& name) const;
   // Like read(), but checks the dtype and (when >= 0) the number of rows, naming the file on mismatch.

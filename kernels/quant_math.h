@@ -66,33 +66,62 @@ TANGO_HD inline float hash_uniform(uint64_t seed, uint64_t stream, uint64_t inde
 }
 
 // ---- Rounding and clamping ------------------------------------------------------------------------
-TANGO_HD inline float clamp_code(float r, float qmin, float qmax) {
-  if (!(r == r)) return 0.0f;  // NaN input -> 0 rather than an arbitrary end of the range
-  return fminf(fmaxf(r, qmin), qmax);
+// Comparisons rather than fminf/fmaxf/rintf: the host compiler inlines them (libm calls otherwise).
+TANGO_HD inline float clamp_to(float v, float lo, float hi) {
+  return v < lo ? lo : (v > hi ? hi : v);
 }
 
-// Nearest, ties to even (the default rounding mode, as rint).
+// Nearest, ties to even, for |v| <= 2^22: adding and removing 1.5 * 2^23 rounds in the FPU's default
+// mode exactly as rint does. (The device uses rintf, which agrees on that range.)
 TANGO_HD inline float round_nearest(float v) {
+#if defined(__CUDA_ARCH__)
   return rintf(v);
+#else
+  return (v + 12582912.0f) - 12582912.0f;  // not folded: IEEE compilation keeps both roundings
+#endif
 }
 
-// Unbiased stochastic rounding: floor(v) + 1 with probability frac(v), given u uniform in [0, 1).
+// Unbiased stochastic rounding: floor(v) + 1 with probability frac(v), given u uniform in [0, 1);
+// |v| <= 2^22.
 TANGO_HD inline float round_stochastic(float v, float u) {
-  float lo = floorf(v);
-  return (u < v - lo) ? lo + 1.0f : lo;  // v - lo is exact for |v| < 2^23
+  float lo = round_nearest(v);
+  if (lo > v) lo -= 1.0f;                // floor(v), inlined
+  return (u < v - lo) ? lo + 1.0f : lo;  // v - lo is exact for |v| < 2^22
 }
 
 // The code for element `index` of a tensor: range [qmin, qmax] (qmin = -qmax, or 0 for unsigned),
-// nearest rounding or, when `stochastic`, a draw from hash(seed, stream, index).
+// nearest rounding or, when `stochastic`, a draw from hash(seed, stream, index). NaN gives 0.
 TANGO_HD inline int quantize_code(float x, float inv_scale, int qmin, int qmax, bool stochastic,
                                   uint64_t seed, uint64_t stream, uint64_t index) {
   float v = scaled_value(x, inv_scale);
+  v = v == v ? v : 0.0f;  // a select, not a branch: keeps the CPU loops vectorisable
+  const float lo = static_cast<float>(qmin), hi = static_cast<float>(qmax);
+  v = clamp_to(v, lo - 1.0f, hi + 1.0f);  // keeps rounding in its exact range; the final clamp decides
   float r = stochastic ? round_stochastic(v, hash_uniform(seed, stream, index)) : round_nearest(v);
-  return static_cast<int>(clamp_code(r, static_cast<float>(qmin), static_cast<float>(qmax)));
+  return static_cast<int>(clamp_to(r, lo, hi));
 }
 
 TANGO_HD inline float dequantize_code(int code, float scale) {
   return static_cast<float>(code) * scale;
+}
+
+// ---- GEMM epilogue ---------------------------------------------------------------------------------
+// Integer GEMMs accumulate at most this many products per INT32 sum: 255 * 127 * 65536 < 2^31, so even
+// UINT8 x INT8 codes cannot overflow. Longer reductions (dW = X^T dY over all nodes) are split into
+// chunks whose dequantized partial sums are added in FP32.
+constexpr int64_t kMaxInt32ReductionLength = 65536;
+
+// One chunk's contribution: acc * (sa * sb), plus the bias on the first chunk, added to the running
+// output on later ones. No FMA contraction, so CPU and GPU produce the same float.
+TANGO_HD inline float qgemm_epilogue(int32_t acc, float scale_product, float bias, bool first_chunk,
+                                     float running) {
+#if defined(__CUDA_ARCH__)
+  float v = __fmul_rn(static_cast<float>(acc), scale_product);
+  return first_chunk ? __fadd_rn(v, bias) : __fadd_rn(running, v);
+#else
+  float v = static_cast<float>(acc) * scale_product;
+  return first_chunk ? v + bias : running + v;
+#endif
 }
 
 // ---- 4-bit and 2-bit packing ----------------------------------------------------------------------

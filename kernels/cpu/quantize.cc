@@ -5,11 +5,28 @@
 #include "kernels/quant_math.h"
 
 namespace tango::kernels::cpu {
+namespace {
+
+// Flat loop specialised on code type and rounding, so the nearest path vectorises.
+template <class Code, bool kStochastic>
+void quantize_flat(const float* x, int64_t n, float inv_scale, int qmin, int qmax,
+                   const QuantizeOptions& options, void* values) {
+  Code* out = static_cast<Code*>(values);
+#pragma omp parallel for schedule(static)
+  for (int64_t i = 0; i < n; ++i)
+    out[i] = static_cast<Code>(quantize_code(x[i], inv_scale, qmin, qmax, kStochastic, options.seed,
+                                             options.stream, static_cast<uint64_t>(i)));
+}
+
+}  // namespace
 
 float amax(const float* x, int64_t n) {
   float result = 0.0f;
 #pragma omp parallel for reduction(max : result) schedule(static)
-  for (int64_t i = 0; i < n; ++i) result = std::fmax(result, std::fabs(x[i]));
+  for (int64_t i = 0; i < n; ++i) {
+    float a = std::fabs(x[i]);
+    result = a > result ? a : result;  // NaN never wins
+  }
   return result;
 }
 
@@ -18,7 +35,10 @@ void amax_rows(const float* x, int64_t rows, int64_t cols, float* out) {
   for (int64_t r = 0; r < rows; ++r) {
     const float* row = x + r * cols;
     float m = 0.0f;
-    for (int64_t j = 0; j < cols; ++j) m = std::fmax(m, std::fabs(row[j]));
+    for (int64_t j = 0; j < cols; ++j) {
+      float a = std::fabs(row[j]);
+      m = a > m ? a : m;
+    }
     out[r] = m;
   }
 }
@@ -36,16 +56,12 @@ void quantize_from_amax(const float* x, int64_t rows, int64_t cols, const float*
   const int64_t row_bytes = packed_row_bytes(cols, bits);
   if (!per_row && bits == 8) {  // one scale, byte codes: a flat loop parallelises even a single row
     const float inv_scale = 1.0f / tensor_scale;
-    const int64_t n = rows * cols;
-#pragma omp parallel for schedule(static)
-    for (int64_t i = 0; i < n; ++i) {
-      int c = quantize_code(x[i], inv_scale, qmin, qmax, stochastic, options.seed, options.stream,
-                            static_cast<uint64_t>(i));
-      if (options.format == QuantFormat::kInt8)
-        static_cast<int8_t*>(values)[i] = static_cast<int8_t>(c);
-      else
-        static_cast<uint8_t*>(values)[i] = static_cast<uint8_t>(c);
-    }
+    if (options.format == QuantFormat::kInt8)
+      stochastic ? quantize_flat<int8_t, true>(x, rows * cols, inv_scale, qmin, qmax, options, values)
+                 : quantize_flat<int8_t, false>(x, rows * cols, inv_scale, qmin, qmax, options, values);
+    else
+      stochastic ? quantize_flat<uint8_t, true>(x, rows * cols, inv_scale, qmin, qmax, options, values)
+                 : quantize_flat<uint8_t, false>(x, rows * cols, inv_scale, qmin, qmax, options, values);
     return;
   }
 #pragma omp parallel for schedule(static)

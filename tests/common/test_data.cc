@@ -7,7 +7,9 @@
 
 namespace tango::testing {
 
-std::string source_dir() { return TANGO_SOURCE_DIR; }
+std::string source_dir() {
+  return TANGO_SOURCE_DIR;
+}
 
 std::optional<std::string> real_dataset_dir(const std::string& name) {
   std::filesystem::path base;

@@ -31,8 +31,10 @@ class TempDir {
 }  // namespace tango::testing
 
 // Skips the current test with a reason when a real dataset is not available.
-#define TANGO_REQUIRE_DATASET(var, name)                                                        \
-  auto var##_opt = ::tango::testing::real_dataset_dir(name);                                    \
-  if (!var##_opt) GTEST_SKIP() << "dataset '" << name << "' not found (set TANGO_DATA_DIR or "   \
-                                  "place ../shared/datasets beside the project)";                \
+#define TANGO_REQUIRE_DATASET(var, name)                            \
+  auto var##_opt = ::tango::testing::real_dataset_dir(name);        \
+  if (!var##_opt)                                                   \
+    GTEST_SKIP() << "dataset '" << name                             \
+                 << "' not found (set TANGO_DATA_DIR or "           \
+                    "place ../shared/datasets beside the project)"; \
   const std::string var = *var##_opt

@@ -30,4 +30,4 @@ inline Tensor random_matrix(int64_t rows, int64_t cols, uint32_t seed, float lo 
 // Skips a CUDA-vs-CPU test on machines without a GPU (never a silent pass).
 #define TANGO_REQUIRE_GPU()              \
   if (::tango::cuda_device_count() == 0) \
-  GTEST_SKIP() << "no GPU: " << ::tango::describe_devices() << " (run tests/gpu/run.sh on a GPU)"
+  GTEST_SKIP() << ::tango::describe_devices() << " (run tests/gpu/run.sh on a GPU)"

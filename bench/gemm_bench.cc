@@ -1,0 +1,182 @@
+// GEMM benchmarks: FP32 vs INT8 (oneDNN on the CPU, cuBLASLt on a GPU), with and without the
+// quantization kernels a layer needs, the u8 and s8 CPU paths, the fused vs separate amax ("reduce"),
+// and a full linear layer forward+backward in FP32, INT8 with cached copies, and INT8 re-quantizing
+// in backward. Shapes: facebook (22470 nodes, hidden 128/256) and synthetic 200k / 1M x 256 x 256.
+// Ratios against the FP32 baseline of the same case are printed at the end.
+//   build/bench/gemm_bench [--benchmark_filter=fwd/200000]
+#include <cstdio>
+#include <functional>
+#include <map>
+#include <memory>
+#include <oneapi/dnnl/dnnl.hpp>
+
+#include "bench/bench_ratios.h"
+#include "core/tensor.h"
+#include "kernels/gemm.h"
+#include "kernels/qlinear.h"
+#include "kernels/quantize.h"
+
+namespace tango::bench {
+namespace {
+
+using namespace tango::kernels;
+
+struct Shape3 {
+  int64_t m, k, n;
+  std::string str() const { return std::to_string(m) + "x" + std::to_string(k) + "x" + std::to_string(n); }
+};
+
+// Inputs of one shape on one device, built once: x >= 0 (post-ReLU activations), w and dy signed.
+struct Problem {
+  Tensor x, w, bias, out, dy, dx, dw, db, amax;
+  QTensor qx, qx_u8, qw;
+};
+
+Tensor filled(int64_t rows, int64_t cols, float lo, float hi, uint32_t seed, Device device) {
+  Tensor t = Tensor::empty(DType::kF32, tango::Shape::mat(rows, cols));
+  float* p = t.data<float>();
+  uint32_t state = seed;
+  for (int64_t i = 0; i < rows * cols; ++i) {
+    state = state * 1664525u + 1013904223u;
+    p[i] = lo + (hi - lo) * static_cast<float>(state >> 8) * (1.0f / 16777216.0f);
+  }
+  return device.is_cpu() ? t : t.to(device);
+}
+
+Problem& problem(Shape3 s, Device device) {
+  static std::map<std::string, std::unique_ptr<Problem>> cache;
+  std::string key = s.str() + device.str();
+  auto& slot = cache[key];
+  if (!slot) {
+    cache.clear();  // one shape resident at a time (the 1M case needs several GB)
+    auto p = std::make_unique<Problem>();
+    p->x = filled(s.m, s.k, 0.0f, 1.0f, 1, device);
+    p->w = filled(s.k, s.n, -0.1f, 0.1f, 2, device);
+    p->bias = filled(1, s.n, -0.1f, 0.1f, 3, device).reshaped(tango::Shape::vec(s.n));
+    p->dy = filled(s.m, s.n, -1e-3f, 1e-3f, 4, device);
+    p->out = Tensor::empty(DType::kF32, tango::Shape::mat(s.m, s.n), device);
+    p->dx = Tensor::empty(DType::kF32, tango::Shape::mat(s.m, s.k), device);
+    p->dw = Tensor::empty(DType::kF32, tango::Shape::mat(s.k, s.n), device);
+    p->db = Tensor::empty(DType::kF32, tango::Shape::vec(s.n), device);
+    p->amax = Tensor::empty(DType::kF32, tango::Shape::vec(1), device);
+    p->qx = make_qtensor(s.m, s.k, {}, device);
+    p->qw = make_qtensor(s.k, s.n, {}, device);
+    quantize(p->x, p->qx);
+    quantize(p->w, p->qw);
+    if (device.is_cpu()) {
+      p->qx_u8 = make_qtensor(s.m, s.k, {.format = QuantFormat::kUint8}, device);
+      quantize(p->x, p->qx_u8, {.format = QuantFormat::kUint8});
+    }
+    cache[key] = std::move(p);
+  }
+  return *cache[key];
+}
+
+void add(const std::string& name, Shape3 s, Device device, std::function<void(Problem&)> body) {
+  benchmark::RegisterBenchmark(
+      name.c_str(),
+      [=](benchmark::State& state) {
+        Problem& p = problem(s, device);
+        body(p);  // warm-up: oneDNN / cuBLASLt choose kernels, buffers reach their size
+        wait_for(device);
+        for (auto _ : state) {
+          body(p);
+          wait_for(device);
+        }
+        state.counters["GFLOP/s"] =
+            benchmark::Counter(2.0 * s.m * s.k * s.n, benchmark::Counter::kIsIterationInvariantRate);
+      })
+      ->Unit(benchmark::kMillisecond)
+      ->UseRealTime()
+      ->MinTime(0.5);
+}
+
+void register_forward(Shape3 s, Device device, const std::string& prefix) {
+  const std::string c = prefix + "fwd/" + s.str() + "/";
+  add(c + "sgemm", s, device, [](Problem& p) { gemm(p.x, p.w, p.out, {}, p.bias); });
+  if (device.is_cuda())
+    add(c + "sgemm_tf32", s, device, [](Problem& p) { gemm(p.x, p.w, p.out, {.allow_tf32 = true}, p.bias); });
+  add(c + "qgemm_s8shift", s, device, [](Problem& p) { qgemm(p.qx, p.qw, p.out, {}, p.bias); });
+  add(c + "quant+qgemm_s8shift", s, device, [](Problem& p) {
+    quantize(p.x, p.qx);
+    quantize(p.w, p.qw);
+    qgemm(p.qx, p.qw, p.out, {}, p.bias);
+  });
+  if (device.is_cpu()) {
+    add(c + "qgemm_s8s8", s, device,
+        [](Problem& p) { qgemm(p.qx, p.qw, p.out, {.cpu_int8_path = CpuInt8Path::kSigned}, p.bias); });
+    add(c + "qgemm_u8", s, device, [](Problem& p) { qgemm(p.qx_u8, p.qw, p.out, {}, p.bias); });
+    add(c + "quant+qgemm_u8", s, device, [](Problem& p) {
+      quantize(p.x, p.qx_u8, {.format = QuantFormat::kUint8});
+      quantize(p.w, p.qw);
+      qgemm(p.qx_u8, p.qw, p.out, {}, p.bias);
+    });
+  }
+}
+
+void register_reduce(Shape3 s, Device device, const std::string& prefix) {
+  const std::string c = prefix + "reduce/" + s.str() + "/";
+  add(c + "unfused", s, device, [](Problem& p) {
+    qgemm(p.qx, p.qw, p.out, {}, p.bias);
+    amax(p.out, p.amax);
+  });
+  add(c + "fused", s, device, [](Problem& p) { qgemm(p.qx, p.qw, p.out, {}, p.bias, &p.amax); });
+}
+
+void register_layer(Shape3 s, Device device, const std::string& prefix) {
+  const std::string c = prefix + "layer/" + s.str() + "/";
+  auto layer = [](QLinearOptions options) {
+    return [options](Problem& p) {
+      static std::map<const Problem*, std::unique_ptr<QLinear>> layers;
+      auto& l = layers[&p];
+      if (!l) l = std::make_unique<QLinear>(options);
+      l->forward(p.x, p.w, p.bias, p.out);
+      l->backward(p.dy, p.dx, p.dw, p.db);
+    };
+  };
+  add(c + "fp32", s, device, layer({.quantized = false}));
+  add(c + "int8_cached", s, device, layer(QLinearOptions{}));
+  add(c + "int8_requantized", s, device, layer({.cache_quantized = false}));
+}
+
+const char* isa_name(dnnl::cpu_isa isa) {
+  switch (isa) {
+    case dnnl::cpu_isa::sse41: return "sse41";
+    case dnnl::cpu_isa::avx: return "avx";
+    case dnnl::cpu_isa::avx2: return "avx2";
+    case dnnl::cpu_isa::avx2_vnni: return "avx2_vnni";
+    case dnnl::cpu_isa::avx512_core: return "avx512_core";
+    case dnnl::cpu_isa::avx512_core_vnni: return "avx512_core_vnni";
+    case dnnl::cpu_isa::avx512_core_bf16: return "avx512_core_bf16";
+    case dnnl::cpu_isa::avx512_core_amx: return "avx512_core_amx";
+    default: return "other";
+  }
+}
+
+}  // namespace
+}  // namespace tango::bench
+
+int main(int argc, char** argv) {
+  using namespace tango::bench;
+  const Shape3 shapes[] = {{22470, 128, 128}, {22470, 128, 256}, {200000, 256, 256}, {1000000, 256, 256}};
+  for (tango::Device device : {tango::Device::cpu(), tango::Device::cuda(0)}) {
+    if (device.is_cuda() && tango::cuda_device_count() == 0) continue;
+    const std::string prefix = device.is_cuda() ? "gpu_" : "cpu_";
+    for (Shape3 s : shapes) register_forward(s, device, prefix);
+    for (Shape3 s : shapes)
+      if (s.m <= 200000) register_reduce(s, device, prefix);
+    for (Shape3 s : shapes)
+      if (s.m <= 200000) register_layer(s, device, prefix);
+  }
+  std::printf("oneDNN ISA: %s; GPUs: %s\n", isa_name(dnnl::get_effective_cpu_isa()),
+              tango::describe_devices().c_str());
+  benchmark::Initialize(&argc, argv);
+  RatioReporter reporter({{"cpu_fwd", "sgemm"},
+                          {"gpu_fwd", "sgemm"},
+                          {"cpu_reduce", "unfused"},
+                          {"gpu_reduce", "unfused"},
+                          {"cpu_layer", "fp32"},
+                          {"gpu_layer", "fp32"}});
+  benchmark::RunSpecifiedBenchmarks(&reporter);
+  benchmark::Shutdown();
+}

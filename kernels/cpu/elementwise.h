@@ -1,0 +1,18 @@
+// CPU (OpenMP) FP32 small ops on host pointers; kernels/elementwise.cc checks and dispatches.
+#pragma once
+
+#include <cstdint>
+
+#include "kernels/elementwise.h"
+
+namespace tango::kernels::cpu {
+
+void bias_add(float* y, int64_t rows, int64_t cols, const float* bias);
+void column_sum(const float* x, int64_t rows, int64_t cols, float* out);
+void activation_forward(const float* x, int64_t n, const ActivationOptions& options, float* y);
+void activation_backward(const float* x, const float* dy, int64_t n, const ActivationOptions& options,
+                         float* dx);
+// dropout forward and backward are the same map: out = in * factor(i).
+void dropout_apply(const float* in, int64_t n, const DropoutOptions& options, float* out);
+
+}  // namespace tango::kernels::cpu

@@ -1,0 +1,112 @@
+#include "kernels/cpu/gemm.h"
+
+#include <cblas.h>
+#include <oneapi/dnnl/dnnl.h>
+
+#include <algorithm>
+#include <cmath>
+#include <vector>
+
+#include "core/error.h"
+#include "kernels/quant_math.h"
+
+namespace tango::kernels::cpu {
+namespace {
+
+void check_dnnl(dnnl_status_t status, const char* what) {
+  TANGO_CHECK(status == dnnl_success, "oneDNN {} failed with status {}", what, static_cast<int>(status));
+}
+
+}  // namespace
+
+void sgemm(const GemmShape& s, const float* a, const float* b, const float* bias, float* out) {
+  if (s.m == 0 || s.n == 0) return;
+  if (s.k == 0) {
+    for (int64_t i = 0; i < s.m; ++i)
+      for (int64_t j = 0; j < s.n; ++j) out[i * s.n + j] = bias ? bias[j] : 0.0f;
+    return;
+  }
+  const int64_t lda = s.transpose_a ? s.m : s.k, ldb = s.transpose_b ? s.k : s.n;
+  float beta = 0.0f;
+  if (bias) {  // out = bias broadcast, then out += a b (beta = 1)
+#pragma omp parallel for schedule(static)
+    for (int64_t i = 0; i < s.m; ++i) std::copy(bias, bias + s.n, out + i * s.n);
+    beta = 1.0f;
+  }
+  cblas_sgemm(CblasRowMajor, s.transpose_a ? CblasTrans : CblasNoTrans,
+              s.transpose_b ? CblasTrans : CblasNoTrans, static_cast<int>(s.m), static_cast<int>(s.n),
+              static_cast<int>(s.k), 1.0f, a, static_cast<int>(lda), b, static_cast<int>(ldb), beta, out,
+              static_cast<int>(s.n));
+}
+
+float qgemm(const GemmShape& s, const void* a, bool a_is_unsigned, const int8_t* b, const float* a_scales,
+            bool a_scale_per_row, const float* b_scale, const float* bias, CpuInt8Path path, float* out) {
+  if (s.m == 0 || s.n == 0) return 0.0f;
+  const int64_t lda = s.transpose_a ? s.m : s.k, ldb = s.transpose_b ? s.k : s.n;
+  const char ta = s.transpose_a ? 'T' : 'N', tb = s.transpose_b ? 'T' : 'N';
+  const bool shift = !a_is_unsigned && path == CpuInt8Path::kShiftToUint8;
+  // Signed codes as offset-binary u8: (q + 128) with a_offset 128, so oneDNN computes (u - 128) . b = q . b.
+  // Adding 128 to a two's-complement byte is flipping its top bit.
+  thread_local std::vector<uint8_t> shifted;  // reused: a fresh buffer per call costs page faults
+  const uint8_t* a_u8 = static_cast<const uint8_t*>(a);
+  if (shift && s.k > 0) {
+    const int64_t bytes = s.m * s.k;
+    shifted.resize(static_cast<size_t>(bytes));
+    const uint8_t* src = static_cast<const uint8_t*>(a);
+    uint8_t* dst = shifted.data();  // the caller's buffer: worker threads have their own thread_locals
+#pragma omp parallel for schedule(static)
+    for (int64_t i = 0; i < bytes; ++i) dst[i] = src[i] ^ 0x80u;
+    a_u8 = dst;
+  }
+  // One oneDNN call over all rows (per-call overhead is large for small M). A single INT32 chunk is
+  // accumulated in `out` itself (f32 and i32 have the same size) and converted in place; longer
+  // reductions accumulate their chunks through a separate INT32 buffer.
+  const int64_t k_chunks =
+      std::max<int64_t>(1, (s.k + kMaxInt32ReductionLength - 1) / kMaxInt32ReductionLength);
+  thread_local std::vector<int32_t> chunk_buffer;
+  if (k_chunks > 1) chunk_buffer.resize(static_cast<size_t>(s.m * s.n));
+  int32_t* acc = k_chunks > 1 ? chunk_buffer.data() : reinterpret_cast<int32_t*>(out);
+  const float sb = b_scale[0];
+  float amax = 0.0f;
+  for (int64_t chunk = 0; chunk < k_chunks; ++chunk) {
+    const int64_t k0 = chunk * kMaxInt32ReductionLength;
+    const int64_t kc = std::min(kMaxInt32ReductionLength, s.k - k0);
+    // Depth k0.. of op(a) and op(b), in their storage layouts.
+    const int64_t a_offset = s.transpose_a ? k0 * lda : k0;
+    const int64_t b_offset = s.transpose_b ? k0 : k0 * ldb;
+    const int32_t zero = 0;
+    if (kc <= 0) {
+      std::fill(acc, acc + s.m * s.n, 0);
+    } else if (a_is_unsigned || shift) {
+      check_dnnl(dnnl_gemm_u8s8s32(ta, tb, 'F', s.m, s.n, kc, 1.0f, a_u8 + a_offset, lda,
+                                   static_cast<uint8_t>(shift ? 128 : 0), b + b_offset, ldb, 0, 0.0f, acc,
+                                   s.n, &zero),
+                 "gemm_u8s8s32");
+    } else {
+      check_dnnl(dnnl_gemm_s8s8s32(ta, tb, 'F', s.m, s.n, kc, 1.0f, static_cast<const int8_t*>(a) + a_offset,
+                                   lda, 0, b + b_offset, ldb, 0, 0.0f, acc, s.n, &zero),
+                 "gemm_s8s8s32");
+    }
+    // Epilogue: dequantize with the scale product, add the bias, track max |out| after the last chunk.
+    const bool first = chunk == 0, last = chunk == k_chunks - 1;
+#pragma omp parallel for schedule(static) reduction(max : amax)
+    for (int64_t r = 0; r < s.m; ++r) {
+      const float scale = a_scales[a_scale_per_row ? r : 0] * sb;
+      const int32_t* in = acc + r * s.n;
+      float* dst = out + r * s.n;
+      float row_max = 0.0f;
+      for (int64_t j = 0; j < s.n; ++j) {
+        const int32_t value = in[j];  // read before dst[j] (possibly the same bytes) is written
+        const float result =
+            qgemm_epilogue(value, scale, bias ? bias[j] : 0.0f, first, first ? 0.0f : dst[j]);
+        dst[j] = result;
+        const float magnitude = std::fabs(result);
+        if (last && magnitude > row_max) row_max = magnitude;
+      }
+      amax = row_max > amax ? row_max : amax;
+    }
+  }
+  return amax;
+}
+
+}  // namespace tango::kernels::cpu

@@ -1,0 +1,101 @@
+// Dispatch for the FP32 small ops: checks, then the CPU or CUDA backend.
+#include "kernels/elementwise.h"
+
+#include "kernels/cpu/elementwise.h"
+#include "kernels/tensor_checks.h"
+#ifdef TANGO_HAVE_CUDA
+#include "kernels/cuda/elementwise.h"
+#endif
+
+namespace tango::kernels {
+namespace {
+
+void check_same_f32(const Tensor& a, const Tensor& b, const char* what) {
+  check_f32(a, what);
+  check_f32(b, what);
+  check_same_device(a, b, what);
+  TANGO_CHECK(a.numel() == b.numel(), "{}: {} and {} differ in size", what, a.str(), b.str());
+}
+
+}  // namespace
+
+void bias_add(Tensor& y, const Tensor& bias) {
+  check_same_f32(y, y, "bias_add");
+  check_f32(bias, "bias_add bias");
+  check_same_device(y, bias, "bias_add");
+  MatrixView v = matrix_view(y);
+  TANGO_CHECK(bias.numel() == v.cols, "bias_add: bias is {}, expected f32[{}] for {}", bias.str(), v.cols,
+              y.str());
+  if (y.device().is_cpu()) return cpu::bias_add(y.data<float>(), v.rows, v.cols, bias.data<float>());
+#ifdef TANGO_HAVE_CUDA
+  cuda::bias_add(y.data<float>(), v.rows, v.cols, bias.data<float>(), y.device());
+#else
+  fail_no_cuda("bias_add", y);
+#endif
+}
+
+void column_sum(const Tensor& x, Tensor& out) {
+  check_f32(x, "column_sum input");
+  check_f32(out, "column_sum output");
+  check_same_device(x, out, "column_sum");
+  MatrixView v = matrix_view(x);
+  TANGO_CHECK(out.numel() == v.cols, "column_sum: output is {}, expected f32[{}] for {}", out.str(), v.cols,
+              x.str());
+  if (x.device().is_cpu()) return cpu::column_sum(x.data<float>(), v.rows, v.cols, out.data<float>());
+#ifdef TANGO_HAVE_CUDA
+  cuda::column_sum(x.data<float>(), v.rows, v.cols, out.data<float>(), x.device());
+#else
+  fail_no_cuda("column_sum", x);
+#endif
+}
+
+void activation_forward(const Tensor& x, Tensor& y, const ActivationOptions& options) {
+  check_same_f32(x, y, "activation_forward");
+  if (x.device().is_cpu())
+    return cpu::activation_forward(x.data<float>(), x.numel(), options, y.data<float>());
+#ifdef TANGO_HAVE_CUDA
+  cuda::activation_forward(x.data<float>(), x.numel(), options, y.data<float>(), x.device());
+#else
+  fail_no_cuda("activation_forward", x);
+#endif
+}
+
+void activation_backward(const Tensor& x, const Tensor& dy, Tensor& dx, const ActivationOptions& options) {
+  check_same_f32(x, dy, "activation_backward");
+  check_same_f32(dy, dx, "activation_backward");
+  if (x.device().is_cpu())
+    return cpu::activation_backward(x.data<float>(), dy.data<float>(), x.numel(), options, dx.data<float>());
+#ifdef TANGO_HAVE_CUDA
+  cuda::activation_backward(x.data<float>(), dy.data<float>(), x.numel(), options, dx.data<float>(),
+                            x.device());
+#else
+  fail_no_cuda("activation_backward", x);
+#endif
+}
+
+namespace {
+
+void dropout(const Tensor& in, Tensor& out, const DropoutOptions& options, const char* what) {
+  check_same_f32(in, out, what);
+  TANGO_CHECK_INPUT(options.p >= 0.0f && options.p < 1.0f, "{}: dropout probability {} is outside [0, 1)",
+                    what, options.p);
+  if (in.device().is_cpu())
+    return cpu::dropout_apply(in.data<float>(), in.numel(), options, out.data<float>());
+#ifdef TANGO_HAVE_CUDA
+  cuda::dropout_apply(in.data<float>(), in.numel(), options, out.data<float>(), in.device());
+#else
+  fail_no_cuda(what, in);
+#endif
+}
+
+}  // namespace
+
+void dropout_forward(const Tensor& x, Tensor& y, const DropoutOptions& options) {
+  dropout(x, y, options, "dropout_forward");
+}
+
+void dropout_backward(const Tensor& dy, Tensor& dx, const DropoutOptions& options) {
+  dropout(dy, dx, options, "dropout_backward");
+}
+
+}  // namespace tango::kernels

@@ -1,0 +1,44 @@
+// Per-element math of the FP32 small ops, shared by the CPU and CUDA backends (TANGO_HD): activations
+// and their derivatives, and the dropout keep decision from the counter-based hash of quant_math.h
+// (so a seed and stream give the same mask on every backend, and backward recomputes it).
+#pragma once
+
+#include <cmath>
+#include <cstdint>
+
+#include "kernels/hd.h"
+#include "kernels/quant_math.h"
+
+namespace tango::kernels {
+
+enum class Activation : uint8_t { kIdentity, kRelu, kElu, kLeakyRelu };
+
+// alpha: ELU's alpha, or LeakyReLU's negative slope; unused otherwise.
+TANGO_HD inline float activation_value(Activation kind, float x, float alpha) {
+  switch (kind) {
+    case Activation::kRelu: return x > 0.0f ? x : 0.0f;
+    case Activation::kElu: return x > 0.0f ? x : alpha * (expf(x) - 1.0f);
+    case Activation::kLeakyRelu: return x > 0.0f ? x : alpha * x;
+    case Activation::kIdentity: break;
+  }
+  return x;
+}
+
+// d activation / dx at the forward input x.
+TANGO_HD inline float activation_derivative(Activation kind, float x, float alpha) {
+  switch (kind) {
+    case Activation::kRelu: return x > 0.0f ? 1.0f : 0.0f;
+    case Activation::kElu: return x > 0.0f ? 1.0f : alpha * expf(x);
+    case Activation::kLeakyRelu: return x > 0.0f ? 1.0f : alpha;
+    case Activation::kIdentity: break;
+  }
+  return 1.0f;
+}
+
+// Dropout keeps element `index` with probability 1 - p and scales it by 1 / (1 - p).
+TANGO_HD inline float dropout_factor(float p, uint64_t seed, uint64_t stream, uint64_t index) {
+  if (p <= 0.0f) return 1.0f;
+  return hash_uniform(seed, stream, index) >= p ? 1.0f / (1.0f - p) : 0.0f;
+}
+
+}  // namespace tango::kernels

@@ -1,0 +1,51 @@
+// Dense products: FP32 GEMM and the quantized QGEMM (INT8 x INT8 -> INT32 -> FP32), row-major.
+//
+//   gemm:   out[M, N] = op(a)[M, K] . op(b)[K, N] (+ bias[N])
+//   qgemm:  out[M, N] = (op(qa)[M, K] . op(qb)[K, N]) in INT32  * sa[m or 0] * sb  (+ bias[N])
+//           with the optional reduce epilogue out_amax[0] = max |out| (the next primitive's amax).
+// op(x) = x, or x^T when the transpose flag is set (x then stored [K, M] or [N, K]); the backward of
+// y = x w is dx = dy w^T (transpose_b) and dw = x^T dy (transpose_a).
+//
+// qa is INT8 (codes in [-127, 127]) or, on the CPU, UINT8 ([0, 255], for non-negative activations);
+// its scale is per tensor or per row (per row only when qa is not transposed). qb is INT8 with one
+// scale. The scales are read where they live (device scalars on a GPU): no host synchronisation.
+// CPU: OpenBLAS sgemm; oneDNN u8s8s32 (signed A shifted by +128, oneDNN applies the compensating
+// column sums) or s8s8s32. GPU: cuBLAS FP32 (TF32 only when allowed), cuBLASLt INT8 tensor cores
+// plus a fused dequantize / bias / amax epilogue kernel.
+#pragma once
+
+#include <cstdint>
+
+#include "core/tensor.h"
+#include "kernels/qtensor.h"
+
+namespace tango::kernels {
+
+struct GemmOptions {
+  bool transpose_a = false;
+  bool transpose_b = false;
+  bool allow_tf32 = false;  // GPU only; FP32 stays exact FP32 unless asked
+};
+
+// How the CPU runs INT8 x INT8 (oneDNN); ignored on the GPU and for UINT8 inputs.
+enum class CpuInt8Path : uint8_t {
+  kShiftToUint8,  // a + 128 as u8 with a_offset = 128: u8s8s32, ~2x s8s8s32 on AVX2 without VNNI
+  kSigned,        // s8s8s32 directly
+};
+
+struct QGemmOptions {
+  bool transpose_a = false;
+  bool transpose_b = false;
+  CpuInt8Path cpu_int8_path = CpuInt8Path::kShiftToUint8;
+};
+
+// `bias` may be an undefined Tensor (no bias).
+void gemm(const Tensor& a, const Tensor& b, Tensor& out, const GemmOptions& options = {},
+          const Tensor& bias = Tensor());
+
+// `bias` and `out_amax` may be undefined Tensors; a defined out_amax (f32[1]) turns on the reduce
+// epilogue.
+void qgemm(const QTensor& qa, const QTensor& qb, Tensor& out, const QGemmOptions& options = {},
+           const Tensor& bias = Tensor(), Tensor* out_amax = nullptr);
+
+}  // namespace tango::kernels

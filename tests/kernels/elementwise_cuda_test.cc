@@ -1,0 +1,96 @@
+// CUDA small ops (bias, column sums, activations, dropout, log-softmax + NLL, Adam) against the CPU.
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "kernels/adam.h"
+#include "kernels/elementwise.h"
+#include "kernels/softmax_nll.h"
+#include "tests/kernels/dense_test_util.h"
+
+namespace tango::kernels {
+namespace {
+
+using testing::random_matrix;
+
+const Device kGpu = Device::cuda(0);
+
+void expect_close(const Tensor& gpu, const Tensor& cpu, double relative, const char* what) {
+  std::vector<float> g = gpu.to_vector<float>(), c = cpu.to_vector<float>();
+  ASSERT_EQ(g.size(), c.size());
+  for (size_t i = 0; i < g.size(); ++i)
+    ASSERT_NEAR(g[i], c[i], relative * (1 + std::fabs(c[i]))) << what << " " << i;
+}
+
+TEST(ElementwiseCuda, BiasColumnSumActivationsAndDropoutMatchCpu) {
+  TANGO_REQUIRE_GPU();
+  Tensor x = random_matrix(1003, 37, 1, -2.0f, 2.0f), bias = random_matrix(1, 37, 2).reshaped(Shape::vec(37));
+  Tensor y = x.clone(), yg = x.to(kGpu);
+  bias_add(y, bias);
+  bias_add(yg, bias.to(kGpu));
+  EXPECT_EQ(yg.to_vector<float>(), y.to_vector<float>());
+  Tensor s = Tensor::empty(DType::kF32, Shape::vec(37)), sg = Tensor::empty(DType::kF32, s.shape(), kGpu);
+  column_sum(x, s);
+  column_sum(x.to(kGpu), sg);
+  expect_close(sg, s, 1003 * 1.2e-7 * 2, "column_sum");
+  for (auto kind : {Activation::kRelu, Activation::kElu, Activation::kLeakyRelu}) {
+    ActivationOptions opt{kind, kind == Activation::kElu ? 1.0f : 0.2f};
+    Tensor a = Tensor::empty(DType::kF32, x.shape()), ag = Tensor::empty(DType::kF32, x.shape(), kGpu);
+    activation_forward(x, a, opt);
+    activation_forward(x.to(kGpu), ag, opt);
+    expect_close(ag, a, 4 * 1.2e-7, "activation forward");  // expf: a few ulps apart at most
+    Tensor d = Tensor::empty(DType::kF32, x.shape()), dg = Tensor::empty(DType::kF32, x.shape(), kGpu);
+    activation_backward(x, y, d, opt);
+    activation_backward(x.to(kGpu), yg, dg, opt);
+    expect_close(dg, d, 4 * 1.2e-7, "activation backward");
+  }
+  Tensor dr = Tensor::empty(DType::kF32, x.shape()), drg = Tensor::empty(DType::kF32, x.shape(), kGpu);
+  dropout_forward(x, dr, {0.4f, 3, 7});
+  dropout_forward(x.to(kGpu), drg, {0.4f, 3, 7});
+  EXPECT_EQ(drg.to_vector<float>(), dr.to_vector<float>());
+}
+
+TEST(SoftmaxNllCuda, MatchesCpu) {
+  TANGO_REQUIRE_GPU();
+  const int64_t rows = 517, classes = 41;
+  Tensor logits = random_matrix(rows, classes, 3, -4.0f, 4.0f);
+  Tensor labels = Tensor::empty(DType::kI32, Shape::vec(rows)),
+         mask = Tensor::empty(DType::kU8, Shape::vec(rows));
+  for (int64_t r = 0; r < rows; ++r) {
+    labels.data<int32_t>()[r] = static_cast<int32_t>(r * 13 % classes);
+    mask.data<uint8_t>()[r] = r % 4 != 0;
+  }
+  Tensor lp = Tensor::empty(DType::kF32, logits.shape()), st = Tensor::empty(DType::kF32, Shape::vec(4));
+  Tensor lpg = Tensor::empty(DType::kF32, logits.shape(), kGpu),
+         stg = Tensor::empty(DType::kF32, Shape::vec(4), kGpu);
+  softmax_nll_forward(logits, labels, mask, lp, st);
+  softmax_nll_forward(logits.to(kGpu), labels.to(kGpu), mask.to(kGpu), lpg, stg);
+  expect_close(lpg, lp, 1e-6, "log_probs");
+  std::vector<float> s = st.to_vector<float>(), sg = stg.to_vector<float>();
+  EXPECT_NEAR(sg[kLossSum], s[kLossSum], 1e-5 * s[kLossSum]);
+  EXPECT_NEAR(sg[kMeanLoss], s[kMeanLoss], 1e-5 * s[kMeanLoss]);
+  EXPECT_EQ(sg[kCorrect], s[kCorrect]);
+  EXPECT_EQ(sg[kCount], s[kCount]);
+  Tensor d = Tensor::empty(DType::kF32, logits.shape()),
+         dg = Tensor::empty(DType::kF32, logits.shape(), kGpu);
+  softmax_nll_backward(lp, labels, mask, st.slice_rows(kCount, kCount + 1), d);
+  softmax_nll_backward(lpg, labels.to(kGpu), mask.to(kGpu), stg.slice_rows(kCount, kCount + 1), dg);
+  expect_close(dg, d, 1e-6, "dlogits");
+}
+
+TEST(AdamCuda, MatchesCpu) {
+  TANGO_REQUIRE_GPU();
+  Tensor p = random_matrix(333, 7, 4), g = random_matrix(333, 7, 5);
+  Tensor m = Tensor::zeros(DType::kF32, p.shape()), v = m.clone();
+  Tensor pg = p.to(kGpu), gg = g.to(kGpu), mg = m.to(kGpu), vg = v.to(kGpu);
+  AdamOptions opt{.lr = 0.01f, .weight_decay = 0.01f, .decoupled_weight_decay = true};
+  for (int64_t step = 1; step <= 3; ++step) {
+    adam_step(p, g, m, v, opt, step);
+    adam_step(pg, gg, mg, vg, opt, step);
+  }
+  expect_close(pg, p, 1e-6, "param");  // FMA contraction on the device: a few ulps
+  expect_close(mg, m, 1e-6, "m");
+}
+
+}  // namespace
+}  // namespace tango::kernels
