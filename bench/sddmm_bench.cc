@@ -1,5 +1,5 @@
 // SDDMM and its backward on the CPU, on the power-law graphs of bench/sparse_bench_graphs.h:
-//   cpu_add     u_add_v (GAT logits, H = 1, 2, 4):    fp32 vs INT8 with and without quantizing u and v
+//   cpu_add     u_add_v (GAT logits, H = 1, 2, 4; 16):  fp32 vs INT8 with and without quantizing u and v
 //   cpu_dot     u_dot_v (H x D = 4 x 64, 1 x 16):      fp32 vs INT8 with and without quantizing u and v
 //   cpu_add_bwd u_add_v backward, width W (heads; Tango's incidence test used D = 4..32): segment sum
 //               (baseline) vs incidence SpMM, in FP32 and in INT8 (INT8 incl. quantizing dz)
@@ -121,7 +121,7 @@ void register_backward(int which, int64_t width) {
 int main(int argc, char** argv) {
   using namespace tango::bench;
   for (int which : {0, 1}) {
-    for (int64_t heads : {1, 2, 4}) register_sddmm(which, heads, 1);
+    for (int64_t heads : {1, 2, 4, 16}) register_sddmm(which, heads, 1);  // 16 x 1 = Tango's add (1, 16)
     register_sddmm(which, 4, 64);
     register_sddmm(which, 1, 16);
     for (int64_t width : {1, 4, 8, 16, 32}) register_backward(which, width);
