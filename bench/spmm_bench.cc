@@ -1,0 +1,164 @@
+// SpMM: FP32 against QSpMM, the latter with and without the quantization of its input (amax + quantize,
+// kernels/quantize.h), on power-law graphs the size of facebook (fb22k: 22k nodes, ~171k undirected
+// edges) and of a large rank (pl1M: 1M nodes, ~20M directed edges), hidden 128 and 256; plus u_mul_e
+// (GAT aggregation, H heads x D) FP32 vs INT8. On a GPU the copy_u cases also run against cuSPARSE's FP32
+// SpMM (the baseline there).
+//
+// Cases are "<cpu|gpu>_<op>/<graph>/<shape>/<variant>"; the table printed at the end gives each variant's
+// wall-time speedup over its case's baseline (cpu: fp32, gpu: cusparse_fp32) from the same run. Counters:
+// GBps = gathered bytes (nnz * width * bytes per feature: the traffic the gathers need) per second;
+// cpu_ms and vs_base_cpu = process CPU time and its ratio, which stay meaningful on a shared machine.
+//
+//   build/bench/spmm_bench --benchmark_filter=pl1M        (CPU and, with a GPU, GPU cases)
+#include <benchmark/benchmark.h>
+
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "bench/bench_ratios.h"
+#include "bench/bench_timing.h"
+#include "bench/sparse_bench_graphs.h"
+#include "core/device.h"
+#include "kernels/cusparse_spmm.h"
+#include "kernels/quantize.h"
+#include "kernels/spmm.h"
+
+namespace tango::bench {
+namespace {
+
+using kernels::QTensor;
+
+Tensor random_features(int64_t rows, int64_t cols, uint64_t seed) {
+  Tensor x = Tensor::empty(DType::kF32, Shape::mat(rows, cols));
+  float* p = x.data<float>();
+#pragma omp parallel
+  {
+    std::mt19937 rng(static_cast<uint32_t>(seed * 7919 + omp_get_thread_num()));
+    std::uniform_real_distribution<float> dist(-1.0f, 1.0f);
+#pragma omp for
+    for (int64_t i = 0; i < rows * cols; ++i) p[i] = dist(rng);
+  }
+  return x;
+}
+
+// The graph of `which` on `device`, moved there once.
+const kernels::SparseGraph& graph_on(int which, Device device) {
+  static std::map<std::pair<int, bool>, kernels::SparseGraph> cache;
+  auto key = std::make_pair(which, device.is_cuda());
+  if (!cache.count(key))
+    cache[key] = device.is_cpu() ? bench_graph(which).graph : bench_graph(which).graph.to(device);
+  return cache[key];
+}
+
+// Registers one case variant; `setup` builds the state once per run and returns the body to time.
+using Setup = std::function<std::function<void()>()>;
+// bytes_per_edge: gathered bytes per edge (row width x bytes per feature); graphs are built on first use,
+// so a filtered-out case never builds its graph.
+void add(const std::string& case_name, const std::string& variant, bool baseline, int which,
+         double bytes_per_edge, Device device, Setup setup) {
+  const std::string name = case_name + "/" + variant;
+  benchmark::RegisterBenchmark(
+      name.c_str(),
+      [=](benchmark::State& state) {
+        std::function<void()> body = setup();
+        const double bytes = bytes_per_edge * static_cast<double>(graph_on(which, device).num_edges());
+        timed_loop(state, case_name, baseline, bytes, [&] {
+          body();
+          wait_for(device);
+        });
+      })
+      ->Unit(benchmark::kMillisecond)
+      ->UseRealTime();
+}
+
+void register_copy_u(int which, int64_t hidden, Device device) {
+  const std::string prefix = device.is_cuda() ? "gpu_copy_u/" : "cpu_copy_u/";
+  const std::string c = prefix + bench_graph_name(which) + "/h" + std::to_string(hidden);
+  const double fp32_bytes = static_cast<double>(hidden) * 4.0, int8_bytes = static_cast<double>(hidden);
+  // Shared inputs, made when the variant first runs.
+  auto inputs = [=] {
+    const auto& g = graph_on(which, device);
+    auto x = std::make_shared<Tensor>(random_features(g.num_cols(), hidden, 3).to(device));
+    auto out = std::make_shared<Tensor>(Tensor::empty(DType::kF32, Shape::mat(g.num_rows(), hidden), device));
+    auto xq = std::make_shared<QTensor>(kernels::make_qtensor(g.num_cols(), hidden, {}, device));
+    kernels::quantize(*x, *xq);
+    return std::make_tuple(&g, x, out, xq);
+  };
+  if (device.is_cuda()) {
+    add(c, "cusparse_fp32", true, which, fp32_bytes, device, [=]() -> std::function<void()> {
+      auto [g, x, out, xq] = inputs();
+      auto vendor = std::make_shared<kernels::CusparseSpmm>(g->csr());
+      return [=] { vendor->run(*x, *out); };
+    });
+  }
+  add(c, "fp32", device.is_cpu(), which, fp32_bytes, device, [=]() -> std::function<void()> {
+    auto [g, x, out, xq] = inputs();
+    return [=] { kernels::spmm_copy_u(g->csr(), *x, *out); };
+  });
+  add(c, "int8_with_quantize", false, which, int8_bytes, device, [=]() -> std::function<void()> {
+    auto [g, x, out, xq] = inputs();
+    return [=] {
+      kernels::quantize(*x, *xq);
+      kernels::qspmm_copy_u(g->csr(), *xq, *out);
+    };
+  });
+  add(c, "int8_only", false, which, int8_bytes, device, [=]() -> std::function<void()> {
+    auto [g, x, out, xq] = inputs();
+    return [=] { kernels::qspmm_copy_u(g->csr(), *xq, *out); };
+  });
+}
+
+void register_u_mul_e(int which, int64_t heads, int64_t dim) {
+  const Device cpu = Device::cpu();
+  const std::string c = std::string("cpu_u_mul_e/") + bench_graph_name(which) + "/" + std::to_string(heads) +
+                        "x" + std::to_string(dim);
+  const double fp32_bytes = static_cast<double>(heads * dim) * 4.0;
+  auto inputs = [=] {
+    const auto& g = graph_on(which, cpu);
+    auto x = std::make_shared<Tensor>(random_features(g.num_cols(), heads * dim, 4));
+    auto e = std::make_shared<Tensor>(random_features(g.num_edges(), heads, 5));
+    auto out = std::make_shared<Tensor>(Tensor::empty(DType::kF32, Shape::mat(g.num_rows(), heads * dim)));
+    auto xq = std::make_shared<QTensor>(kernels::make_qtensor(g.num_cols(), heads * dim, {}, cpu));
+    auto eq = std::make_shared<QTensor>(kernels::make_qtensor(g.num_edges(), heads, {}, cpu));
+    kernels::quantize(*x, *xq);
+    kernels::quantize(*e, *eq);
+    return std::make_tuple(&g, x, e, out, xq, eq);
+  };
+  add(c, "fp32", true, which, fp32_bytes, cpu, [=]() -> std::function<void()> {
+    auto [g, x, e, out, xq, eq] = inputs();
+    return [=] { kernels::spmm_u_mul_e(g->csr(), *x, *e, *out); };
+  });
+  add(c, "int8_with_quantize", false, which, fp32_bytes / 4, cpu, [=]() -> std::function<void()> {
+    auto [g, x, e, out, xq, eq] = inputs();
+    return [=] {
+      kernels::quantize(*x, *xq);
+      kernels::quantize(*e, *eq);
+      kernels::qspmm_u_mul_e(g->csr(), *xq, *eq, *out);
+    };
+  });
+  add(c, "int8_only", false, which, fp32_bytes / 4, cpu, [=]() -> std::function<void()> {
+    auto [g, x, e, out, xq, eq] = inputs();
+    return [=] { kernels::qspmm_u_mul_e(g->csr(), *xq, *eq, *out); };
+  });
+}
+
+}  // namespace
+}  // namespace tango::bench
+
+int main(int argc, char** argv) {
+  using namespace tango::bench;
+  for (tango::Device device : {tango::Device::cpu(), tango::Device::cuda(0)}) {
+    if (device.is_cuda() && tango::cuda_device_count() == 0) continue;
+    for (int which : {0, 1})
+      for (int64_t hidden : {128, 256}) register_copy_u(which, hidden, device);
+  }
+  for (int which : {0, 1}) {
+    register_u_mul_e(which, 2, 128);
+    register_u_mul_e(which, 4, 64);
+  }
+  benchmark::Initialize(&argc, argv);
+  RatioReporter reporter({{"cpu_", "fp32"}, {"gpu_", "cusparse_fp32"}});
+  benchmark::RunSpecifiedBenchmarks(&reporter);
+  benchmark::Shutdown();
+}
