@@ -1,5 +1,7 @@
-// Timing for the kernel benchmarks: runs a body in the benchmark loop, records the FP32 baseline's time
-// under a key and reports each contender's speed-up against it (wall and process-CPU time), plus GB/s.
+// CPU-time counters for the sparse kernel benchmarks (bench_ratios.h prints the wall-time table): runs a body
+// in the benchmark loop, records the baseline's time under its case name and reports each contender's
+// speed-up in wall time (vs_base) and process CPU time (vs_base_cpu, robust on a machine shared with other
+// jobs), plus GB/s.
 #pragma once
 
 #include <benchmark/benchmark.h>
@@ -11,11 +13,6 @@
 #include <string>
 #include <utility>
 
-#include "core/device.h"
-#ifdef TANGO_HAVE_CUDA
-#include <cuda_runtime_api.h>
-#endif
-
 namespace tango::bench {
 
 inline double process_cpu_seconds() {
@@ -24,28 +21,18 @@ inline double process_cpu_seconds() {
   return static_cast<double>(ts.tv_sec) + 1e-9 * static_cast<double>(ts.tv_nsec);
 }
 
-// Waits until the device has finished the queued work (a no-op for the CPU).
-inline void sync_device(Device device) {
-#ifdef TANGO_HAVE_CUDA
-  if (device.is_cuda()) cudaDeviceSynchronize();
-#else
-  (void)device;
-#endif
-}
-
 // key -> (wall seconds, cpu seconds) of the baseline.
 inline std::map<std::string, std::pair<double, double>>& baseline_seconds() {
   static std::map<std::string, std::pair<double, double>> times;
   return times;
 }
 
-// Times `body` (on `device`: GPU work is waited for before the clock stops); `bytes` is the traffic one call
-// moves (for a GB/s counter).
+// Times `body` (which must wait for any GPU work it queues); `bytes` is the traffic one call moves (for a
+// GB/s counter).
 template <class Body>
-void timed_loop(benchmark::State& state, const std::string& key, bool is_baseline, double bytes, Body&& body,
-                Device device = Device::cpu()) {
+void timed_loop(benchmark::State& state, const std::string& key, bool is_baseline, double bytes,
+                Body&& body) {
   body();  // warm-up: first touch of output pages, ISA dispatch, CUDA context
-  sync_device(device);
   const auto start = std::chrono::steady_clock::now();
   const double cpu_start = process_cpu_seconds();
   int64_t iterations = 0;
@@ -53,7 +40,6 @@ void timed_loop(benchmark::State& state, const std::string& key, bool is_baselin
     body();
     ++iterations;
   }
-  sync_device(device);
   const double n = static_cast<double>(std::max<int64_t>(1, iterations));
   const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() / n;
   const double cpu = (process_cpu_seconds() - cpu_start) / n;
@@ -62,8 +48,8 @@ void timed_loop(benchmark::State& state, const std::string& key, bool is_baselin
   state.counters["cpu_ms"] = cpu * 1e3;
   auto base = baseline_seconds().find(key);
   if (!is_baseline && base != baseline_seconds().end()) {
-    state.counters["vs_fp32"] = base->second.first / wall;
-    state.counters["vs_fp32_cpu"] = base->second.second / cpu;
+    state.counters["vs_base"] = base->second.first / wall;
+    state.counters["vs_base_cpu"] = base->second.second / cpu;
   }
 }
 

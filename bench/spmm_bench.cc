@@ -1,22 +1,22 @@
-// SpMM (copy_u, sum) on the CPU: FP32 against QSpMM, the latter with and without the quantization of its
-// input (amax + quantize, the dense helper's kernels), on power-law graphs the size of facebook (22k nodes)
-// and 1M nodes / 20M directed edges, hidden 128 and 256.
+// SpMM: FP32 against QSpMM, the latter with and without the quantization of its input (amax + quantize,
+// kernels/quantize.h), on power-law graphs the size of facebook (fb22k: 22k nodes, ~171k undirected
+// edges) and of a large rank (pl1M: 1M nodes, ~20M directed edges), hidden 128 and 256; plus u_mul_e
+// (GAT aggregation, H heads x D) FP32 vs INT8. On a GPU the copy_u cases also run against cuSPARSE's FP32
+// SpMM (the baseline there).
 //
-// Reported per run: time, "gathered" bytes per second (nnz * hidden * bytes per feature: the gathers
-// dominate; out and indices add ~1/deg of that), and vs_fp32 = T(FP32 SpMM) / T(this), with the FP32 time
-// measured in the same process just before (benchmarks run in registration order). vs_fp32 uses wall time;
-// vs_fp32_cpu uses the process's CPU time, which stays meaningful on a machine shared with other jobs
-// (with OMP_NUM_THREADS=1 it is the kernel's own time).
-// Also u_mul_e (GAT aggregation, H heads x D) FP32 vs INT8 on the same graphs. With a GPU, the same copy_u
-// comparison runs on cuda:0 as well (BM_CopyUCuda: cuSPARSE's FP32 SpMM as the baseline, then our FP32 and
-// INT8 kernels).
+// Cases are "<cpu|gpu>_<op>/<graph>/<shape>/<variant>"; the table printed at the end gives each variant's
+// wall-time speedup over its case's baseline (cpu: fp32, gpu: cusparse_fp32) from the same run. Counters:
+// GBps = gathered bytes (nnz * width * bytes per feature: the traffic the gathers need) per second;
+// cpu_ms and vs_base_cpu = process CPU time and its ratio, which stay meaningful on a shared machine.
 //
-//   build/bench/spmm_bench --benchmark_filter=pl1M
+//   build/bench/spmm_bench --benchmark_filter=pl1M        (CPU and, with a GPU, GPU cases)
 #include <benchmark/benchmark.h>
 
+#include <functional>
 #include <memory>
 #include <string>
 
+#include "bench/bench_ratios.h"
 #include "bench/bench_timing.h"
 #include "bench/sparse_bench_graphs.h"
 #include "core/device.h"
@@ -42,141 +42,123 @@ Tensor random_features(int64_t rows, int64_t cols, uint64_t seed) {
   return x;
 }
 
-enum class Variant { kFp32, kInt8WithQuantize, kInt8Only };
-enum class GpuVariant { kCusparseFp32, kFp32, kInt8WithQuantize, kInt8Only };
-
-void BM_CopyU(benchmark::State& state, Variant variant) {
-  const int which = static_cast<int>(state.range(0));
-  const int64_t hidden = state.range(1);
-  const BenchGraph& bg = bench_graph(which);
-  const auto& g = bg.graph;
-  const Tensor x = random_features(g.num_cols(), hidden, 3);
-  Tensor out = Tensor::empty(DType::kF32, Shape::mat(g.num_rows(), hidden));
-  kernels::QuantizeOptions options;
-  QTensor xq = kernels::make_qtensor(g.num_cols(), hidden, options, Device::cpu());
-  kernels::quantize(x, xq, options);
-  const std::string key = std::string("copy_u/") + bench_graph_name(which) + "/" + std::to_string(hidden);
-  const double bytes_per_feature = variant == Variant::kFp32 ? 4.0 : 1.0;
-  const double gathered =
-      static_cast<double>(g.num_edges()) * static_cast<double>(hidden) * bytes_per_feature;
-  state.SetLabel(std::string(bench_graph_name(which)) + " E=" + std::to_string(g.num_edges()));
-  timed_loop(state, key, variant == Variant::kFp32, gathered, [&] {
-    switch (variant) {
-      case Variant::kFp32: kernels::spmm_copy_u(g.csr(), x, out); break;
-      case Variant::kInt8WithQuantize:
-        kernels::quantize(x, xq, options);
-        kernels::qspmm_copy_u(g.csr(), xq, out);
-        break;
-      case Variant::kInt8Only: kernels::qspmm_copy_u(g.csr(), xq, out); break;
-    }
-    benchmark::DoNotOptimize(out.data<float>());
-  });
+// The graph of `which` on `device`, moved there once.
+const kernels::SparseGraph& graph_on(int which, Device device) {
+  static std::map<std::pair<int, bool>, kernels::SparseGraph> cache;
+  auto key = std::make_pair(which, device.is_cuda());
+  if (!cache.count(key))
+    cache[key] = device.is_cpu() ? bench_graph(which).graph : bench_graph(which).graph.to(device);
+  return cache[key];
 }
 
-// GAT aggregation: H heads of D features, edge weights per head (attention after softmax).
-void BM_UMulE(benchmark::State& state, Variant variant) {
-  const int which = static_cast<int>(state.range(0));
-  const int64_t heads = state.range(1), dim = state.range(2);
-  const auto& g = bench_graph(which).graph;
-  const Tensor x = random_features(g.num_cols(), heads * dim, 4);
-  Tensor e = random_features(g.num_edges(), heads, 5);
-  Tensor out = Tensor::empty(DType::kF32, Shape::mat(g.num_rows(), heads * dim));
-  kernels::QuantizeOptions options;
-  QTensor xq = kernels::make_qtensor(g.num_cols(), heads * dim, options, Device::cpu());
-  QTensor eq = kernels::make_qtensor(g.num_edges(), heads, options, Device::cpu());
-  kernels::quantize(x, xq, options);
-  kernels::quantize(e, eq, options);
-  const std::string key = "u_mul_e/" + std::string(bench_graph_name(which)) + "/" + std::to_string(heads) +
-                          "x" + std::to_string(dim);
-  const double gathered = static_cast<double>(g.num_edges()) * static_cast<double>(heads * dim) *
-                          (variant == Variant::kFp32 ? 4.0 : 1.0);
-  timed_loop(state, key, variant == Variant::kFp32, gathered, [&] {
-    switch (variant) {
-      case Variant::kFp32: kernels::spmm_u_mul_e(g.csr(), x, e, out); break;
-      case Variant::kInt8WithQuantize:
-        kernels::quantize(x, xq, options);
-        kernels::quantize(e, eq, options);
-        kernels::qspmm_u_mul_e(g.csr(), xq, eq, out);
-        break;
-      case Variant::kInt8Only: kernels::qspmm_u_mul_e(g.csr(), xq, eq, out); break;
-    }
-    benchmark::DoNotOptimize(out.data<float>());
-  });
+// Registers one case variant; `setup` builds the state once per run and returns the body to time.
+using Setup = std::function<std::function<void()>()>;
+// bytes_per_edge: gathered bytes per edge (row width x bytes per feature); graphs are built on first use,
+// so a filtered-out case never builds its graph.
+void add(const std::string& case_name, const std::string& variant, bool baseline, int which,
+         double bytes_per_edge, Device device, Setup setup) {
+  const std::string name = case_name + "/" + variant;
+  benchmark::RegisterBenchmark(
+      name.c_str(),
+      [=](benchmark::State& state) {
+        std::function<void()> body = setup();
+        const double bytes = bytes_per_edge * static_cast<double>(graph_on(which, device).num_edges());
+        timed_loop(state, case_name, baseline, bytes, [&] {
+          body();
+          wait_for(device);
+        });
+      })
+      ->Unit(benchmark::kMillisecond)
+      ->UseRealTime();
 }
 
-// The same on cuda:0 (registered from main() only when a GPU is present).
-void BM_CopyUCuda(benchmark::State& state, GpuVariant variant) {
-  const int which = static_cast<int>(state.range(0));
-  const int64_t hidden = state.range(1);
-  const Device gpu = Device::cuda(0);
-  static std::map<int, kernels::SparseGraph> on_gpu;
-  if (!on_gpu.count(which)) on_gpu[which] = bench_graph(which).graph.to(gpu);
-  const kernels::SparseGraph& g = on_gpu[which];
-  const Tensor x = random_features(g.num_cols(), hidden, 3).to(gpu);
-  Tensor out = Tensor::empty(DType::kF32, Shape::mat(g.num_rows(), hidden), gpu);
-  kernels::QuantizeOptions options;
-  QTensor xq = kernels::make_qtensor(g.num_cols(), hidden, options, gpu);
-  kernels::quantize(x, xq, options);
-  const std::string key =
-      std::string("cuda_copy_u/") + bench_graph_name(which) + "/" + std::to_string(hidden);
-  const double gathered = static_cast<double>(g.num_edges()) * static_cast<double>(hidden) *
-                          (variant == GpuVariant::kFp32 || variant == GpuVariant::kCusparseFp32 ? 4.0 : 1.0);
-  std::unique_ptr<kernels::CusparseSpmm> vendor;
-  if (variant == GpuVariant::kCusparseFp32) vendor = std::make_unique<kernels::CusparseSpmm>(g.csr());
-  // The baseline on the GPU is cuSPARSE's FP32 SpMM (the target: QSpMM >= 1.3x of it).
-  timed_loop(
-      state, key, variant == GpuVariant::kCusparseFp32, gathered,
-      [&] {
-        switch (variant) {
-          case GpuVariant::kCusparseFp32: vendor->run(x, out); break;
-          case GpuVariant::kFp32: kernels::spmm_copy_u(g.csr(), x, out); break;
-          case GpuVariant::kInt8WithQuantize:
-            kernels::quantize(x, xq, options);
-            kernels::qspmm_copy_u(g.csr(), xq, out);
-            break;
-          case GpuVariant::kInt8Only: kernels::qspmm_copy_u(g.csr(), xq, out); break;
-        }
-      },
-      gpu);
-}
-
-void copy_u_shapes(benchmark::internal::Benchmark* b) {
-  for (int which : {0, 1})
-    for (int64_t hidden : {128, 256}) b->Args({which, hidden});
-  b->Unit(benchmark::kMillisecond)->UseRealTime();
-}
-
-void u_mul_e_shapes(benchmark::internal::Benchmark* b) {
-  for (int which : {0, 1})
-    for (auto [h, d] : {std::pair<int64_t, int64_t>{2, 128}, {4, 64}}) b->Args({which, h, d});
-  b->Unit(benchmark::kMillisecond)->UseRealTime();
-}
-
-// Registration order = run order: each FP32 baseline runs before its INT8 contenders.
-BENCHMARK_CAPTURE(BM_CopyU, fp32, Variant::kFp32)->Apply(copy_u_shapes);
-BENCHMARK_CAPTURE(BM_CopyU, int8_with_quantize, Variant::kInt8WithQuantize)->Apply(copy_u_shapes);
-BENCHMARK_CAPTURE(BM_CopyU, int8_only, Variant::kInt8Only)->Apply(copy_u_shapes);
-BENCHMARK_CAPTURE(BM_UMulE, fp32, Variant::kFp32)->Apply(u_mul_e_shapes);
-BENCHMARK_CAPTURE(BM_UMulE, int8_with_quantize, Variant::kInt8WithQuantize)->Apply(u_mul_e_shapes);
-BENCHMARK_CAPTURE(BM_UMulE, int8_only, Variant::kInt8Only)->Apply(u_mul_e_shapes);
-
-void register_cuda_benchmarks() {
-  if (cuda_device_count() == 0) return;
-  for (auto [name, variant] : {std::pair{"BM_CopyUCuda/cusparse_fp32", GpuVariant::kCusparseFp32},
-                               std::pair{"BM_CopyUCuda/fp32", GpuVariant::kFp32},
-                               std::pair{"BM_CopyUCuda/int8_with_quantize", GpuVariant::kInt8WithQuantize},
-                               std::pair{"BM_CopyUCuda/int8_only", GpuVariant::kInt8Only}}) {
-    benchmark::RegisterBenchmark(name, BM_CopyUCuda, variant)->Apply(copy_u_shapes);
+void register_copy_u(int which, int64_t hidden, Device device) {
+  const std::string prefix = device.is_cuda() ? "gpu_copy_u/" : "cpu_copy_u/";
+  const std::string c = prefix + bench_graph_name(which) + "/h" + std::to_string(hidden);
+  const double fp32_bytes = static_cast<double>(hidden) * 4.0, int8_bytes = static_cast<double>(hidden);
+  // Shared inputs, made when the variant first runs.
+  auto inputs = [=] {
+    const auto& g = graph_on(which, device);
+    auto x = std::make_shared<Tensor>(random_features(g.num_cols(), hidden, 3).to(device));
+    auto out = std::make_shared<Tensor>(Tensor::empty(DType::kF32, Shape::mat(g.num_rows(), hidden), device));
+    auto xq = std::make_shared<QTensor>(kernels::make_qtensor(g.num_cols(), hidden, {}, device));
+    kernels::quantize(*x, *xq);
+    return std::make_tuple(&g, x, out, xq);
+  };
+  if (device.is_cuda()) {
+    add(c, "cusparse_fp32", true, which, fp32_bytes, device, [=]() -> std::function<void()> {
+      auto [g, x, out, xq] = inputs();
+      auto vendor = std::make_shared<kernels::CusparseSpmm>(g->csr());
+      return [=] { vendor->run(*x, *out); };
+    });
   }
+  add(c, "fp32", device.is_cpu(), which, fp32_bytes, device, [=]() -> std::function<void()> {
+    auto [g, x, out, xq] = inputs();
+    return [=] { kernels::spmm_copy_u(g->csr(), *x, *out); };
+  });
+  add(c, "int8_with_quantize", false, which, int8_bytes, device, [=]() -> std::function<void()> {
+    auto [g, x, out, xq] = inputs();
+    return [=] {
+      kernels::quantize(*x, *xq);
+      kernels::qspmm_copy_u(g->csr(), *xq, *out);
+    };
+  });
+  add(c, "int8_only", false, which, int8_bytes, device, [=]() -> std::function<void()> {
+    auto [g, x, out, xq] = inputs();
+    return [=] { kernels::qspmm_copy_u(g->csr(), *xq, *out); };
+  });
+}
+
+void register_u_mul_e(int which, int64_t heads, int64_t dim) {
+  const Device cpu = Device::cpu();
+  const std::string c = std::string("cpu_u_mul_e/") + bench_graph_name(which) + "/" + std::to_string(heads) +
+                        "x" + std::to_string(dim);
+  const double fp32_bytes = static_cast<double>(heads * dim) * 4.0;
+  auto inputs = [=] {
+    const auto& g = graph_on(which, cpu);
+    auto x = std::make_shared<Tensor>(random_features(g.num_cols(), heads * dim, 4));
+    auto e = std::make_shared<Tensor>(random_features(g.num_edges(), heads, 5));
+    auto out = std::make_shared<Tensor>(Tensor::empty(DType::kF32, Shape::mat(g.num_rows(), heads * dim)));
+    auto xq = std::make_shared<QTensor>(kernels::make_qtensor(g.num_cols(), heads * dim, {}, cpu));
+    auto eq = std::make_shared<QTensor>(kernels::make_qtensor(g.num_edges(), heads, {}, cpu));
+    kernels::quantize(*x, *xq);
+    kernels::quantize(*e, *eq);
+    return std::make_tuple(&g, x, e, out, xq, eq);
+  };
+  add(c, "fp32", true, which, fp32_bytes, cpu, [=]() -> std::function<void()> {
+    auto [g, x, e, out, xq, eq] = inputs();
+    return [=] { kernels::spmm_u_mul_e(g->csr(), *x, *e, *out); };
+  });
+  add(c, "int8_with_quantize", false, which, fp32_bytes / 4, cpu, [=]() -> std::function<void()> {
+    auto [g, x, e, out, xq, eq] = inputs();
+    return [=] {
+      kernels::quantize(*x, *xq);
+      kernels::quantize(*e, *eq);
+      kernels::qspmm_u_mul_e(g->csr(), *xq, *eq, *out);
+    };
+  });
+  add(c, "int8_only", false, which, fp32_bytes / 4, cpu, [=]() -> std::function<void()> {
+    auto [g, x, e, out, xq, eq] = inputs();
+    return [=] { kernels::qspmm_u_mul_e(g->csr(), *xq, *eq, *out); };
+  });
 }
 
 }  // namespace
 }  // namespace tango::bench
 
 int main(int argc, char** argv) {
+  using namespace tango::bench;
+  for (tango::Device device : {tango::Device::cpu(), tango::Device::cuda(0)}) {
+    if (device.is_cuda() && tango::cuda_device_count() == 0) continue;
+    for (int which : {0, 1})
+      for (int64_t hidden : {128, 256}) register_copy_u(which, hidden, device);
+  }
+  for (int which : {0, 1}) {
+    register_u_mul_e(which, 2, 128);
+    register_u_mul_e(which, 4, 64);
+  }
   benchmark::Initialize(&argc, argv);
-  tango::bench::register_cuda_benchmarks();
-  benchmark::RunSpecifiedBenchmarks();
+  RatioReporter reporter({{"cpu_", "fp32"}, {"gpu_", "cusparse_fp32"}});
+  benchmark::RunSpecifiedBenchmarks(&reporter);
   benchmark::Shutdown();
-  return 0;
 }

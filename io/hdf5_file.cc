@@ -157,6 +157,7 @@ void H5File::write(const std::string& name, const Tensor& tensor, int deflate) {
   hsize_t dims[2] = {static_cast<hsize_t>(tensor.rows()), static_cast<hsize_t>(tensor.cols())};
   Handle space{H5Screate_simple(tensor.ndim(), dims, nullptr), H5Sclose};
   Handle dcpl{H5Pcreate(H5P_DATASET_CREATE), H5Pclose};
+  H5Pset_obj_track_times(dcpl.id, 0);  // no creation timestamps: same data, same bytes, same checksum
   if (deflate > 0 && tensor.numel() > 0) {
     hsize_t chunk[2] = {
         std::min<hsize_t>(dims[0], std::max<hsize_t>(1, (1 << 20) / std::max<hsize_t>(1, dims[1]))), dims[1]};

@@ -10,6 +10,7 @@ packages=(
   build-essential cmake ninja-build pkg-config git
   openmpi-bin libopenmpi-dev
   libmetis-dev
+  libssl-dev
   libhdf5-dev
   zlib1g-dev
   libcli11-dev nlohmann-json3-dev libspdlog-dev libfmt-dev

@@ -23,8 +23,10 @@ using DotAcc = std::conditional_t<std::is_same_v<T, int8_t>, int32_t, float>;
 // -ffast-math).
 constexpr int64_t kLanes = 16;
 
-template <class T>
-[[gnu::always_inline]] inline DotAcc<T> dot(const T* __restrict a, const T* __restrict b, int64_t n) {
+// kDim > 0: the per-head width known at compile time (straight-line code for the common 16 / 32 / 64).
+template <int64_t kDim, class T>
+[[gnu::always_inline]] inline DotAcc<T> dot(const T* __restrict a, const T* __restrict b, int64_t runtime_n) {
+  const int64_t n = kDim > 0 ? kDim : runtime_n;
   if constexpr (std::is_integral_v<DotAcc<T>>) {  // integer adds reassociate: the plain loop vectorises
     DotAcc<T> sum = 0;
     for (int64_t i = 0; i < n; ++i) sum += static_cast<DotAcc<T>>(a[i]) * static_cast<DotAcc<T>>(b[i]);
@@ -41,7 +43,14 @@ template <class T>
   return sum;
 }
 
+// out[h] = su * u[h] + sv * v[h]; __restrict: int8_t is a char type and would otherwise alias `out`.
 template <class T>
+[[gnu::always_inline]] inline void add_scaled(float* __restrict out, float su, const T* __restrict u,
+                                              float sv, const T* __restrict v, int64_t n) {
+  for (int64_t h = 0; h < n; ++h) out[h] = su * static_cast<float>(u[h]) + sv * static_cast<float>(v[h]);
+}
+
+template <class T, int64_t kDim = 0>
 [[gnu::always_inline]] inline void sddmm_rows(const SddmmArgs& a, const T* u, const T* v, int64_t begin,
                                               int64_t end) {
   const CsrView& csr = a.csr;
@@ -62,12 +71,11 @@ template <class T>
       const T* uc = u + c * width;
       float* out = a.out + canonical_edge(csr, p) * heads;
       if (a.op == SddmmOp::kAdd) {
-        for (int64_t h = 0; h < heads; ++h)
-          out[h] = su * static_cast<float>(uc[h]) + sv * static_cast<float>(vr[h]);
+        add_scaled(out, su, uc, sv, vr, heads);
       } else {
         const float scale = su * sv;
         for (int64_t h = 0; h < heads; ++h)
-          out[h] = scale * static_cast<float>(dot(uc + h * dim, vr + h * dim, dim));
+          out[h] = scale * static_cast<float>(dot<kDim>(uc + h * dim, vr + h * dim, dim));
       }
     }
   }
@@ -77,6 +85,14 @@ TANGO_ISA_CLONES void sddmm_rows_f32(const SddmmArgs& a, int64_t begin, int64_t 
   sddmm_rows<float>(a, a.u.f32, a.v.f32, begin, end);
 }
 TANGO_ISA_CLONES void sddmm_rows_i8(const SddmmArgs& a, int64_t begin, int64_t end) {
+  if (a.op == SddmmOp::kDot) {
+    switch (a.head_dim) {
+      case 16: return sddmm_rows<int8_t, 16>(a, a.u.i8, a.v.i8, begin, end);
+      case 32: return sddmm_rows<int8_t, 32>(a, a.u.i8, a.v.i8, begin, end);
+      case 64: return sddmm_rows<int8_t, 64>(a, a.u.i8, a.v.i8, begin, end);
+      default: break;
+    }
+  }
   sddmm_rows<int8_t>(a, a.u.i8, a.v.i8, begin, end);
 }
 

@@ -22,10 +22,7 @@ CudaContext& CudaContext::get(Device device) {
 
 CudaContext::CudaContext(int ordinal) : ordinal_(ordinal) {
   TANGO_CUDA_CHECK(cudaSetDevice(ordinal));
-  // A blocking stream: Tensor's copies and memsets run on the legacy default stream (cudaMemcpy), and
-  // a non-blocking stream would not order against them (a kernel could read an upload still in flight,
-  // and a download could read a result not yet written).
-  TANGO_CUDA_CHECK(cudaStreamCreateWithFlags(&stream_, cudaStreamDefault));
+  TANGO_CUDA_CHECK(cudaStreamCreateWithFlags(&stream_, cudaStreamNonBlocking));
   TANGO_CUBLAS_CHECK(cublasCreate(&cublas_));
   TANGO_CUBLAS_CHECK(cublasSetStream(cublas_, stream_));
   // FP32 GEMMs stay FP32 unless a caller asks for TF32 explicitly.

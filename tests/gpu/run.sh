@@ -39,7 +39,7 @@ nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader | 
 cmake -S . -B build-gpu -G Ninja -DCMAKE_BUILD_TYPE=Release -DTANGO_ENABLE_CUDA=ON \
   -DCMAKE_CUDA_ARCHITECTURES="$arch" "${extra_cmake[@]}" 2>&1 | tee "$out_dir/configure.log" | tail -n 3
 grep -q "CUDA backend ON" "$out_dir/configure.log" || { echo "run.sh: CUDA backend not enabled" >&2; exit 1; }
-cmake --build build-gpu -j"$(nproc)" --target kernels_tests comm_tests comm_collectives gemm_bench quantize_bench 2>&1 |
+cmake --build build-gpu -j"$(nproc)" --target kernels_tests comm_tests comm_collectives gemm_bench quantize_bench spmm_bench 2>&1 |
   tee "$out_dir/build.log" | tail -n 3
 
 # CUDA tests: every *Cuda* suite; GTEST_SKIP would mean no GPU was seen, which is a failure here.
@@ -57,7 +57,7 @@ skipped=$(grep -c '^\[  SKIPPED \] ' "$out_dir/cuda_tests.log" || true)
 
 if [[ $tests_only -eq 0 ]]; then
   filter="${BENCH_FILTER:-gpu_}"
-  for bench in gemm_bench quantize_bench; do
+  for bench in gemm_bench quantize_bench spmm_bench; do
     ./build-gpu/bench/$bench --benchmark_filter="$filter" --benchmark_color=false 2>&1 | tee "$out_dir/$bench.log"
   done
 fi
@@ -67,7 +67,7 @@ fi
   printf '%-28s %s\n' "CUDA tests" "$(grep -E '^\[  (PASSED|FAILED) ' "$out_dir/cuda_tests.log" | tr '\n' ' ')"
   printf '%-28s %s\n' "CUDA tests skipped" "$skipped"
   if [[ $tests_only -eq 0 ]]; then
-    for bench in gemm_bench quantize_bench; do
+    for bench in gemm_bench quantize_bench spmm_bench; do
       echo "-- $bench (speedup vs the case's baseline in the same run) --"
       sed -n '/^case  /,$p' "$out_dir/$bench.log"
     done

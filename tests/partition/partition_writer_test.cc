@@ -61,13 +61,14 @@ TEST(WritePartition, WritesPartsAndAManifestThatDescribesThem) {
   EXPECT_EQ(m.phase_seconds.size(), 6u);  // partition, layout, parts, parts.build/write/checksum
 }
 
-// Contents, not bytes: HDF5 stamps each dataset with its creation time.
+// Byte-identical files: H5File turns off HDF5's per-dataset creation timestamps.
 TEST(WritePartition, SameSeedGivesIdenticalParts) {
   testing::TempDir tmp;
   Dataset d = testing::grid_dataset(15, 17);
   PartitionManifest a = partition_into(d, tmp.file("a"), 4, 9);
   PartitionManifest b = partition_into(d, tmp.file("b"), 4, 9);
   EXPECT_EQ(a.edge_cut, b.edge_cut);
+  for (int32_t p = 0; p < 4; ++p) EXPECT_EQ(a.parts[p].sha256, b.parts[p].sha256) << "part " << p;
   std::vector<PartitionPart> pa = read_parts(tmp.file("a"), 4), pb = read_parts(tmp.file("b"), 4);
   for (int32_t p = 0; p < 4; ++p) {
     expect_same_tensor<int64_t>(pa[p].owned_global_ids, pb[p].owned_global_ids);
