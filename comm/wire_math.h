@@ -54,8 +54,8 @@ TANGO_HD inline CodeRange tensor_code_range(float scale, int bits) {
 // of `stream` (kernels::quantize_code, the one per-element quantizer of the project).
 TANGO_HD inline int encode_element(float x, float inv_scale, CodeRange range, bool stochastic, uint64_t seed,
                                    uint64_t stream, uint64_t index) {
-  return kernels::quantize_code(x, inv_scale, range.qmin, range.qmax, stochastic, kernels::stream_key(seed, stream),
-                                index);
+  return kernels::quantize_code(x, inv_scale, range.qmin, range.qmax, stochastic,
+                                kernels::stream_key(seed, stream), index);
 }
 
 // Code `slot` of a packed byte, read in the row's range (unsigned ranges drop the sign extension).
