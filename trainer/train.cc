@@ -170,10 +170,31 @@ TrainResult train(const TrainConfig& config, const DistGraph& graph, comm::Commu
     store = std::make_unique<CheckpointStore>(config.checkpoint_dir, comm.rank(), comm.size());
   }
   if (config.resume) {
+    // Every rank must make the same choice: rank 0 picks the epoch, and a load error on any rank
+    // stops every rank (a rank that trained on alone would wait forever in the first collective).
     std::optional<int64_t> latest = store->latest_complete_epoch();
+    int64_t chosen = latest.value_or(-1);
+    comm.broadcast_bytes(&chosen, sizeof chosen, 0);
+    latest = chosen >= 0 ? std::optional<int64_t>(chosen) : std::nullopt;
     if (latest) {
-      Checkpoint ckpt = store->load(*latest, config.hash());
-      restore_checkpoint(ckpt, model, adam, best, store->path_for(*latest, comm.rank()));
+      Checkpoint ckpt;
+      std::string load_error;
+      ErrorKind load_kind = ErrorKind::kInvalidInput;
+      try {
+        ckpt = store->load(*latest, config.hash());
+        restore_checkpoint(ckpt, model, adam, best, store->path_for(*latest, comm.rank()));
+      } catch (const Error& e) {
+        load_error = e.what();
+        load_kind = e.kind();
+      }
+      const std::vector<int32_t> failed = comm.allgather<int32_t>(load_error.empty() ? 0 : 1);
+      if (!load_error.empty()) throw Error(load_kind, load_error);
+      const auto first_failed = std::find(failed.begin(), failed.end(), 1);
+      const int64_t failed_rank = first_failed - failed.begin();
+      if (first_failed != failed.end())
+        TANGO_FAIL_INPUT(
+            "rank {} could not resume from the checkpoint of epoch {} in {} (its error is in its log)",
+            failed_rank, *latest, config.checkpoint_dir);
       start_epoch = ckpt.epoch;
       if (leader) spdlog::info("resuming after epoch {} from {}", start_epoch, config.checkpoint_dir);
     } else if (leader) {
@@ -307,6 +328,7 @@ TrainResult train(const TrainConfig& config, const DistGraph& graph, comm::Commu
     if (store &&
         ((config.checkpoint_every > 0 && (epoch + 1) % config.checkpoint_every == 0) || last_epoch)) {
       store->save(make_checkpoint(model, adam, epoch + 1, best, config));
+      comm.barrier();  // every rank's file is complete before any rank goes on (and may resume from it)
     }
   }
 
