@@ -223,7 +223,7 @@ def cell_text(d, m, r, p):
     if not runs:
         return "not run"
     mean, std, n = stats(runs)
-    spread = f" ± {std:.2f}" if n > 1 else " (± n/a)"
+    spread = f" ± {std:.2f}" if n > 1 else ""
     return f"{mean:.2f}{spread} (n={n})"
 
 
