@@ -207,6 +207,11 @@ def load(d, m, r, p):
     return found
 
 
+def total_runs():
+    return sum(len(load(d, m, r, p)) for d in datasets for m in models for r in ranks for p in precisions
+               if not (r == 1 and p == "int8-halo"))
+
+
 def stats(runs):
     acc = [100.0 * r["test_acc"] for r in runs]
     mean = statistics.fmean(acc)
@@ -253,7 +258,8 @@ lines += [
     f"- Machine: {machine} (CPU ranks; 4 ranks oversubscribed through `launch/tango-run` when cores < 4)",
     f"- Seeds requested: {', '.join(map(str, seed_list))}; epochs: {epochs}"
     + (f"; launches stopped at {stop_at} UTC" if stopped_early == "1" else ""),
-    f"- Runs this invocation: {executed} executed, {reused} reused from earlier invocations, {failed} failed",
+    f"- Runs in the table: {total_runs()} summaries (this invocation: {executed} executed, {failed} failed; the "
+    "rest from earlier invocations with the same work dir and epochs)",
     "- Datasets: cora (public split, 140/500/1,000, `--normalize-features`), facebook (`random-60-20-20`).",
     "- GCN and SAGE: `--hidden 64 --dropout 0.5 --lr 0.01 --weight-decay 5e-4`; GAT: `--heads 8 --hidden 8",
     "  --activation elu --lr 0.005 --dropout 0.6 --attn-dropout 0.6 --weight-decay 5e-4`; Adam, 2 layers.",
