@@ -1,0 +1,335 @@
+#!/usr/bin/env bash
+# Regenerates docs/ACCURACY.md: test accuracy at the best validation epoch (summary JSON `test_acc`)
+# of GCN, GraphSAGE and GAT on cora (public split) and facebook (its given split), on 1 rank and on
+# 4 ranks (tango-partition --parts 4, then launch/tango-run -np 4), for fp32, int8 local primitives,
+# and int8 local + int4-forward / int8-backward halos; mean ± sample std over N seeds per cell, and
+# each quantized column's difference to fp32 in percentage points.
+#
+#   scripts/accuracy.sh [--datasets cora,facebook] [--models gcn,sage,gat] [--ranks 1,4]
+#                       [--precisions fp32,int8,int8-halo] [--seeds N] [--first-seed S] [--epochs E]
+#                       [--stop-at HH:MM] [--build DIR] [--work DIR] [--out FILE] [--report-only]
+#
+#   --seeds N       seeds S .. S+N-1 per cell (default 5, first seed 1)
+#   --epochs E      training epochs (default 200; the hyperparameters are otherwise fixed, below)
+#   --stop-at HH:MM launch no run after this UTC time (today); the table is made from what finished
+#   --work DIR      partitions, logs and one summary JSON per run (default build/accuracy); a run whose
+#                   summary is already there is not repeated, so a stopped sweep can be continued
+#   --report-only   run nothing: write the table from the summaries already in the work dir
+#   --out FILE      the markdown file (default docs/ACCURACY.md), written atomically (temp + mv)
+# Runs go seed-major (every cell's seed 1, then every cell's seed 2, ...), so a sweep stopped early
+# still has an even seed count. Cells not run say "not run"; 1-rank halo cells say "n/a" (no halo).
+# Environment: TANGO_DATA_DIR (folder with cora/ and facebook/; default ../shared/datasets beside the
+# repository), OMP_WAIT_POLICY (default passive), TANGO_LOG_LEVEL (default warn).
+set -euo pipefail
+
+repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+command_line="scripts/accuracy.sh$(printf ' %q' "$@")"
+[[ $# -gt 0 ]] || command_line="scripts/accuracy.sh"
+
+datasets="cora,facebook"
+models="gcn,sage,gat"
+ranks_list="1,4"
+precisions="fp32,int8,int8-halo"
+seeds=5
+first_seed=1
+epochs=200
+stop_at=""
+build_dir="$repo_root/build"
+work_dir=""
+out_file="$repo_root/docs/ACCURACY.md"
+report_only=0
+
+die() {
+  echo "accuracy.sh: error: $*" >&2
+  exit 2
+}
+usage() { awk 'NR > 1 && !/^#/ { exit } NR > 1 { sub(/^# ?/, ""); print }' "$0"; }
+need_value() { [[ $# -ge 2 && -n "$2" ]] || die "$1 needs a value (see --help)"; }
+
+while [[ $# -gt 0 ]]; do
+  case "$1" in
+    -h | --help) usage; exit 0 ;;
+    --datasets) need_value "$@"; datasets="$2"; shift 2 ;;
+    --models) need_value "$@"; models="$2"; shift 2 ;;
+    --ranks) need_value "$@"; ranks_list="$2"; shift 2 ;;
+    --precisions) need_value "$@"; precisions="$2"; shift 2 ;;
+    --seeds) need_value "$@"; seeds="$2"; shift 2 ;;
+    --first-seed) need_value "$@"; first_seed="$2"; shift 2 ;;
+    --epochs) need_value "$@"; epochs="$2"; shift 2 ;;
+    --stop-at) need_value "$@"; stop_at="$2"; shift 2 ;;
+    --build) need_value "$@"; build_dir="$2"; shift 2 ;;
+    --work) need_value "$@"; work_dir="$2"; shift 2 ;;
+    --out) need_value "$@"; out_file="$2"; shift 2 ;;
+    --report-only) report_only=1; shift ;;
+    *) die "unknown argument '$1' (see --help)" ;;
+  esac
+done
+
+[[ "$seeds" =~ ^[1-9][0-9]*$ ]] || die "--seeds '$seeds' is not a positive integer"
+[[ "$first_seed" =~ ^[0-9]+$ ]] || die "--first-seed '$first_seed' is not a non-negative integer"
+[[ "$epochs" =~ ^[1-9][0-9]*$ ]] || die "--epochs '$epochs' is not a positive integer"
+IFS=, read -r -a dataset_names <<< "$datasets"
+IFS=, read -r -a model_names <<< "$models"
+IFS=, read -r -a rank_counts <<< "$ranks_list"
+IFS=, read -r -a precision_names <<< "$precisions"
+for d in "${dataset_names[@]}"; do [[ "$d" == cora || "$d" == facebook ]] || die "--datasets: '$d' is not cora or facebook"; done
+for m in "${model_names[@]}"; do [[ "$m" =~ ^(gcn|sage|gat)$ ]] || die "--models: '$m' is not gcn, sage or gat"; done
+for r in "${rank_counts[@]}"; do [[ "$r" == 1 || "$r" == 4 ]] || die "--ranks: '$r' is not 1 or 4"; done
+for p in "${precision_names[@]}"; do
+  [[ "$p" =~ ^(fp32|int8|int8-halo)$ ]] || die "--precisions: '$p' is not fp32, int8 or int8-halo"
+done
+deadline=""
+if [[ -n "$stop_at" ]]; then
+  [[ "$stop_at" =~ ^[0-2][0-9]:[0-5][0-9]$ ]] || die "--stop-at '$stop_at' is not HH:MM (UTC)"
+  deadline=$(date -u -d "today $stop_at" +%s) || die "--stop-at '$stop_at' is not a time of day"
+fi
+
+work_dir="${work_dir:-$build_dir/accuracy}"
+data_dir="${TANGO_DATA_DIR:-$repo_root/../shared/datasets}"
+partition_bin="$build_dir/bin/tango-partition"
+train_bin="$build_dir/bin/tango-train"
+tango_run="$repo_root/launch/tango-run"
+export OMP_WAIT_POLICY="${OMP_WAIT_POLICY:-passive}"
+export TANGO_LOG_LEVEL="${TANGO_LOG_LEVEL:-warn}"
+export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
+mkdir -p "$work_dir/runs" "$work_dir/logs" "$work_dir/parts"
+
+# Hyperparameters per model (issue 5; GAT as in trainer/README.md). cora also row-normalizes features.
+model_args() {
+  case "$1" in
+    gcn | sage) echo "--model $1 --hidden 64 --dropout 0.5 --lr 0.01 --weight-decay 5e-4" ;;
+    gat) echo "--model gat --heads 8 --hidden 8 --activation elu --lr 0.005 --dropout 0.6 --attn-dropout 0.6 --weight-decay 5e-4" ;;
+  esac
+}
+dataset_args() { if [[ "$1" == cora ]]; then echo "--normalize-features"; fi; }
+precision_args() {
+  case "$1" in
+    fp32) echo "--precision fp32" ;;
+    int8) echo "--precision int8" ;;
+    int8-halo) echo "--precision int8 --halo-bits fwd=4,bwd=8" ;;
+  esac
+}
+run_name() { echo "$1-$2-r$3-$4-e$epochs-s$5"; } # dataset model ranks precision seed
+
+# ensure_parts DATASET: 4 METIS parts of DATASET in the work dir (made once, then reused).
+parts_dir() { echo "$work_dir/parts/$1-4"; }
+ensure_parts() {
+  local dir
+  dir=$(parts_dir "$1")
+  if [[ ! -f "$dir/manifest.json" ]]; then
+    echo "accuracy.sh: tango-partition $1 --parts 4" >&2
+    "$partition_bin" "$data_dir/$1" --parts 4 --out "$dir" --force > "$work_dir/logs/partition-$1.log" 2>&1 ||
+      die "tango-partition $data_dir/$1 failed; see $work_dir/logs/partition-$1.log"
+  fi
+}
+
+executed=0
+reused=0
+failed=0
+stopped_early=0
+if [[ $report_only -eq 0 ]]; then
+  [[ -x "$train_bin" && -x "$partition_bin" ]] ||
+    die "tango-train / tango-partition not found in $build_dir/bin: build them (or pass --build DIR)"
+  for d in "${dataset_names[@]}"; do
+    [[ -d "$data_dir/$d/raw" ]] || die "dataset $d not found at $data_dir/$d: set TANGO_DATA_DIR"
+    if [[ ",$ranks_list," == *,4,* ]]; then ensure_parts "$d"; fi
+  done
+  for ((seed = first_seed; seed < first_seed + seeds; seed++)); do
+    for d in "${dataset_names[@]}"; do
+      for m in "${model_names[@]}"; do
+        for r in "${rank_counts[@]}"; do
+          for p in "${precision_names[@]}"; do
+            [[ "$r" == 1 && "$p" == int8-halo ]] && continue # one rank exchanges no halo
+            name=$(run_name "$d" "$m" "$r" "$p" "$seed")
+            summary="$work_dir/runs/$name.json"
+            if [[ -s "$summary" ]]; then
+              reused=$((reused + 1))
+              continue
+            fi
+            if [[ -n "$deadline" && $(date -u +%s) -ge $deadline ]]; then
+              stopped_early=1
+              break 5
+            fi
+            # shellcheck disable=SC2207  # the *_args functions print plain space-separated flags
+            args=($(model_args "$m") $(dataset_args "$d") $(precision_args "$p")
+              --epochs "$epochs" --seed "$seed" --quiet --summary "$summary.tmp")
+            if [[ "$r" == 1 ]]; then
+              cmd=("$train_bin" --dataset "$data_dir/$d" "${args[@]}")
+            else
+              cmd=("$tango_run" -np "$r" -- "$train_bin" --parts "$(parts_dir "$d")" "${args[@]}")
+            fi
+            start=$(date +%s)
+            if "${cmd[@]}" > "$work_dir/logs/$name.log" 2>&1 && [[ -s "$summary.tmp" ]]; then
+              mv "$summary.tmp" "$summary"
+              executed=$((executed + 1))
+              echo "accuracy.sh: $name test_acc $(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["test_acc"])' "$summary") ($(($(date +%s) - start)) s)" >&2
+            else
+              failed=$((failed + 1))
+              rm -f "$summary.tmp"
+              echo "accuracy.sh: $name FAILED; see $work_dir/logs/$name.log" >&2
+            fi
+          done
+        done
+      done
+    done
+  done
+fi
+
+# The table, from every summary in the work dir that belongs to a requested cell.
+mkdir -p "$(dirname "$out_file")"
+tmp_out="$out_file.tmp.$$"
+trap 'rm -f "$tmp_out"' EXIT
+machine="$(lscpu | sed -n 's/^Model name:[[:space:]]*//p' | head -1), $(nproc) cores"
+python3 - "$work_dir/runs" "$tmp_out" "$datasets" "$models" "$ranks_list" "$precisions" \
+  "$first_seed" "$seeds" "$epochs" "$command_line" "$machine" "$executed" "$reused" "$failed" \
+  "$stopped_early" "$stop_at" <<'PY'
+import datetime, json, math, os, statistics, sys
+
+(runs_dir, out, datasets, models, ranks, precisions, first_seed, seeds, epochs, command, machine,
+ executed, reused, failed, stopped_early, stop_at) = sys.argv[1:]
+datasets, models, precisions = datasets.split(","), models.split(","), precisions.split(",")
+ranks = [int(r) for r in ranks.split(",")]
+seed_list = list(range(int(first_seed), int(first_seed) + int(seeds)))
+epochs = int(epochs)
+labels = {"fp32": "fp32", "int8": "int8 local", "int8-halo": "int8 local + halo fwd=4,bwd=8"}
+model_label = {"gcn": "GCN", "sage": "SAGE", "gat": "GAT"}
+ALL_PRECISIONS = [p for p in ("fp32", "int8", "int8-halo")]
+
+
+def load(d, m, r, p):
+    """Summaries of one cell, one per seed that finished."""
+    found = []
+    for s in seed_list:
+        path = os.path.join(runs_dir, f"{d}-{m}-r{r}-{p}-e{epochs}-s{s}.json")
+        if os.path.exists(path):
+            with open(path) as f:
+                found.append(json.load(f))
+    return found
+
+
+def total_runs():
+    return sum(len(load(d, m, r, p)) for d in datasets for m in models for r in ranks for p in precisions
+               if not (r == 1 and p == "int8-halo"))
+
+
+def stats(runs):
+    acc = [100.0 * r["test_acc"] for r in runs]
+    mean = statistics.fmean(acc)
+    std = statistics.stdev(acc) if len(acc) > 1 else float("nan")
+    return mean, std, len(acc)
+
+
+def cell_text(d, m, r, p):
+    if r == 1 and p == "int8-halo":
+        return "n/a (no halo)"
+    if p not in precisions:
+        return "not run"
+    runs = load(d, m, r, p)
+    if not runs:
+        return "not run"
+    mean, std, n = stats(runs)
+    spread = f" ± {std:.2f}" if n > 1 else ""
+    return f"{mean:.2f}{spread} (n={n})"
+
+
+def delta_text(d, m, r, p):
+    if r == 1 and p == "int8-halo":
+        return "n/a"
+    base, quant = load(d, m, r, "fp32"), load(d, m, r, p)
+    if "fp32" not in precisions or p not in precisions or not base or not quant:
+        return "not run"
+    diff = stats(quant)[0] - stats(base)[0]
+    mark = "" if diff >= -0.5 else " **(> 0.5 pp below fp32)**"
+    return f"{diff:+.2f}{mark}"
+
+
+lines = []
+now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+lines += [
+    "# Accuracy",
+    "",
+    "Test accuracy (%) at the best validation epoch (`test_acc` of each run's `--summary` JSON), mean ±",
+    "sample standard deviation over seeds; `n` is the number of seeds that finished in that cell. Δ is the",
+    "quantized column's mean minus the fp32 mean of the same row, in percentage points.",
+    "Generated by `scripts/accuracy.sh`; do not edit by hand.",
+    "",
+    f"- Command: `{command}`",
+    f"- Date: {now}",
+    f"- Machine: {machine} (CPU ranks; 4 ranks oversubscribed through `launch/tango-run` when cores < 4)",
+    f"- Seeds requested: {', '.join(map(str, seed_list))}; epochs: {epochs}"
+    + (f"; launches stopped at {stop_at} UTC" if stopped_early == "1" else ""),
+    f"- Runs in the table: {total_runs()} summaries (this invocation: {executed} executed, {failed} failed; the "
+    "rest from earlier invocations with the same work dir and epochs)",
+    "- Datasets: cora (public split, 140/500/1,000, `--normalize-features`), facebook (`random-60-20-20`).",
+    "- GCN and SAGE: `--hidden 64 --dropout 0.5 --lr 0.01 --weight-decay 5e-4`; GAT: `--heads 8 --hidden 8",
+    "  --activation elu --lr 0.005 --dropout 0.6 --attn-dropout 0.6 --weight-decay 5e-4`; Adam, 2 layers.",
+    "- 4 ranks: `tango-partition DATASET --parts 4` (METIS), then `launch/tango-run -np 4 -- tango-train",
+    "  --parts DIR`. Halo column: `--precision int8 --halo-bits fwd=4,bwd=8` (one rank has no halo).",
+    "",
+    "| dataset | model | ranks | fp32 | int8 local | Δ int8 | int8 + halo 4/8 | Δ int8 + halo |",
+    "|---|---|---|---|---|---|---|---|",
+]
+for d in datasets:
+    for m in models:
+        for r in ranks:
+            lines.append(
+                f"| {d} | {model_label[m]} | {r} | {cell_text(d, m, r, 'fp32')} | "
+                f"{cell_text(d, m, r, 'int8')} | {delta_text(d, m, r, 'int8')} | "
+                f"{cell_text(d, m, r, 'int8-halo')} | {delta_text(d, m, r, 'int8-halo')} |"
+            )
+
+# Halo traffic of the 4-rank runs (mean over seeds).
+traffic = []
+for d in datasets:
+    for m in models:
+        for p in precisions:
+            runs = [x for x in load(d, m, 4, p) if x.get("bytes_fp32")]
+            if 4 in ranks and runs:
+                sent = statistics.fmean(x["bytes_sent"] for x in runs) / 1e6
+                fp32 = statistics.fmean(x["bytes_fp32"] for x in runs) / 1e6
+                ms = statistics.fmean(x["epoch_ms_mean"] for x in runs)
+                traffic.append(f"| {d} | {model_label[m]} | {labels[p]} | {sent:.1f} | {fp32:.1f} | "
+                               f"{fp32 / sent if sent else float('inf'):.1f}x | {ms:.0f} |")
+if traffic:
+    lines += ["", "Halo traffic and time of the 4-rank runs (whole run, mean over seeds; epoch times on a",
+              "shared machine are indicative only):", "",
+              "| dataset | model | precision | MB sent | MB fp32-equivalent | reduction | epoch ms |",
+              "|---|---|---|---|---|---|---|"] + traffic
+
+# Targets of issue 5.
+def mean_of(d, m, r, p):
+    runs = load(d, m, r, p) if p in precisions and r in ranks and d in datasets and m in models else []
+    return stats(runs) if runs else None
+
+lines += ["", "## Targets (issue 5)", ""]
+for m, target in (("gcn", 81.0), ("gat", 82.0), ("sage", 79.5)):
+    for r in ranks:
+        got = mean_of("cora", m, r, "fp32")
+        if got is None:
+            verdict = "not run"
+        else:
+            verdict = f"{got[0]:.2f} (n={got[2]}): " + ("met" if got[0] >= target else "**not met**")
+        lines.append(f"- FP32 {model_label[m]} cora >= {target:.1f}, {r} rank{'s' if r > 1 else ''}: {verdict}")
+misses, checked = [], 0
+for d in datasets:
+    for m in models:
+        for r in ranks:
+            base = mean_of(d, m, r, "fp32")
+            for p in ("int8", "int8-halo"):
+                q = mean_of(d, m, r, p) if not (r == 1 and p == "int8-halo") else None
+                if base is None or q is None:
+                    continue
+                checked += 1
+                if q[0] - base[0] < -0.5:
+                    misses.append(f"{d} {model_label[m]} {r} rank(s) {labels[p]}: {q[0] - base[0]:+.2f} pp")
+lines.append(f"- Quantized within 0.5 pp of fp32 in the mean (not more than 0.5 pp below): {checked} pairs "
+             f"checked, " + ("all met" if not misses else f"{len(misses)} not met: " + "; ".join(misses)))
+lines.append("- facebook, each model at least PyTorch Geometric's accuracy with the same settings: the PyG "
+             "reference is not measured by this script (see docs/BENCHMARKS.md when recorded).")
+lines.append("")
+with open(out, "w") as f:
+    f.write("\n".join(lines))
+PY
+mv "$tmp_out" "$out_file"
+trap - EXIT
+echo "accuracy.sh: wrote $out_file ($executed runs executed, $reused reused, $failed failed)" >&2
