@@ -49,6 +49,16 @@ void column_sum(const Tensor& x, Tensor& out) {
 #endif
 }
 
+void add_inplace(Tensor& y, const Tensor& x) {
+  check_same_f32(y, x, "add_inplace");
+  if (y.device().is_cpu()) return cpu::add_inplace(y.data<float>(), x.data<float>(), y.numel());
+#ifdef TANGO_HAVE_CUDA
+  cuda::add_inplace(y.data<float>(), x.data<float>(), y.numel(), y.device());
+#else
+  fail_no_cuda("add_inplace", y);
+#endif
+}
+
 void activation_forward(const Tensor& x, Tensor& y, const ActivationOptions& options) {
   check_same_f32(x, y, "activation_forward");
   if (x.device().is_cpu())

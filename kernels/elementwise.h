@@ -16,6 +16,9 @@ void bias_add(Tensor& y, const Tensor& bias);
 // out[j] = sum_r x[r, j]: the bias gradient db from dY.
 void column_sum(const Tensor& x, Tensor& out);
 
+// y += x (same element count).
+void add_inplace(Tensor& y, const Tensor& x);
+
 // y = act(x); y may be x itself (in place).
 void activation_forward(const Tensor& x, Tensor& y, const ActivationOptions& options);
 // dx = dy * act'(x) with x the forward input; dx may be dy itself.

@@ -13,6 +13,11 @@ void bias_add(float* y, int64_t rows, int64_t cols, const float* bias) {
     for (int64_t j = 0; j < cols; ++j) y[r * cols + j] += bias[j];
 }
 
+void add_inplace(float* y, const float* x, int64_t n) {
+#pragma omp parallel for schedule(static)
+  for (int64_t i = 0; i < n; ++i) y[i] += x[i];
+}
+
 void column_sum(const float* x, int64_t rows, int64_t cols, float* out) {
   // Per-thread partial sums over a static row split, then added in thread order (deterministic for a
   // fixed thread count).

@@ -9,6 +9,7 @@ namespace tango::kernels::cpu {
 
 void bias_add(float* y, int64_t rows, int64_t cols, const float* bias);
 void column_sum(const float* x, int64_t rows, int64_t cols, float* out);
+void add_inplace(float* y, const float* x, int64_t n);
 void activation_forward(const float* x, int64_t n, const ActivationOptions& options, float* y);
 void activation_backward(const float* x, const float* dy, int64_t n, const ActivationOptions& options,
                          float* dx);

@@ -27,6 +27,10 @@ __global__ void column_sum_kernel(const float* __restrict__ x, int64_t rows, int
   atomicAdd(out + col, sum);
 }
 
+__global__ void add_inplace_kernel(float* y, const float* x, int64_t n) {
+  TANGO_GRID_STRIDE(i, n) y[i] += x[i];
+}
+
 __global__ void activation_forward_kernel(const float* x, int64_t n, Activation kind, float alpha, float* y) {
   TANGO_GRID_STRIDE(i, n) y[i] = activation_value(kind, x[i], alpha);
 }
@@ -57,6 +61,12 @@ void column_sum(const float* x, int64_t rows, int64_t cols, float* out, Device d
   dim3 grid(static_cast<unsigned>((cols + threads - 1) / threads),
             static_cast<unsigned>(std::min<int64_t>((rows + kColumnSumRows - 1) / kColumnSumRows, 4096)));
   column_sum_kernel<<<grid, threads, 0, stream>>>(x, rows, cols, out);
+  TANGO_CU_CHECK(cudaGetLastError());
+}
+
+void add_inplace(float* y, const float* x, int64_t n, Device device) {
+  if (n == 0) return;
+  add_inplace_kernel<<<grid_size(n, device), kThreads, 0, stream_for(device)>>>(y, x, n);
   TANGO_CU_CHECK(cudaGetLastError());
 }
 

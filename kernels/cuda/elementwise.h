@@ -10,6 +10,7 @@ namespace tango::kernels::cuda {
 
 void bias_add(float* y, int64_t rows, int64_t cols, const float* bias, Device device);
 void column_sum(const float* x, int64_t rows, int64_t cols, float* out, Device device);
+void add_inplace(float* y, const float* x, int64_t n, Device device);
 void activation_forward(const float* x, int64_t n, const ActivationOptions& options, float* y, Device device);
 void activation_backward(const float* x, const float* dy, int64_t n, const ActivationOptions& options,
                          float* dx, Device device);

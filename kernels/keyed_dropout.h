@@ -1,0 +1,31 @@
+// The trainer's dropouts, keyed by GLOBAL ids so that K ranks draw the masks 1 rank draws, with the
+// keep mask stored (u8) for the backward pass. Per-element draws: keyed_dropout_math.h.
+//   keyed_dropout:      element (r, j) of x [rows, cols] is kept when draw(key, global_ids[r], j) >= p,
+//                       then scaled by 1 / (1 - p); key = stream_key(seed, stream).
+//   keyed_edge_dropout: entry e of `csr` (row r, column c) and head h of values [E, H], in place, keyed
+//                       by the global edge (global_ids[r], global_ids[c]) and h.
+//   masked_dropout_backward: dx = dy * mask / (1 - p) (dx may be dy).
+#pragma once
+
+#include <cstdint>
+
+#include "core/tensor.h"
+#include "kernels/sparse_graph.h"
+
+namespace tango::kernels {
+
+struct KeyedDropoutOptions {
+  float p = 0.0f;  // drop probability in [0, 1)
+  uint64_t seed = 0;
+  uint64_t stream = 0;
+};
+
+// x, y f32 [rows, cols] (y may be x); mask u8 [rows, cols]; global_ids i64 [>= rows].
+void keyed_dropout(const Tensor& x, Tensor& y, Tensor& mask, const Tensor& global_ids,
+                   const KeyedDropoutOptions& options);
+// values f32 [csr entries, heads], mask u8 of the same shape; global_ids i64 [>= max(rows, cols)].
+void keyed_edge_dropout(const CsrIndex& csr, const Tensor& global_ids, int64_t num_global_nodes,
+                        Tensor& values, Tensor& mask, const KeyedDropoutOptions& options);
+void masked_dropout_backward(const Tensor& dy, const Tensor& mask, float p, Tensor& dx);
+
+}  // namespace tango::kernels
