@@ -129,6 +129,11 @@ void add_train_flags(CLI::App& app, TrainConfig& c) {
   app.add_flag("--stochastic-rounding,!--nearest-rounding", c.stochastic_rounding,
                "Round quantized values stochastically (unbiased) instead of to nearest");
   app.add_flag("--overlap,!--no-overlap", c.overlap, "Overlap the halo exchange with inner-row compute");
+  c.device = "auto";
+  app.add_option("--device", c.device,
+                 "auto | cpu | cuda: where this rank's tables live (cuda: the GPU of its node-local rank; "
+                 "auto: CUDA when every rank sees a GPU, else CPU)")
+      ->check(CLI::IsMember({"auto", "cpu", "cuda"}));
 
   app.add_option("--metrics", c.metrics_path, "JSONL metrics file (one line per epoch)");
   app.add_option("--summary", c.summary_path, "Final summary JSON file");
@@ -171,7 +176,8 @@ nlohmann::json TrainConfig::to_json() const {
           {"halo_bits", halo_adaptive ? nlohmann::json("adaptive") : bits},
           {"gat_attention", attention[static_cast<int>(gat_attention)]},
           {"stochastic_rounding", stochastic_rounding},
-          {"overlap", overlap}};
+          {"overlap", overlap},
+          {"device", device}};
 }
 
 std::string TrainConfig::hash() const {
@@ -180,6 +186,7 @@ std::string TrainConfig::hash() const {
   nlohmann::json j = to_json();
   j.erase("epochs");
   j.erase("parts");
+  j.erase("device");
   std::string text = j.dump();
   uLong crc = crc32(0L, reinterpret_cast<const Bytef*>(text.data()), static_cast<uInt>(text.size()));
   uLong adler = adler32(1L, reinterpret_cast<const Bytef*>(text.data()), static_cast<uInt>(text.size()));

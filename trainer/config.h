@@ -55,6 +55,11 @@ struct TrainConfig {
   bool stochastic_rounding = false;
   bool overlap = true;  // overlap halo exchange with inner-row compute
 
+  // Device: "cpu", "cuda" (this rank's GPU by node-local rank; an input error without one) or "auto"
+  // (CUDA when the build has it and every rank sees a GPU). Library callers get "cpu" unless they ask;
+  // the tango-train flag defaults to "auto" (add_train_flags). trainer/device_choice.h resolves it.
+  std::string device = "cpu";
+
   // Outputs.
   std::string metrics_path;  // JSONL, one line per epoch
   std::string summary_path;  // final JSON
@@ -63,7 +68,8 @@ struct TrainConfig {
   bool resume = false;
   bool quiet = false;
 
-  // The resolved configuration as JSON (what is saved with the run) and its hash (for checkpoints).
+  // The resolved configuration as JSON (what is saved with the run) and its hash (for checkpoints; the
+  // device is left out of the hash, so a checkpoint resumes on either device, not bit-identically).
   nlohmann::json to_json() const;
   std::string hash() const;
 };

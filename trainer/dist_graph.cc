@@ -97,6 +97,46 @@ void build_local_operators(DistGraph& graph, const Graph& local_graph, const Ten
   }
 }
 
+namespace {
+
+// `host` (a split of a host CSR) as views of `whole`, the same CSR on another device.
+RowSplit split_on_device(const RowSplit& host, const kernels::CsrIndex& whole) {
+  RowSplit split = host;
+  const int64_t inner_entries = host.boundary_first_entry;
+  split.inner.indptr = whole.indptr.slice_rows(0, host.inner.num_rows + 1);
+  split.inner.indices = whole.indices.slice_rows(0, inner_entries);
+  split.boundary.indptr = host.boundary.indptr.to(whole.device());
+  split.boundary.indices = whole.indices.slice_rows(inner_entries, whole.num_entries());
+  return split;
+}
+
+Tensor to_device(const Tensor& t, Device device) {
+  return t.defined() ? t.to(device) : Tensor();
+}
+
+}  // namespace
+
+DistGraph graph_on_device(const DistGraph& graph, Device device) {
+  TANGO_CHECK(graph.device.is_cpu(), "graph_on_device: the graph is already on {}", graph.device.str());
+  if (device.is_cpu()) return graph;
+  DistGraph out = graph;
+  out.device = device;
+  out.global_ids = to_device(graph.global_ids, device);
+  out.input = to_device(graph.input, device);
+  out.labels = to_device(graph.labels, device);
+  out.train_mask = to_device(graph.train_mask, device);
+  out.valid_mask = to_device(graph.valid_mask, device);
+  out.test_mask = to_device(graph.test_mask, device);
+  out.adjacency = graph.adjacency.to(device);
+  out.adjacency_with_self = graph.adjacency_with_self.to(device);
+  out.adjacency_split = split_on_device(graph.adjacency_split, out.adjacency.csr());
+  out.adjacency_with_self_split =
+      split_on_device(graph.adjacency_with_self_split, out.adjacency_with_self.csr());
+  out.gcn_norm = to_device(graph.gcn_norm, device);
+  out.inverse_degree = to_device(graph.inverse_degree, device);
+  return out;
+}
+
 DistGraph dist_graph_from_dataset(const Dataset& dataset) {
   DistGraph graph;
   const int64_t n = dataset.num_nodes();

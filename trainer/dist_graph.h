@@ -41,6 +41,7 @@ struct DistGraph {
   int64_t num_halo = 0;
   int64_t num_global_nodes = 0;
   int32_t num_classes = 0;
+  Device device = Device::cpu();  // where every tensor below lives (built on the host, see graph_on_device)
 
   Tensor global_ids;  // i64 [num_owned + num_halo]: dropout masks and checks key on these
   Tensor input;       // f32 [num_owned + num_halo, F]: layer-0 features of owned, then halo rows
@@ -62,6 +63,10 @@ struct DistGraph {
   int64_t num_rows() const { return num_owned + num_halo; }
   int64_t num_features() const { return input.cols(); }
 };
+
+// A copy of `graph` with every tensor on `device` (copied once, before training; the plan arrays stay on
+// the host). The row splits are re-made as views of the copied adjacency, as on the host.
+DistGraph graph_on_device(const DistGraph& graph, Device device);
 
 // The whole dataset as the single part of a 1-rank run.
 DistGraph dist_graph_from_dataset(const Dataset& dataset);

@@ -54,6 +54,14 @@ std::vector<Parameter*> Model::parameters() {
   return all;
 }
 
+void Model::to(Device device) {
+  for (Parameter* p : parameters()) {
+    if (p->value.device() == device) continue;
+    p->value = p->value.to(device);
+    p->grad = Tensor::zeros(DType::kF32, p->grad.shape(), device);
+  }
+}
+
 kernels::Activation Model::activation_kind() const {
   return config_.activation == "elu" ? kernels::Activation::kElu : kernels::Activation::kRelu;
 }
@@ -84,14 +92,14 @@ Tensor Model::forward(const DistGraph& graph, const std::vector<HaloLink*>& halo
   for (int l = 0; l < num_layers(); ++l) {
     Tensor x = h;
     if (dropped_ && p > 0.0f) {
-      x = Tensor::empty(DType::kF32, h.shape());
-      dropout_masks_[l] = Tensor::empty(DType::kU8, h.shape());
+      x = Tensor::empty(DType::kF32, h.shape(), h.device());
+      dropout_masks_[l] = Tensor::empty(DType::kU8, h.shape(), h.device());
       dropout(h, x, dropout_masks_[l], p, config_.seed, dropout_stream(epoch, l), graph.global_ids);
     }
     Tensor y = layers_[l]->forward(x, context(l, halos));
     if (l + 1 < num_layers()) {
       pre_activations_[l] = y;
-      h = Tensor::empty(DType::kF32, y.shape());
+      h = Tensor::empty(DType::kF32, y.shape(), y.device());
       activate(y, h, activation_kind(), 1.0f);
     } else {
       h = y;

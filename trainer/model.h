@@ -25,6 +25,9 @@ class Model {
   void backward(const Tensor& d_logits, const std::vector<HaloLink*>& halos);
 
   std::vector<Parameter*> parameters();
+  // Moves every parameter (drawn on the host) to `device`, with zero gradients there. Once, before
+  // the optimizer is made.
+  void to(Device device);
   int num_layers() const { return static_cast<int>(layers_.size()); }
   Layer& layer(int index) { return *layers_[index]; }
 

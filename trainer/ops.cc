@@ -1,12 +1,9 @@
 #include "trainer/ops.h"
 
-#include <algorithm>
-#include <cmath>
-#include <limits>
-
 #include "kernels/elementwise.h"
 #include "kernels/gemm.h"
-#include "kernels/quant_math.h"
+#include "kernels/keyed_dropout.h"
+#include "kernels/masked_nll.h"
 #include "kernels/quantize.h"
 
 namespace tango::trainer {
@@ -43,11 +40,7 @@ void bias_grad(const Tensor& dy, Tensor& grad_bias) {
 
 void add_into(Tensor& y, const Tensor& x) {
   TANGO_CHECK(y.numel() == x.numel(), "add_into: {} += {}", y.str(), x.str());
-  float* out = y.data<float>();
-  const float* in = x.data<float>();
-  const int64_t n = y.numel();
-#pragma omp parallel for schedule(static)
-  for (int64_t i = 0; i < n; ++i) out[i] += in[i];
+  kernels::add_inplace(y, x);
 }
 
 void activate(const Tensor& x, Tensor& y, kernels::Activation kind, float alpha) {
@@ -60,120 +53,39 @@ void activate_backward(const Tensor& x, Tensor& dy, kernels::Activation kind, fl
 
 void dropout(const Tensor& x, Tensor& y, Tensor& mask, float p, uint64_t seed, uint64_t stream,
              const Tensor& global_ids) {
-  TANGO_CHECK(global_ids.numel() >= x.rows(), "dropout needs a global id for each of {} rows, got {}",
-              x.rows(), global_ids.numel());
-  const int64_t rows = x.rows(), cols = x.cols();
-  const int64_t pairs_per_row = (cols + 1) / 2;
-  const float keep_scale = 1.0f / (1.0f - p);
-  const float* in = x.data<float>();
-  const int64_t* ids = global_ids.data<int64_t>();
-  float* out = y.data<float>();
-  uint8_t* keep = mask.data<uint8_t>();
-  // One 64-bit draw per pair of columns: hash(key, global_id * pairs + pair), split into two 24-bit
-  // uniforms (the same function as kernels::hash_uniform, with the key hoisted out of the loop).
-  const uint64_t key = kernels::stream_key(seed, stream);
-  constexpr float kUnit = 1.0f / 16777216.0f;
-#pragma omp parallel for schedule(static)
-  for (int64_t r = 0; r < rows; ++r) {
-    const uint64_t base = static_cast<uint64_t>(ids[r]) * static_cast<uint64_t>(pairs_per_row);
-    for (int64_t pair = 0; pair < pairs_per_row; ++pair) {
-      const uint64_t bits = kernels::mix64(key + base + static_cast<uint64_t>(pair));
-      const uint32_t draws[2] = {static_cast<uint32_t>(bits >> 40),
-                                 static_cast<uint32_t>((bits >> 8) & 0xFFFFFFu)};
-      for (int64_t j = 2 * pair; j < std::min(cols, 2 * pair + 2); ++j) {
-        const bool kept = static_cast<float>(draws[j - 2 * pair]) * kUnit >= p;
-        keep[r * cols + j] = kept ? 1 : 0;
-        out[r * cols + j] = kept ? in[r * cols + j] * keep_scale : 0.0f;
-      }
-    }
-  }
+  kernels::keyed_dropout(x, y, mask, global_ids, {p, seed, stream});
 }
 
 void dropout_backward(const Tensor& dy, const Tensor& mask, float p, Tensor& dx) {
-  const float keep_scale = 1.0f / (1.0f - p);
-  const float* g = dy.data<float>();
-  const uint8_t* keep = mask.data<uint8_t>();
-  float* out = dx.data<float>();
-  const int64_t n = dy.numel();
-#pragma omp parallel for schedule(static)
-  for (int64_t i = 0; i < n; ++i) out[i] = keep[i] ? g[i] * keep_scale : 0.0f;
+  kernels::masked_dropout_backward(dy, mask, p, dx);
 }
 
 void edge_dropout(const kernels::CsrIndex& csr, const Tensor& global_ids, int64_t num_global_nodes,
                   Tensor& values, Tensor& mask, float p, uint64_t seed, uint64_t stream) {
-  const int64_t heads = values.cols();
-  const int64_t* indptr = csr.indptr.data<int64_t>();
-  const int32_t* indices = csr.indices.data<int32_t>();
-  const int64_t* ids = global_ids.data<int64_t>();
-  float* v = values.data<float>();
-  uint8_t* keep = mask.data<uint8_t>();
-  const float keep_scale = 1.0f / (1.0f - p);
-  const uint64_t key = kernels::stream_key(seed, stream);
-#pragma omp parallel for schedule(dynamic, 64)
-  for (int64_t r = 0; r < csr.num_rows; ++r) {
-    for (int64_t e = indptr[r]; e < indptr[r + 1]; ++e) {
-      const uint64_t edge = static_cast<uint64_t>(ids[r]) * static_cast<uint64_t>(num_global_nodes) +
-                            static_cast<uint64_t>(ids[indices[e]]);
-      for (int64_t h = 0; h < heads; ++h) {
-        const bool kept = kernels::keyed_uniform(key, edge * static_cast<uint64_t>(heads) + h) >= p;
-        keep[e * heads + h] = kept ? 1 : 0;
-        v[e * heads + h] = kept ? v[e * heads + h] * keep_scale : 0.0f;
-      }
-    }
-  }
+  kernels::keyed_edge_dropout(csr, global_ids, num_global_nodes, values, mask, {p, seed, stream});
+}
+
+void log_softmax_nll(const Tensor& logits, const Tensor& labels, const Tensor& mask, double normalizer,
+                     Tensor& grad, Tensor& scalars, int slot) {
+  kernels::masked_nll(logits, labels, mask, normalizer, grad, scalars, slot);
 }
 
 double log_softmax_nll(const Tensor& logits, const Tensor& labels, const Tensor& mask, double normalizer,
                        Tensor& grad) {
-  const int64_t rows = logits.rows(), cols = logits.cols();
-  const float* z = logits.data<float>();
-  const int32_t* y = labels.data<int32_t>();
-  const uint8_t* m = mask.data<uint8_t>();
-  float* g = grad.data<float>();
-  double total = 0.0;
-  for (int64_t r = 0; r < rows; ++r) {
-    float* grow = g + r * cols;
-    if (!m[r]) {
-      std::fill(grow, grow + cols, 0.0f);
-      continue;
-    }
-    const float* zr = z + r * cols;
-    const double zmax = *std::max_element(zr, zr + cols);
-    double sum = 0.0;
-    for (int64_t j = 0; j < cols; ++j) sum += std::exp(zr[j] - zmax);
-    const double log_sum = zmax + std::log(sum);
-    total += log_sum - zr[y[r]];
-    for (int64_t j = 0; j < cols; ++j) {
-      const double p = std::exp(zr[j] - log_sum);
-      grow[j] = static_cast<float>((p - (j == y[r] ? 1.0 : 0.0)) / normalizer);
-    }
-  }
-  return total;
+  Tensor scalars = Tensor::zeros(DType::kI64, Shape::vec(1), logits.device());
+  kernels::masked_nll(logits, labels, mask, normalizer, grad, scalars, 0);
+  return kernels::scalar_as_double(scalars.to_vector<int64_t>()[0]);
+}
+
+void count_correct(const Tensor& logits, const Tensor& labels, const Tensor& mask, Tensor& scalars,
+                   int slot) {
+  kernels::masked_correct(logits, labels, mask, scalars, slot);
 }
 
 int64_t count_correct(const Tensor& logits, const Tensor& labels, const Tensor& mask) {
-  const int64_t rows = logits.rows(), cols = logits.cols();
-  const float* z = logits.data<float>();
-  const int32_t* y = labels.data<int32_t>();
-  const uint8_t* m = mask.data<uint8_t>();
-  int64_t correct = 0;
-  for (int64_t r = 0; r < rows; ++r) {
-    if (!m[r]) continue;
-    const float* zr = z + r * cols;
-    correct += (std::max_element(zr, zr + cols) - zr) == y[r] ? 1 : 0;
-  }
-  return correct;
-}
-
-double relative_error(const Tensor& approx, const Tensor& exact) {
-  const float* a = approx.data<float>();
-  const float* b = exact.data<float>();
-  double diff = 0.0, norm = 0.0;
-  for (int64_t i = 0; i < exact.numel(); ++i) {
-    diff += (static_cast<double>(a[i]) - b[i]) * (static_cast<double>(a[i]) - b[i]);
-    norm += static_cast<double>(b[i]) * b[i];
-  }
-  return norm > 0.0 ? std::sqrt(diff / norm) : 0.0;
+  Tensor scalars = Tensor::zeros(DType::kI64, Shape::vec(1), logits.device());
+  kernels::masked_correct(logits, labels, mask, scalars, 0);
+  return scalars.to_vector<int64_t>()[0];
 }
 
 void copy_rows(const Tensor& in, int64_t rows, Tensor& out) {

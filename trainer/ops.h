@@ -1,13 +1,15 @@
 // The trainer's thin adapter over the kernels: every numeric step a layer takes, named as math, so
 // that layer code reads like the equations in its header and a kernel API change stays in ops.cc.
+// Every op runs where its tensors live (CPU or one CUDA device; kernels/ dispatches on the device) and
+// nothing here reads device memory from the host.
 //
 // Dense products go through kernels/gemm.h (OpenBLAS / oneDNN INT8 on CPUs, cuBLAS(Lt) on GPUs;
 // QGEMM out = s_a * s_b * (A_q B_q) with per-tensor scales); sparse aggregation through kernels/spmm.h,
 // kernels/sddmm.h and kernels/edge_softmax.h; quantization through kernels/quantize.h. The small
-// elementwise steps go through kernels/elementwise.h, except dropout (keyed here by GLOBAL node id, so
-// that masks agree across rank counts) and the loss (summed in double, divided by a global count).
-// FP32 by Tango's rules.
-// All tensors are f32 CPU tensors unless stated.
+// elementwise steps go through kernels/elementwise.h, the dropouts keyed by GLOBAL node id (so that masks
+// agree across rank counts) through kernels/keyed_dropout.h, the loss (summed in double, divided by a
+// global count) and accuracy counts through kernels/masked_nll.h. FP32 by Tango's rules.
+// All tensors are f32 unless stated, on one device.
 #pragma once
 
 #include <cstdint>
@@ -55,14 +57,17 @@ void edge_dropout(const kernels::CsrIndex& csr, const Tensor& global_ids, int64_
                   Tensor& values, Tensor& mask, float p, uint64_t seed, uint64_t stream);
 
 // Sum over rows r with mask[r] of -log_softmax(logits)[r, label[r]], and d(sum / normalizer)/d logits
-// into grad (zero rows outside the mask). Returns the sum (not divided).
+// into grad (zero rows outside the mask). The sum (not divided) goes to scalars[slot] (i64 [n] on the
+// logits' device, holding the f64's bits: read with kernels::scalar_as_double after one copy).
+void log_softmax_nll(const Tensor& logits, const Tensor& labels, const Tensor& mask, double normalizer,
+                     Tensor& grad, Tensor& scalars, int slot);
+// The same, returning the sum to the host (a copy: tests, not the epoch loop).
 double log_softmax_nll(const Tensor& logits, const Tensor& labels, const Tensor& mask, double normalizer,
                        Tensor& grad);
-// Rows of `mask` whose arg-max logit equals the label.
+// scalars[slot] = rows of `mask` whose arg-max logit equals the label (stays on the device).
+void count_correct(const Tensor& logits, const Tensor& labels, const Tensor& mask, Tensor& scalars, int slot);
+// The same, returned to the host.
 int64_t count_correct(const Tensor& logits, const Tensor& labels, const Tensor& mask);
-
-// ||a - b|| / ||b|| over all elements (quantization error reports).
-double relative_error(const Tensor& approx, const Tensor& exact);
 
 // out = in for rows [0, rows) (a row copy between tables of equal width).
 void copy_rows(const Tensor& in, int64_t rows, Tensor& out);

@@ -7,8 +7,8 @@ namespace tango::trainer {
 Adam::Adam(std::vector<Parameter*> parameters, AdamOptions options)
     : parameters_(std::move(parameters)), options_(options) {
   for (Parameter* p : parameters_) {
-    m_.push_back(Tensor::zeros(DType::kF32, p->value.shape()));
-    v_.push_back(Tensor::zeros(DType::kF32, p->value.shape()));
+    m_.push_back(Tensor::zeros(DType::kF32, p->value.shape(), p->value.device()));
+    v_.push_back(Tensor::zeros(DType::kF32, p->value.shape(), p->value.device()));
   }
 }
 
@@ -28,8 +28,8 @@ void Adam::step() {
 
 void Adam::save(std::map<std::string, Tensor>& tensors) const {
   for (size_t i = 0; i < parameters_.size(); ++i) {
-    tensors["adam.m." + parameters_[i]->name] = m_[i].clone();
-    tensors["adam.v." + parameters_[i]->name] = v_[i].clone();
+    tensors["adam.m." + parameters_[i]->name] = m_[i].to(Device::cpu());
+    tensors["adam.v." + parameters_[i]->name] = v_[i].to(Device::cpu());
   }
   tensors["adam.steps"] = Tensor::from(std::vector<int64_t>{steps_});
 }

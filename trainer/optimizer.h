@@ -33,7 +33,8 @@ class Adam {
   void step();
   int64_t steps() const { return steps_; }
 
-  // State as named tensors ("adam.m.<param>", "adam.v.<param>", "adam.steps") for checkpoints.
+  // State as named host tensors ("adam.m.<param>", "adam.v.<param>", "adam.steps") for checkpoints;
+  // load copies them back to the parameters' device.
   void save(std::map<std::string, Tensor>& tensors) const;
   void load(const std::map<std::string, Tensor>& tensors, const std::string& origin);
 

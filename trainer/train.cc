@@ -13,6 +13,8 @@
 #include "io/checkpoint_store.h"
 #include "io/dataset.h"
 #include "io/metrics_writer.h"
+#include "kernels/masked_nll.h"
+#include "trainer/device_choice.h"
 #include "trainer/halo_link.h"
 #include "trainer/model.h"
 #include "trainer/ops.h"
@@ -41,41 +43,42 @@ struct BestValidation {
   int64_t test_correct = 0;
 };
 
-// Sums every parameter's gradient over the ranks in one allreduce.
-void allreduce_gradients(const std::vector<Parameter*>& parameters, comm::Communicator& comm) {
-  if (comm.size() == 1) return;
+// Slots of the per-epoch scalars tensor (i64 on the training device, read back once per epoch).
+enum ScalarSlot : int {
+  kLossSlot = 0,
+  kCorrectSlot = 1,
+  kNumScalarSlots = 4
+};  // correct: train, valid, test
+
+// Makes every parameter's gradient a view into one flat f32 buffer on `device` (each gradient starting
+// on a 256-byte boundary on GPUs), so the weight gradients are allreduced in place in one call: MPI for
+// host tensors, NCCL for CUDA ones.
+Tensor flat_gradients(const std::vector<Parameter*>& parameters, Device device) {
+  const int64_t align = device.is_cuda() ? 64 : 1;
   int64_t total = 0;
-  for (Parameter* p : parameters) total += p->grad.numel();
-  std::vector<float> flat(static_cast<size_t>(total));
+  for (Parameter* p : parameters) total += (p->grad.numel() + align - 1) / align * align;
+  Tensor flat = Tensor::zeros(DType::kF32, Shape::vec(total), device);
   int64_t offset = 0;
   for (Parameter* p : parameters) {
-    std::copy_n(p->grad.data<float>(), p->grad.numel(), flat.data() + offset);
-    offset += p->grad.numel();
+    const int64_t n = p->grad.numel();
+    p->grad = flat.slice_rows(offset, offset + n).reshaped(p->grad.shape());
+    offset += (n + align - 1) / align * align;
   }
-  comm.allreduce(std::span<float>(flat), comm::ReduceOp::kSum);
-  offset = 0;
-  for (Parameter* p : parameters) {
-    std::copy_n(flat.data() + offset, p->grad.numel(), p->grad.data<float>());
-    offset += p->grad.numel();
-  }
+  return flat;
 }
 
-Counts evaluate(Model& model, const DistGraph& graph, const std::vector<HaloLink*>& halos, int64_t epoch,
-                comm::Communicator& comm) {
+// Rows a u8 mask selects, counted on the host (load time only).
+int64_t host_mask_count(const Tensor& mask) {
+  return count_mask(mask.device().is_cpu() ? mask : mask.to(Device::cpu()));
+}
+
+// A forward pass without dropout whose correct counts (train, valid, test) go to the scalars' slots
+// kCorrectSlot..+2 on the device.
+void evaluate(Model& model, const DistGraph& graph, const std::vector<HaloLink*>& halos, int64_t epoch,
+              Tensor& scalars) {
   Tensor logits = model.forward(graph, halos, /*training=*/false, epoch);
   const Tensor* masks[3] = {&graph.train_mask, &graph.valid_mask, &graph.test_mask};
-  std::vector<int64_t> values(6);
-  for (int i = 0; i < 3; ++i) {
-    values[i] = count_correct(logits, graph.labels, *masks[i]);
-    values[3 + i] = count_mask(*masks[i]);
-  }
-  comm.allreduce(std::span<int64_t>(values), comm::ReduceOp::kSum);
-  Counts counts;
-  for (int i = 0; i < 3; ++i) {
-    counts.correct[i] = values[i];
-    counts.total[i] = values[3 + i];
-  }
-  return counts;
+  for (int i = 0; i < 3; ++i) count_correct(logits, graph.labels, *masks[i], scalars, kCorrectSlot + i);
 }
 
 Checkpoint make_checkpoint(Model& model, const Adam& adam, int64_t epoch, const BestValidation& best,
@@ -84,7 +87,7 @@ Checkpoint make_checkpoint(Model& model, const Adam& adam, int64_t epoch, const 
   ckpt.epoch = epoch;
   ckpt.rng_state = config.seed;  // every draw is keyed by (seed, epoch, ...): the epoch is the position
   ckpt.config_hash = config.hash();
-  for (Parameter* p : model.parameters()) ckpt.tensors[p->name] = p->value.clone();
+  for (Parameter* p : model.parameters()) ckpt.tensors[p->name] = p->value.to(Device::cpu());
   adam.save(ckpt.tensors);
   ckpt.tensors["run.best"] =
       Tensor::from(std::vector<int64_t>{best.epoch, best.valid_correct, best.test_correct});
@@ -121,13 +124,20 @@ std::string resolved_config_path(const TrainConfig& config) {
   return "";
 }
 
-TrainResult train(const TrainConfig& config, const DistGraph& graph, comm::Communicator& comm) {
+TrainResult train(const TrainConfig& config, const DistGraph& host_graph, comm::Communicator& comm) {
   const bool leader = comm.rank() == 0;
   TANGO_CHECK_INPUT(config.eval_every >= 1, "--eval-every must be at least 1, got {}", config.eval_every);
   TANGO_CHECK_INPUT(config.dropout >= 0 && config.dropout < 1, "--dropout must be in [0, 1), got {}",
                     config.dropout);
   TANGO_CHECK_INPUT(config.optimizer == "adam" || config.optimizer == "adamw",
                     "--optimizer must be adam or adamw, got '{}'", config.optimizer);
+  // The device every per-epoch tensor lives on; the graph is copied there once.
+  const Device device = choose_train_device(config.device, comm);
+  const DistGraph device_graph = device.is_cuda() ? graph_on_device(host_graph, device) : DistGraph();
+  const DistGraph& graph = device.is_cuda() ? device_graph : host_graph;
+  nlohmann::json config_json = config.to_json();
+  config_json["resolved_device"] = device.str();
+
   // Every rank must agree on the model's input width and classes.
   const int64_t features = comm.allreduce<int64_t>(graph.num_features(), comm::ReduceOp::kMax);
   const int64_t classes = comm.allreduce<int64_t>(graph.num_classes, comm::ReduceOp::kMax);
@@ -136,6 +146,8 @@ TrainResult train(const TrainConfig& config, const DistGraph& graph, comm::Commu
                     graph.num_features(), graph.num_classes, features, classes);
 
   Model model(config, graph.num_features(), graph.num_classes);
+  model.to(device);
+  Tensor gradients = flat_gradients(model.parameters(), device);
   AdamOptions adam_options;
   adam_options.lr = static_cast<float>(config.lr);
   adam_options.weight_decay = static_cast<float>(config.weight_decay);
@@ -157,8 +169,13 @@ TrainResult train(const TrainConfig& config, const DistGraph& graph, comm::Commu
     halos.push_back(links.back().get());
   }
 
-  const double train_count =
-      static_cast<double>(comm.allreduce<int64_t>(count_mask(graph.train_mask), comm::ReduceOp::kSum));
+  const double train_count = static_cast<double>(
+      comm.allreduce<int64_t>(host_mask_count(host_graph.train_mask), comm::ReduceOp::kSum));
+  // Evaluation denominators: train, valid, test rows over all ranks.
+  std::vector<int64_t> mask_totals = {host_mask_count(host_graph.train_mask),
+                                      host_mask_count(host_graph.valid_mask),
+                                      host_mask_count(host_graph.test_mask)};
+  comm.allreduce(std::span<int64_t>(mask_totals), comm::ReduceOp::kSum);
   TANGO_CHECK_INPUT(train_count > 0, "the training mask is empty on every rank");
 
   // Resume.
@@ -205,7 +222,7 @@ TrainResult train(const TrainConfig& config, const DistGraph& graph, comm::Commu
   MetricsWriter metrics;
   if (leader && !config.metrics_path.empty()) metrics = MetricsWriter(config.metrics_path, start_epoch > 0);
   const std::string config_path = resolved_config_path(config);
-  if (leader && !config_path.empty()) write_json_atomic(config_path, config.to_json());
+  if (leader && !config_path.empty()) write_json_atomic(config_path, config_json);
 
   TrainResult result;
   double epoch_ms_total = 0;
@@ -214,36 +231,52 @@ TrainResult train(const TrainConfig& config, const DistGraph& graph, comm::Commu
   const int num_layers = model.num_layers();
   // Exchange totals at the start of the epoch, to report each epoch's share.
   std::vector<comm::ExchangeStats> before(static_cast<size_t>(num_layers) * 2);
+  // Loss sum and correct counts of the epoch, on the device until one copy at the end of the epoch.
+  Tensor scalars = Tensor::zeros(DType::kI64, Shape::vec(kNumScalarSlots), device);
 
   for (int64_t epoch = start_epoch; epoch < config.epochs; ++epoch) {
-    reset_peak_memory(Device::Kind::kCPU);
+    reset_peak_memory(device.kind);
     for (int l = 0; l < num_layers; ++l) {
       for (int d = 0; d < 2; ++d) before[l * 2 + d] = links[l]->stats(kDirections[d]);
     }
     Timer epoch_timer;
 
     Tensor logits = model.forward(graph, halos, /*training=*/true, epoch);
-    Tensor d_logits = Tensor::empty(DType::kF32, logits.shape());
-    double loss = log_softmax_nll(logits, graph.labels, graph.train_mask, train_count, d_logits);
+    Tensor d_logits = Tensor::empty(DType::kF32, logits.shape(), device);
+    log_softmax_nll(logits, graph.labels, graph.train_mask, train_count, d_logits, scalars, kLossSlot);
     model.backward(d_logits, halos);
 
     Timer allreduce_timer;
-    allreduce_gradients(model.parameters(), comm);
-    loss = comm.allreduce<double>(loss, comm::ReduceOp::kSum) / train_count;
-    const double allreduce_ms = allreduce_timer.millis();
+    if (comm.size() > 1) comm.allreduce(gradients, comm::ReduceOp::kSum);
+    double allreduce_ms = allreduce_timer.millis();
 
     Timer optimizer_timer;
     adam.step();
     const double optimizer_ms = optimizer_timer.millis();
 
     const bool evaluate_now = (epoch + 1) % config.eval_every == 0 || epoch + 1 == config.epochs;
+    if (evaluate_now) evaluate(model, graph, halos, epoch, scalars);
+
+    // The epoch's only device-to-host traffic: the loss sum and the correct counts (32 bytes).
+    const std::vector<int64_t> local_scalars = scalars.to_vector<int64_t>();
+    Timer scalar_timer;
+    const double loss =
+        comm.allreduce<double>(kernels::scalar_as_double(local_scalars[kLossSlot]), comm::ReduceOp::kSum) /
+        train_count;
     if (evaluate_now) {
-      last_counts = evaluate(model, graph, halos, epoch, comm);
+      std::vector<int64_t> correct(local_scalars.begin() + kCorrectSlot,
+                                   local_scalars.begin() + kCorrectSlot + 3);
+      comm.allreduce(std::span<int64_t>(correct), comm::ReduceOp::kSum);
+      for (int i = 0; i < 3; ++i) {
+        last_counts.correct[i] = correct[i];
+        last_counts.total[i] = mask_totals[i];
+      }
       have_counts = true;
       if (last_counts.correct[1] > best.valid_correct) {
         best = {epoch + 1, last_counts.correct[1], last_counts.correct[2]};
       }
     }
+    allreduce_ms += scalar_timer.millis();
     const double epoch_ms = epoch_timer.millis();
     epoch_ms_total += epoch_ms;
     result.losses.push_back(loss);
@@ -288,7 +321,7 @@ TrainResult train(const TrainConfig& config, const DistGraph& graph, comm::Commu
     }
     result.bytes_sent += epoch_sent;
     result.bytes_fp32 += epoch_fp32;
-    const int64_t peak = memory_stats(Device::Kind::kCPU).peak_bytes;
+    const int64_t peak = memory_stats(device.kind).peak_bytes;  // the GPU's when training on CUDA
     const std::vector<int64_t> peaks = comm.allgather(peak);
     const double comm_ms = local_comm_ms + allreduce_ms;
     const double compute_ms = std::max(0.0, epoch_ms - comm_ms - optimizer_ms);
@@ -306,7 +339,8 @@ TrainResult train(const TrainConfig& config, const DistGraph& graph, comm::Commu
                                {"bytes_sent", epoch_sent},
                                {"bytes_fp32", epoch_fp32},
                                {"halo", halo},
-                               {"peak_memory_bytes", peaks}};
+                               {"peak_memory_bytes", peaks},
+                               {"peak_memory_device", device.is_cuda() ? "cuda" : "cpu"}};
       if (evaluate_now) {
         record["train_acc"] = last_counts.accuracy(0);
         record["valid_acc"] = last_counts.accuracy(1);
@@ -335,12 +369,13 @@ TrainResult train(const TrainConfig& config, const DistGraph& graph, comm::Commu
   const int64_t epochs_run = config.epochs - start_epoch;
   result.epochs = std::max<int64_t>(config.epochs, start_epoch);
   result.epoch_ms_mean = epochs_run > 0 ? epoch_ms_total / static_cast<double>(epochs_run) : 0.0;
-  const int64_t valid_total = comm.allreduce<int64_t>(count_mask(graph.valid_mask), comm::ReduceOp::kSum);
-  const int64_t test_total = comm.allreduce<int64_t>(count_mask(graph.test_mask), comm::ReduceOp::kSum);
+  const int64_t valid_total = mask_totals[1];
+  const int64_t test_total = mask_totals[2];
   result.best_epoch = best.epoch;
   result.best_valid_acc = best.epoch > 0 ? static_cast<double>(best.valid_correct) / valid_total : 0.0;
   result.test_acc = best.epoch > 0 ? static_cast<double>(best.test_correct) / test_total : 0.0;
-  for (Parameter* p : model.parameters()) result.weights[p->name] = p->value.clone();
+  for (Parameter* p : model.parameters()) result.weights[p->name] = p->value.to(Device::cpu());
+  result.device = device.str();
 
   result.summary = {
       {"test_acc", result.test_acc},
@@ -355,10 +390,11 @@ TrainResult train(const TrainConfig& config, const DistGraph& graph, comm::Commu
       {"final_test_acc", have_counts ? last_counts.accuracy(2) : 0.0},
       {"epoch_ms_mean", result.epoch_ms_mean},
       {"ranks", comm.size()},
+      {"device", device.str()},
       {"nodes", graph.num_global_nodes},
       {"bytes_sent", result.bytes_sent},
       {"bytes_fp32", result.bytes_fp32},
-      {"config", config.to_json()},
+      {"config", config_json},
       {"config_hash", config.hash()}};
   if (leader && !config.summary_path.empty()) write_json_atomic(config.summary_path, result.summary);
   return result;

@@ -29,9 +29,12 @@ struct TrainResult {
   int64_t bytes_sent = 0;                 // halo bytes on the wire, all ranks, all epochs of this call
   int64_t bytes_fp32 = 0;                 // the same rows in fp32
   std::map<std::string, Tensor> weights;  // final weights by name (CPU copies)
+  std::string device;                     // where this rank trained: "cpu" or "cuda:N"
   nlohmann::json summary;                 // what --summary gets
 };
 
+// `graph` is a host graph; with config.device resolving to CUDA it is copied to this rank's GPU once and
+// every per-epoch tensor lives there (trainer/device_choice.h).
 TrainResult train(const TrainConfig& config, const DistGraph& graph, comm::Communicator& comm);
 
 // Where the resolved config is saved: beside the metrics ("<metrics>.config.json"), else beside the

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # One command for a lent GPU machine: configure and build with CUDA in build-gpu, run every CUDA test
-# (the *Cuda* gtests, which compare each CUDA kernel with the CPU one) and the kernel benchmarks, and
-# print a summary table. Run from anywhere:
+# (the *Cuda* gtests, which compare each CUDA kernel with the CPU one), the trainer on CUDA against the
+# trainer on the CPU (per-epoch losses), a 1-rank `tango-train --device cuda` smoke run with its epoch
+# times (fp32, int8), and the kernel benchmarks, and print a summary table. Run from anywhere:
 #   tests/gpu/run.sh                  # build, CUDA tests, all kernel benchmarks
 #   tests/gpu/run.sh --tests-only     # skip the benchmarks
 #   BENCH_FILTER='gpu_' tests/gpu/run.sh   # only the GPU benchmark cases
@@ -39,7 +40,8 @@ nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader | 
 cmake -S . -B build-gpu -G Ninja -DCMAKE_BUILD_TYPE=Release -DTANGO_ENABLE_CUDA=ON \
   -DCMAKE_CUDA_ARCHITECTURES="$arch" "${extra_cmake[@]}" 2>&1 | tee "$out_dir/configure.log" | tail -n 3
 grep -q "CUDA backend ON" "$out_dir/configure.log" || { echo "run.sh: CUDA backend not enabled" >&2; exit 1; }
-cmake --build build-gpu -j"$(nproc)" --target kernels_tests comm_tests comm_collectives gemm_bench quantize_bench spmm_bench 2>&1 |
+cmake --build build-gpu -j"$(nproc)" --target kernels_tests comm_tests comm_collectives gemm_bench quantize_bench spmm_bench \
+  trainer_device_equivalence tango-train 2>&1 |
   tee "$out_dir/build.log" | tail -n 3
 
 # CUDA tests: every *Cuda* suite; GTEST_SKIP would mean no GPU was seen, which is a failure here.
@@ -52,8 +54,24 @@ test_rc=${PIPESTATUS[0]}
 OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 mpiexec -n 1 ./build-gpu/tests/comm/comm_collectives \
   --gtest_filter='*Device*:*Nccl*' --gtest_brief=1 2>&1 | tee "$out_dir/comm_nccl.log"
 [[ ${PIPESTATUS[0]} -eq 0 ]] || test_rc=1
+# The trainer on CUDA vs on the CPU: GCN, SAGE, GAT x fp32, int8, 20 epochs each (one rank).
+OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 mpiexec -n 1 ./build-gpu/tests/trainer/trainer_device_equivalence \
+  --gtest_filter='*TrainOnCuda*' --gtest_brief=1 2>&1 | tee "$out_dir/train_cuda.log"
+[[ ${PIPESTATUS[0]} -eq 0 ]] || test_rc=1
+cat "$out_dir/train_cuda.log" >> "$out_dir/cuda_tests.log"
+# Smoke run of the binary on the GPU with its epoch time (synthetic graph, 1 rank, 20 epochs).
+smoke_graph="synthetic:nodes=200000,avg_degree=20,classes=8,features=128,homophily=0.8,seed=1"
+for precision in fp32 int8; do
+  OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 mpiexec -n 1 ./build-gpu/bin/tango-train \
+    --dataset "$smoke_graph" --device cuda --precision "$precision" --epochs 20 --hidden 64 --quiet \
+    --summary "$out_dir/train_smoke_$precision.json" 2>&1 | tee "$out_dir/train_smoke_$precision.log"
+  [[ ${PIPESTATUS[0]} -eq 0 ]] || test_rc=1
+done
 set -e
 skipped=$(grep -c '^\[  SKIPPED \] ' "$out_dir/cuda_tests.log" || true)
+summary_field() {  # summary_field FILE KEY: a top-level field of a summary JSON (dump(2): 2-space keys)
+  sed -n "s/^  \"$2\": *\"\{0,1\}\([^\",]*\).*/\1/p" "$1" 2>/dev/null | head -n1
+}
 
 if [[ $tests_only -eq 0 ]]; then
   filter="${BENCH_FILTER:-gpu_}"
@@ -66,6 +84,13 @@ fi
   echo "== Tango GPU run: $(cat "$out_dir/gpu.txt"), sm_$arch =="
   printf '%-28s %s\n' "CUDA tests" "$(grep -E '^\[  (PASSED|FAILED) ' "$out_dir/cuda_tests.log" | tr '\n' ' ')"
   printf '%-28s %s\n' "CUDA tests skipped" "$skipped"
+  echo "-- tango-train --device cuda, 1 rank, $smoke_graph, 20 epochs --"
+  printf '%-10s %-10s %14s %12s\n' precision device epoch_ms_mean final_loss
+  for precision in fp32 int8; do
+    f="$out_dir/train_smoke_$precision.json"
+    printf '%-10s %-10s %14s %12s\n' "$precision" "$(summary_field "$f" device)" \
+      "$(summary_field "$f" epoch_ms_mean)" "$(summary_field "$f" final_loss)"
+  done
   if [[ $tests_only -eq 0 ]]; then
     for bench in gemm_bench quantize_bench spmm_bench; do
       echo "-- $bench (speedup vs the case's baseline in the same run) --"

@@ -1,6 +1,7 @@
 #include "trainer/layers/gat_layer.h"
 
 #include "kernels/edge_softmax.h"
+#include "kernels/head_ops.h"
 #include "kernels/sddmm.h"
 #include "kernels/spmm.h"
 #include "trainer/ops.h"
@@ -11,42 +12,16 @@ namespace {
 constexpr float kNegativeSlope = 0.2f;
 
 // scores[r, h] = <z[r, h, :], a[h, :]> for rows [0, rows).
-Tensor head_scores(const Tensor& z, int64_t rows, const Tensor& a, int heads, int64_t width) {
-  Tensor out = Tensor::empty(DType::kF32, Shape::mat(rows, heads));
-  const float* zp = z.data<float>();
-  const float* ap = a.data<float>();
-  float* o = out.data<float>();
-#pragma omp parallel for schedule(static)
-  for (int64_t r = 0; r < rows; ++r) {
-    for (int h = 0; h < heads; ++h) {
-      float sum = 0.0f;
-      for (int64_t d = 0; d < width; ++d) sum += zp[(r * heads + h) * width + d] * ap[h * width + d];
-      o[r * heads + h] = sum;
-    }
-  }
+Tensor head_scores(const Tensor& z, int64_t rows, const Tensor& a, int heads, int64_t /*width*/) {
+  Tensor out = Tensor::empty(DType::kF32, Shape::mat(rows, heads), z.device());
+  kernels::head_scores(z, rows, a, out);
   return out;
 }
 
-// For rows [0, rows): dz[r, h, :] += ds[r, h] * a[h, :], and da[h, :] += sum_r ds[r, h] z[r, h, :].
-void head_scores_backward(const Tensor& z, const Tensor& ds, int64_t rows, const Tensor& a, int heads,
-                          int64_t width, Tensor& dz, Tensor& da) {
-  const float* zp = z.data<float>();
-  const float* dsp = ds.data<float>();
-  const float* ap = a.data<float>();
-  float* dzp = dz.data<float>();
-  std::vector<double> sums(static_cast<size_t>(heads * width), 0.0);
-  for (int64_t r = 0; r < rows; ++r) {
-    for (int h = 0; h < heads; ++h) {
-      const float g = dsp[r * heads + h];
-      for (int64_t d = 0; d < width; ++d) {
-        const int64_t i = (r * heads + h) * width + d;
-        dzp[i] += g * ap[h * width + d];
-        sums[h * width + d] += static_cast<double>(g) * zp[i];
-      }
-    }
-  }
-  float* dap = da.data<float>();
-  for (size_t i = 0; i < sums.size(); ++i) dap[i] = static_cast<float>(sums[i]);
+// For rows [0, rows): dz[r, h, :] += ds[r, h] * a[h, :], and da[h, :] = sum_r ds[r, h] z[r, h, :].
+void head_scores_backward(const Tensor& z, const Tensor& ds, int64_t rows, const Tensor& a, int /*heads*/,
+                          int64_t /*width*/, Tensor& dz, Tensor& da) {
+  kernels::head_scores_backward(z, ds, rows, a, dz, da);
 }
 
 }  // namespace
@@ -82,7 +57,7 @@ Tensor GatLayer::forward(const Tensor& input, const LayerContext& context) {
               "GAT layer {} input {} does not fit the part ({} owned, {} halo rows)", index_, input.str(),
               graph.num_owned, graph.num_halo);
   const int64_t width = heads_ * head_width_;
-  z_ = Tensor::empty(DType::kF32, Shape::mat(graph.num_rows(), width));
+  z_ = Tensor::empty(DType::kF32, Shape::mat(graph.num_rows(), width), graph.device);
   if (first) {
     linear_.forward(input, context.precision, z_);
   } else {
@@ -96,22 +71,22 @@ Tensor GatLayer::forward(const Tensor& input, const LayerContext& context) {
   const kernels::CsrIndex& adjacency = graph.adjacency_with_self.csr();
   Tensor el = head_scores(z_, graph.num_rows(), attention_src_.value, heads_, head_width_);
   Tensor er = head_scores(z_, graph.num_owned, attention_dst_.value, heads_, head_width_);
-  scores_ = Tensor::empty(DType::kF32, Shape::mat(adjacency.num_entries(), heads_));
+  scores_ = Tensor::empty(DType::kF32, Shape::mat(adjacency.num_entries(), heads_), graph.device);
   kernels::sddmm_u_add_v(adjacency, el, er, scores_);
-  Tensor logits = Tensor::empty(DType::kF32, scores_.shape());
+  Tensor logits = Tensor::empty(DType::kF32, scores_.shape(), graph.device);
   activate(scores_, logits, kernels::Activation::kLeakyRelu, kNegativeSlope);
-  alpha_ = Tensor::empty(DType::kF32, scores_.shape());
+  alpha_ = Tensor::empty(DType::kF32, scores_.shape(), graph.device);
   kernels::edge_softmax(adjacency, logits, alpha_);
   alpha_used_ = alpha_;
   attention_mask_ = Tensor();
   if (context.training && context.attention_dropout > 0.0f) {
     alpha_used_ = alpha_.clone();
-    attention_mask_ = Tensor::empty(DType::kU8, alpha_.shape());
+    attention_mask_ = Tensor::empty(DType::kU8, alpha_.shape(), graph.device);
     edge_dropout(adjacency, graph.global_ids, graph.num_global_nodes, alpha_used_, attention_mask_,
                  context.attention_dropout, context.seed, context.attention_dropout_stream);
   }
 
-  Tensor aggregated = Tensor::empty(DType::kF32, Shape::mat(graph.num_owned, width));
+  Tensor aggregated = Tensor::empty(DType::kF32, Shape::mat(graph.num_owned, width), graph.device);
   if (quantized_attention(context)) {
     kernels::qspmm_u_mul_e(adjacency, quantize_int8(z_), quantize_int8(alpha_used_), aggregated);
   } else {
@@ -121,17 +96,8 @@ Tensor GatLayer::forward(const Tensor& input, const LayerContext& context) {
     add_bias(aggregated, bias_.value);
     return aggregated;
   }
-  Tensor out = Tensor::zeros(DType::kF32, Shape::mat(graph.num_owned, head_width_));
-  const float* a = aggregated.data<float>();
-  float* o = out.data<float>();
-  const float inverse_heads = 1.0f / static_cast<float>(heads_);
-  for (int64_t v = 0; v < graph.num_owned; ++v) {
-    for (int h = 0; h < heads_; ++h) {
-      for (int64_t d = 0; d < head_width_; ++d)
-        o[v * head_width_ + d] += a[(v * heads_ + h) * head_width_ + d];
-    }
-    for (int64_t d = 0; d < head_width_; ++d) o[v * head_width_ + d] *= inverse_heads;
-  }
+  Tensor out = Tensor::empty(DType::kF32, Shape::mat(graph.num_owned, head_width_), graph.device);
+  kernels::head_mean(aggregated, heads_, out);
   add_bias(out, bias_.value);
   return out;
 }
@@ -144,21 +110,12 @@ void GatLayer::backward(const Tensor& d_output, const LayerContext& context, Ten
   const int64_t width = heads_ * head_width_;
   Tensor d_aggregated = d_output;
   if (mean_heads_) {
-    d_aggregated = Tensor::empty(DType::kF32, Shape::mat(graph.num_owned, width));
-    const float* g = d_output.data<float>();
-    float* o = d_aggregated.data<float>();
-    const float inverse_heads = 1.0f / static_cast<float>(heads_);
-    for (int64_t v = 0; v < graph.num_owned; ++v) {
-      for (int h = 0; h < heads_; ++h) {
-        for (int64_t d = 0; d < head_width_; ++d) {
-          o[(v * heads_ + h) * head_width_ + d] = g[v * head_width_ + d] * inverse_heads;
-        }
-      }
-    }
+    d_aggregated = Tensor::empty(DType::kF32, Shape::mat(graph.num_owned, width), graph.device);
+    kernels::head_mean_backward(d_output, heads_, d_aggregated);
   }
   const kernels::SparseGraph& g = graph.adjacency_with_self;
-  Tensor dz = Tensor::empty(DType::kF32, Shape::mat(graph.num_rows(), width));
-  Tensor d_alpha = Tensor::empty(DType::kF32, alpha_.shape());
+  Tensor dz = Tensor::empty(DType::kF32, Shape::mat(graph.num_rows(), width), graph.device);
+  Tensor d_alpha = Tensor::empty(DType::kF32, alpha_.shape(), graph.device);
   if (quantized_attention(context)) {
     kernels::qspmm_u_mul_e_backward(g, quantize_int8(z_), quantize_int8(alpha_used_),
                                     quantize_int8(d_aggregated), dz, d_alpha);
@@ -167,11 +124,11 @@ void GatLayer::backward(const Tensor& d_output, const LayerContext& context, Ten
   }
   if (attention_mask_.defined())
     dropout_backward(d_alpha, attention_mask_, context.attention_dropout, d_alpha);
-  Tensor d_scores = Tensor::empty(DType::kF32, alpha_.shape());
+  Tensor d_scores = Tensor::empty(DType::kF32, alpha_.shape(), graph.device);
   kernels::edge_softmax_backward(g.csr(), alpha_, d_alpha, d_scores);
   activate_backward(scores_, d_scores, kernels::Activation::kLeakyRelu, kNegativeSlope);
-  Tensor d_el = Tensor::empty(DType::kF32, Shape::mat(graph.num_rows(), heads_));
-  Tensor d_er = Tensor::empty(DType::kF32, Shape::mat(graph.num_owned, heads_));
+  Tensor d_el = Tensor::empty(DType::kF32, Shape::mat(graph.num_rows(), heads_), graph.device);
+  Tensor d_er = Tensor::empty(DType::kF32, Shape::mat(graph.num_owned, heads_), graph.device);
   kernels::sddmm_u_add_v_backward(g, d_scores, d_el, d_er);
   head_scores_backward(z_, d_el, graph.num_rows(), attention_src_.value, heads_, head_width_, dz,
                        attention_src_.grad);

@@ -56,9 +56,9 @@ Tensor GcnLayer::forward(const Tensor& input, const LayerContext& context) {
   TANGO_CHECK(input.cols() == in_features() && input.rows() == (first ? graph.num_rows() : graph.num_owned),
               "GCN layer {} input {} does not fit the part ({} owned, {} halo rows)", index_, input.str(),
               graph.num_owned, graph.num_halo);
-  Tensor out = Tensor::empty(DType::kF32, Shape::mat(graph.num_owned, out_features()));
+  Tensor out = Tensor::empty(DType::kF32, Shape::mat(graph.num_owned, out_features()), graph.device);
   if (gemm_first()) {
-    Tensor z = Tensor::empty(DType::kF32, Shape::mat(graph.num_rows(), out_features()));
+    Tensor z = Tensor::empty(DType::kF32, Shape::mat(graph.num_rows(), out_features()), graph.device);
     if (first) {
       linear_.forward(input, context.precision, z);  // halo rows from the halo input features: no exchange
     } else {
@@ -68,7 +68,7 @@ Tensor GcnLayer::forward(const Tensor& input, const LayerContext& context) {
     aggregate(z, /*exchange=*/!first, context, out);
   } else {
     Tensor h_all = first ? input : table_from_owned(input, context);
-    Tensor m = Tensor::empty(DType::kF32, Shape::mat(graph.num_owned, in_features()));
+    Tensor m = Tensor::empty(DType::kF32, Shape::mat(graph.num_owned, in_features()), graph.device);
     aggregate(h_all, /*exchange=*/!first, context, m);
     linear_.forward(m, context.precision, out);
   }
@@ -82,7 +82,7 @@ void GcnLayer::backward(const Tensor& d_output, const LayerContext& context, Ten
   TANGO_CHECK(!(first && d_input != nullptr), "layer 0 has no input gradient to give");
   bias_grad(d_output, bias_.grad);
   if (gemm_first()) {
-    Tensor dz = Tensor::empty(DType::kF32, Shape::mat(graph.num_rows(), out_features()));
+    Tensor dz = Tensor::empty(DType::kF32, Shape::mat(graph.num_rows(), out_features()), graph.device);
     aggregate_backward(d_output, context, dz);
     if (first) {
       linear_.backward(dz, context.precision, nullptr);  // dW = H_all^T dZ_all
@@ -98,7 +98,7 @@ void GcnLayer::backward(const Tensor& d_output, const LayerContext& context, Ten
     }
     Tensor dm;
     linear_.backward(d_output, context.precision, &dm);
-    Tensor dh = Tensor::empty(DType::kF32, Shape::mat(graph.num_rows(), in_features()));
+    Tensor dh = Tensor::empty(DType::kF32, Shape::mat(graph.num_rows(), in_features()), graph.device);
     aggregate_backward(dm, context, dh);
     return_halo_gradients(dh, context);
     *d_input = dh.slice_rows(0, graph.num_owned).clone();

@@ -26,7 +26,7 @@ Parameter make_parameter(std::string name, Shape shape) {
 
 Tensor table_from_owned(const Tensor& owned, const LayerContext& context) {
   const DistGraph& graph = *context.graph;
-  Tensor table = Tensor::empty(DType::kF32, Shape::mat(graph.num_rows(), owned.cols()));
+  Tensor table = Tensor::empty(DType::kF32, Shape::mat(graph.num_rows(), owned.cols()), owned.device());
   Tensor owned_rows = table.slice_rows(0, graph.num_owned);
   owned_rows.copy_from(owned.slice_rows(0, graph.num_owned));
   return table;

@@ -21,7 +21,7 @@ void LinearMap::forward(const Tensor& x, Precision precision, Tensor& out) {
 }
 
 void LinearMap::backward(const Tensor& dy, Precision precision, Tensor* dx) {
-  if (dx != nullptr) *dx = Tensor::empty(DType::kF32, Shape::mat(dy.rows(), in_features()));
+  if (dx != nullptr) *dx = Tensor::empty(DType::kF32, Shape::mat(dy.rows(), in_features()), dy.device());
   if (precision == Precision::kINT8) {
     kernels::QTensor dy_q = quantize_int8(dy);
     qgemm(input_q_, true, dy_q, false, weight_.grad);

@@ -10,7 +10,7 @@ MlpLayer::MlpLayer(int index, int64_t in_features, int64_t out_features, uint64_
 
 Tensor MlpLayer::forward(const Tensor& input, const LayerContext& context) {
   const int64_t owned = context.graph->num_owned;
-  Tensor out = Tensor::empty(DType::kF32, Shape::mat(owned, out_features()));
+  Tensor out = Tensor::empty(DType::kF32, Shape::mat(owned, out_features()), context.graph->device);
   linear_.forward(input.slice_rows(0, owned), context.precision, out);  // layer 0's halo rows unused
   add_bias(out, bias_.value);
   return out;

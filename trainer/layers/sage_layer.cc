@@ -26,7 +26,7 @@ Tensor SageLayer::forward(const Tensor& input, const LayerContext& context) {
               graph.num_owned, graph.num_halo);
   Tensor h_all = first ? input : table_from_owned(input, context);
   Tensor h_owned = h_all.slice_rows(0, graph.num_owned);
-  Tensor mean = Tensor::empty(DType::kF32, Shape::mat(graph.num_owned, in_features()));
+  Tensor mean = Tensor::empty(DType::kF32, Shape::mat(graph.num_owned, in_features()), graph.device);
   auto aggregate_rows = [&](const kernels::CsrIndex& rows, int64_t first_row, const Tensor& x, Tensor& out) {
     const kernels::SpmmScaling scaling{graph.inverse_degree.slice_rows(first_row, first_row + rows.num_rows),
                                        Tensor()};
@@ -42,8 +42,8 @@ Tensor SageLayer::forward(const Tensor& input, const LayerContext& context) {
     exchange_and_aggregate(h_all, graph.adjacency.csr(), graph.adjacency_split, context, mean,
                            aggregate_rows);
   }
-  Tensor out = Tensor::empty(DType::kF32, Shape::mat(graph.num_owned, out_features()));
-  Tensor from_neighbours = Tensor::empty(DType::kF32, out.shape());
+  Tensor out = Tensor::empty(DType::kF32, Shape::mat(graph.num_owned, out_features()), graph.device);
+  Tensor from_neighbours = Tensor::empty(DType::kF32, out.shape(), graph.device);
   root_.forward(h_owned, context.precision, out);
   neighbours_.forward(mean, context.precision, from_neighbours);
   add_into(out, from_neighbours);
@@ -63,7 +63,7 @@ void SageLayer::backward(const Tensor& d_output, const LayerContext& context, Te
   Tensor d_owned, d_mean;
   root_.backward(d_output, context.precision, &d_owned);
   neighbours_.backward(d_output, context.precision, &d_mean);
-  Tensor d_all = Tensor::empty(DType::kF32, Shape::mat(graph.num_rows(), in_features()));
+  Tensor d_all = Tensor::empty(DType::kF32, Shape::mat(graph.num_rows(), in_features()), graph.device);
   if (context.precision == Precision::kINT8) {
     kernels::qspmm_copy_u_backward(graph.adjacency, quantize_int8(d_mean), d_all, mean_scaling(graph));
   } else {

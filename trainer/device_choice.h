@@ -1,0 +1,21 @@
+// Where a rank trains: --device cpu | cuda | auto, decided collectively so that every rank takes the
+// same path (NCCL's set-up is collective: a rank that chose CPU while another chose CUDA would hang).
+//   cpu:  host tensors, MPI.
+//   cuda: every rank takes the GPU of its node-local rank (Communicator::device_for_local_rank, one rank
+//         per GPU) and NCCL is enabled on it; if this build has no CUDA backend or any rank sees no GPU,
+//         every rank fails with an input error naming the first such rank.
+//   auto: cuda when that would succeed, else cpu.
+#pragma once
+
+#include <string>
+
+#include "comm/communicator.h"
+#include "core/device.h"
+
+namespace tango::trainer {
+
+// Resolves `requested` ("auto", "cpu" or "cuda") on every rank of `comm` (collective) and, for CUDA,
+// enables the communicator's device path. Returns this rank's device.
+Device choose_train_device(const std::string& requested, comm::Communicator& comm);
+
+}  // namespace tango::trainer
