@@ -29,7 +29,7 @@ __global__ void masked_nll_kernel(const float* __restrict__ logits, const int32_
                                   const uint8_t* __restrict__ mask, int64_t rows, int64_t classes,
                                   double normalizer, float* grad, double* loss_sum) {
   double local = 0.0;
-  // Every thread of the block takes part in the block sum: loop bounds are uniform per iteration count.
+  // Threads past the last row keep local = 0 and still reach the block sum below (it has a barrier).
   for (int64_t r = int64_t{blockIdx.x} * blockDim.x + threadIdx.x; r < rows;
        r += int64_t{gridDim.x} * blockDim.x) {
     float* grow = grad + r * classes;
