@@ -45,11 +45,13 @@ template <int64_t kDim, class T>
 
 // out[h] = su * u[h] + sv * v[h]; __restrict: int8_t is a char type and would otherwise alias `out`.
 // kHeads > 0: the head count known at compile time (GCC leaves the int8 -> f32 loop scalar with a run-time
-// trip count; with a constant one it is a few vector instructions).
+// trip count; with a constant one, kept rolled, it is a few vector instructions).
 template <int64_t kHeads, class T>
 [[gnu::always_inline]] inline void add_scaled(float* __restrict out, float su, const T* __restrict u,
                                               float sv, const T* __restrict v, int64_t runtime_n) {
   const int64_t n = kHeads > 0 ? kHeads : runtime_n;
+  // Not unrolled before vectorisation: the unrolled body is converted one element at a time (SLP).
+#pragma GCC unroll 1
   for (int64_t h = 0; h < n; ++h) out[h] = su * static_cast<float>(u[h]) + sv * static_cast<float>(v[h]);
 }
 
