@@ -1,8 +1,8 @@
 // SpMM: FP32 against QSpMM, the latter with and without the quantization of its input (amax + quantize,
 // kernels/quantize.h), on power-law graphs the size of facebook (fb22k: 22k nodes, ~171k undirected
 // edges) and of a large rank (pl1M: 1M nodes, ~20M directed edges), hidden 128 and 256; plus u_mul_e
-// (GAT aggregation, H heads x D) FP32 vs INT8. On a GPU the copy_u cases also run against cuSPARSE's FP32
-// SpMM (the baseline there).
+// (GAT aggregation, H heads x D) FP32 vs INT8, and copy_u with GCN's D^-1/2 scales (cpu_gcn_copy_u). On a GPU
+// the copy_u cases also run against cuSPARSE's FP32 SpMM (the baseline there).
 //
 // Cases are "<cpu|gpu>_<op>/<graph>/<shape>/<variant>"; the table printed at the end gives each variant's
 // speedup over its case's baseline (cpu: fp32, gpu: cusparse_fp32) from the same run, in wall time and in
@@ -12,6 +12,7 @@
 //   build/bench/spmm_bench --benchmark_filter=pl1M        (CPU and, with a GPU, GPU cases)
 #include <benchmark/benchmark.h>
 
+#include <cmath>
 #include <functional>
 #include <memory>
 #include <string>
@@ -108,6 +109,46 @@ void register_copy_u(int which, int64_t hidden, Device device) {
   });
 }
 
+// GCN's aggregation as the trainer runs it: D^-1/2 on both sides as row and per-source scales. INT8 then
+// takes the weighted path (int8 -> f32 and an FMA per element) instead of integer sums.
+void register_gcn_copy_u(int which, int64_t hidden) {
+  const Device cpu = Device::cpu();
+  const std::string c =
+      std::string("cpu_gcn_copy_u/") + bench_graph_name(which) + "/h" + std::to_string(hidden);
+  auto inputs = [=] {
+    const auto& g = graph_on(which, cpu);
+    auto x = std::make_shared<Tensor>(random_features(g.num_cols(), hidden, 3));
+    auto out = std::make_shared<Tensor>(Tensor::empty(DType::kF32, Shape::mat(g.num_rows(), hidden)));
+    auto xq = std::make_shared<QTensor>(kernels::make_qtensor(g.num_cols(), hidden, {}, cpu));
+    kernels::quantize(*x, *xq);
+    auto norm = std::make_shared<Tensor>(Tensor::empty(DType::kF32, Shape::vec(g.num_rows())));
+    const int64_t* indptr = g.csr().indptr.data<int64_t>();
+    for (int64_t r = 0; r < g.num_rows(); ++r) {
+      const int64_t degree = indptr[r + 1] - indptr[r];
+      norm->data<float>()[r] = degree > 0 ? 1.0f / std::sqrt(static_cast<float>(degree)) : 0.0f;
+    }
+    return std::make_tuple(&g, x, out, xq, norm);
+  };
+  const double fp32_bytes = static_cast<double>(hidden) * 4.0, int8_bytes = static_cast<double>(hidden);
+  add(c, "fp32", which, fp32_bytes, cpu, [=]() -> std::function<void()> {
+    auto [g, x, out, xq, norm] = inputs();
+    return [=] { kernels::spmm_copy_u(g->csr(), *x, *out, {*norm, *norm}); };
+  });
+  add(c, "int8_with_quantize", which, int8_bytes, cpu, [=]() -> std::function<void()> {
+    auto [g, x, out, xq, norm] = inputs();
+    auto x_amax = std::make_shared<Tensor>(Tensor::empty(DType::kF32, Shape::vec(1)));
+    kernels::amax(*x, *x_amax);
+    return [=] {
+      kernels::quantize_from_amax(*x, *x_amax, *xq);
+      kernels::qspmm_copy_u(g->csr(), *xq, *out, {*norm, *norm});
+    };
+  });
+  add(c, "int8_only", which, int8_bytes, cpu, [=]() -> std::function<void()> {
+    auto [g, x, out, xq, norm] = inputs();
+    return [=] { kernels::qspmm_copy_u(g->csr(), *xq, *out, {*norm, *norm}); };
+  });
+}
+
 void register_u_mul_e(int which, int64_t heads, int64_t dim) {
   const Device cpu = Device::cpu();
   const std::string c = std::string("cpu_u_mul_e/") + bench_graph_name(which) + "/" + std::to_string(heads) +
@@ -152,6 +193,7 @@ int main(int argc, char** argv) {
     for (int which : {0, 1})
       for (int64_t hidden : {128, 256}) register_copy_u(which, hidden, device);
   }
+  for (int which : {0, 1}) register_gcn_copy_u(which, 256);
   for (int which : {0, 1}) {
     register_u_mul_e(which, 2, 128);
     register_u_mul_e(which, 4, 64);
