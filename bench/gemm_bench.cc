@@ -73,19 +73,18 @@ Problem& problem(Shape3 s, Device device) {
 }
 
 void add(const std::string& name, Shape3 s, Device device, std::function<void(Problem&)> body) {
-  benchmark::RegisterBenchmark(
-      name.c_str(),
-      [=](benchmark::State& state) {
-        Problem& p = problem(s, device);
-        body(p);  // warm-up: oneDNN / cuBLASLt choose kernels, buffers reach their size
-        wait_for(device);
-        for (auto _ : state) {
-          body(p);
-          wait_for(device);
-        }
-        state.counters["GFLOP/s"] =
-            benchmark::Counter(2.0 * s.m * s.k * s.n, benchmark::Counter::kIsIterationInvariantRate);
-      })
+  benchmark::RegisterBenchmark(name.c_str(),
+                               [=](benchmark::State& state) {
+                                 Problem& p = problem(s, device);
+                                 // The warm-up call lets oneDNN / cuBLASLt choose kernels and buffers reach
+                                 // their size.
+                                 timed_loop(state, [&] {
+                                   body(p);
+                                   wait_for(device);
+                                 });
+                                 state.counters["GFLOP/s"] = benchmark::Counter(
+                                     2.0 * s.m * s.k * s.n, benchmark::Counter::kIsIterationInvariantRate);
+                               })
       ->Unit(benchmark::kMillisecond)
       ->UseRealTime()
       ->MinTime(0.5);

@@ -1,6 +1,7 @@
 // Graphs for the sparse kernel benchmarks: Chung-Lu random graphs with power-law expected degrees
 // (exponent ~2.1, like social and web graphs), node ids shuffled so hubs are spread over memory, built with
 // io/csr_builder.h (symmetric, no self-loops, no duplicates). Built once per process and cached by size.
+// Also the random dense inputs (node features, edge values) the sparse benchmarks feed them.
 #pragma once
 
 #include <omp.h>
@@ -15,6 +16,7 @@
 #include <utility>
 #include <vector>
 
+#include "core/tensor.h"
 #include "io/csr_builder.h"
 #include "kernels/sparse_graph.h"
 
@@ -93,6 +95,22 @@ inline const BenchGraph& bench_graph(int which) {
 
 inline const char* bench_graph_name(int which) {
   return which == 0 ? "fb22k" : "pl1M";
+}
+
+// f32 [rows, cols] uniform in [-1, 1), fixed chunks with their own generator (the same values whatever the
+// thread count).
+inline Tensor random_features(int64_t rows, int64_t cols, uint64_t seed) {
+  Tensor x = Tensor::empty(DType::kF32, Shape::mat(rows, cols));
+  float* p = x.data<float>();
+  const int64_t n = rows * cols;
+  constexpr int64_t kChunk = 1 << 16;
+#pragma omp parallel for schedule(static)
+  for (int64_t chunk = 0; chunk < (n + kChunk - 1) / kChunk; ++chunk) {
+    std::mt19937_64 rng(seed * 0x9e3779b97f4a7c15ULL + static_cast<uint64_t>(chunk));
+    std::uniform_real_distribution<float> dist(-1.0f, 1.0f);
+    for (int64_t i = chunk * kChunk; i < std::min(n, (chunk + 1) * kChunk); ++i) p[i] = dist(rng);
+  }
+  return x;
 }
 
 }  // namespace tango::bench

@@ -16,7 +16,7 @@ void run(const EdgeSoftmaxArgs& args, Device device, bool backward) {
 #ifdef TANGO_HAVE_CUDA
   backward ? cuda::edge_softmax_backward(args, device) : cuda::edge_softmax(args, device);
 #else
-  TANGO_FAIL("edge softmax on {}: this build has no CUDA backend (reconfigure with CUDA)", device.str());
+  fail_no_cuda("edge softmax", device);
 #endif
 }
 

@@ -17,7 +17,7 @@ void run(const SddmmArgs& args, Device device) {
 #ifdef TANGO_HAVE_CUDA
   cuda::sddmm(args, device);
 #else
-  TANGO_FAIL("SDDMM on {}: this build has no CUDA backend (reconfigure with CUDA)", device.str());
+  fail_no_cuda("SDDMM", device);
 #endif
 }
 
@@ -26,7 +26,7 @@ void run(const EdgeSegmentSumArgs& args, Device device) {
 #ifdef TANGO_HAVE_CUDA
   cuda::edge_segment_sum(args, device);
 #else
-  TANGO_FAIL("edge segment sum on {}: this build has no CUDA backend (reconfigure with CUDA)", device.str());
+  fail_no_cuda("edge segment sum", device);
 #endif
 }
 
@@ -60,30 +60,36 @@ void segment_sum_dispatch(const CsrIndex& adj, DenseOperand z, int64_t width, Te
   run(args, adj.device());
 }
 
+// The operands of an SDDMM: u is indexed by column (source) ids, v by row (destination) ids.
+void check_operands(const CsrIndex& adj, const Tensor& u, const Tensor& v, const char* op) {
+  detail::check_f32(u, fmt::format("{} input u", op), adj.num_cols, -1, adj.device());
+  detail::check_f32(v, fmt::format("{} input v", op), adj.num_rows, -1, adj.device());
+}
+void check_operands(const CsrIndex& adj, const QTensor& u, const QTensor& v, const char* op) {
+  detail::check_quantized(u, fmt::format("{} input u", op), adj.num_cols, u.values.cols(), adj.device());
+  detail::check_quantized(v, fmt::format("{} input v", op), adj.num_rows, v.values.cols(), adj.device());
+}
+
 }  // namespace
 
 void sddmm_u_add_v(const CsrIndex& adj, const Tensor& u, const Tensor& v, Tensor& out) {
-  detail::check_f32(u, "u_add_v input u", adj.num_cols, -1, adj.device());
-  detail::check_f32(v, "u_add_v input v", adj.num_rows, -1, adj.device());
+  check_operands(adj, u, v, "u_add_v");
   sddmm_dispatch(adj, SddmmOp::kAdd, detail::operand_of(u), u.cols(), detail::operand_of(v), v.cols(), out);
 }
 
 void qsddmm_u_add_v(const CsrIndex& adj, const QTensor& u, const QTensor& v, Tensor& out) {
-  detail::check_quantized(u, "u_add_v input u", adj.num_cols, u.values.cols(), adj.device());
-  detail::check_quantized(v, "u_add_v input v", adj.num_rows, v.values.cols(), adj.device());
+  check_operands(adj, u, v, "u_add_v");
   sddmm_dispatch(adj, SddmmOp::kAdd, detail::operand_of(u), u.values.cols(), detail::operand_of(v),
                  v.values.cols(), out);
 }
 
 void sddmm_u_dot_v(const CsrIndex& adj, const Tensor& u, const Tensor& v, Tensor& out) {
-  detail::check_f32(u, "u_dot_v input u", adj.num_cols, -1, adj.device());
-  detail::check_f32(v, "u_dot_v input v", adj.num_rows, -1, adj.device());
+  check_operands(adj, u, v, "u_dot_v");
   sddmm_dispatch(adj, SddmmOp::kDot, detail::operand_of(u), u.cols(), detail::operand_of(v), v.cols(), out);
 }
 
 void qsddmm_u_dot_v(const CsrIndex& adj, const QTensor& u, const QTensor& v, Tensor& out) {
-  detail::check_quantized(u, "u_dot_v input u", adj.num_cols, u.values.cols(), adj.device());
-  detail::check_quantized(v, "u_dot_v input v", adj.num_rows, v.values.cols(), adj.device());
+  check_operands(adj, u, v, "u_dot_v");
   sddmm_dispatch(adj, SddmmOp::kDot, detail::operand_of(u), u.values.cols(), detail::operand_of(v),
                  v.values.cols(), out);
 }
@@ -95,8 +101,7 @@ void edge_segment_sum(const CsrIndex& adj, const Tensor& z, Tensor& out) {
 
 void qedge_segment_sum(const CsrIndex& adj, const QTensor& z, Tensor& out) {
   detail::check_quantized(z, "edge segment sum input", adj.num_entries(), z.values.cols(), adj.device());
-  TANGO_CHECK(z.scales.numel() == 1, "quantized edge values take one scale per tensor, got {}",
-              z.scales.str());
+  detail::check_per_tensor_scale(z, "quantized edge values");
   segment_sum_dispatch(adj, detail::operand_of(z), z.values.cols(), out);
 }
 
@@ -117,8 +122,7 @@ void qsddmm_u_add_v_backward(const SparseGraph& g, const QTensor& dz, Tensor& du
     if (dv.defined()) qedge_segment_sum(g.csr(), dz, dv);
     if (du.defined()) qedge_segment_sum(g.csr_t(), dz, du);
   } else {
-    TANGO_CHECK(dz.scales.numel() == 1, "quantized edge gradients take one scale per tensor, got {}",
-                dz.scales.str());
+    detail::check_per_tensor_scale(dz, "quantized edge gradients");
     if (dv.defined()) qspmm_copy_u(g.in_incidence(), dz, dv);
     if (du.defined()) qspmm_copy_u(g.out_incidence(), dz, du);
   }

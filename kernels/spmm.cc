@@ -20,7 +20,7 @@ void run(const SpmmArgs& args, Device device) {
 #ifdef TANGO_HAVE_CUDA
   cuda::spmm(args, device);
 #else
-  TANGO_FAIL("SpMM on {}: this build has no CUDA backend (reconfigure with CUDA)", device.str());
+  fail_no_cuda("SpMM", device);
 #endif
 }
 
@@ -49,11 +49,6 @@ SpmmScaling transposed(const SpmmScaling& s) {
   return {s.src_scale, s.row_scale};
 }
 
-void check_edge_scale(const QTensor& edge) {
-  TANGO_CHECK(edge.scales.numel() == 1, "quantized edge values take one scale per tensor, got {}",
-              edge.scales.str());
-}
-
 }  // namespace
 
 void spmm_copy_u(const CsrIndex& adj, const Tensor& x, Tensor& out, const SpmmScaling& scaling) {
@@ -77,7 +72,7 @@ void qspmm_u_mul_e(const CsrIndex& adj, const QTensor& x, const QTensor& edge, T
   detail::check_quantized(x, "QSpMM u_mul_e input x", adj.num_cols, x.values.cols(), adj.device());
   detail::check_quantized(edge, "QSpMM u_mul_e edge values", adj.num_entries(), edge.values.cols(),
                           adj.device());
-  check_edge_scale(edge);
+  detail::check_per_tensor_scale(edge, "quantized edge values");
   spmm_dispatch(adj, detail::operand_of(x), x.values.cols(), detail::operand_of(edge),
                 static_cast<int32_t>(edge.values.cols()), out, {});
 }

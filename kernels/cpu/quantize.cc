@@ -2,8 +2,10 @@
 
 #include <algorithm>
 #include <cmath>
+#include <type_traits>
 #include <vector>
 
+#include "kernels/cpu/isa_clones.h"
 #include "kernels/quant_math.h"
 
 namespace tango::kernels::cpu {
@@ -12,11 +14,34 @@ namespace {
 // Codes for x[0, n) whose flat indices start at index0; specialised on code type and rounding so the
 // nearest path vectorises.
 template <class Code, bool kStochastic>
-void quantize_span(const float* x, int64_t n, float inv_scale, int qmin, int qmax, uint64_t key,
-                   int64_t index0, Code* out) {
+[[gnu::always_inline]] inline void quantize_span(const float* __restrict x, int64_t n, float inv_scale,
+                                                 int qmin, int qmax, uint64_t key, int64_t index0,
+                                                 Code* __restrict out) {
   for (int64_t i = 0; i < n; ++i)
     out[i] = static_cast<Code>(
         quantize_code(x[i], inv_scale, qmin, qmax, kStochastic, key, static_cast<uint64_t>(index0 + i)));
+}
+
+// The nearest-rounding byte spans, compiled per ISA (cpu/isa_clones.h): 16 floats per AVX-512 instruction
+// instead of 4, which takes the per-tensor pass to about the memory bandwidth.
+TANGO_ISA_CLONES void nearest_span_i8(const float* x, int64_t n, float inv_scale, int qmin, int qmax,
+                                      uint64_t, int64_t, int8_t* out) {
+  quantize_span<int8_t, false>(x, n, inv_scale, qmin, qmax, 0, 0, out);
+}
+TANGO_ISA_CLONES void nearest_span_u8(const float* x, int64_t n, float inv_scale, int qmin, int qmax,
+                                      uint64_t, int64_t, uint8_t* out) {
+  quantize_span<uint8_t, false>(x, n, inv_scale, qmin, qmax, 0, 0, out);
+}
+
+// The span function of a byte format and rounding.
+template <class Code, bool kStochastic>
+constexpr auto byte_span() {
+  if constexpr (kStochastic)
+    return quantize_span<Code, true>;
+  else if constexpr (std::is_same_v<Code, int8_t>)
+    return nearest_span_i8;
+  else
+    return nearest_span_u8;
 }
 
 // Byte codes (INT8 / UINT8): one scale for everything (flat, in cache-sized chunks) or one per row.
@@ -29,16 +54,16 @@ void quantize_bytes(const float* x, int64_t rows, int64_t cols, const float* ama
     const float inv_scale = 1.0f / tensor_scale;
 #pragma omp parallel for schedule(static)
     for (int64_t begin = 0; begin < n; begin += chunk)
-      quantize_span<Code, kStochastic>(x + begin, std::min(chunk, n - begin), inv_scale, qmin, qmax, key,
-                                       begin, out + begin);
+      byte_span<Code, kStochastic>()(x + begin, std::min(chunk, n - begin), inv_scale, qmin, qmax, key, begin,
+                                     out + begin);
     return;
   }
 #pragma omp parallel for schedule(static)
   for (int64_t r = 0; r < rows; ++r) {
     const float scale = scale_from_amax(amax[r], qmax);  // read before scales[r] (maybe amax[r]) is written
     scales[r] = scale;
-    quantize_span<Code, kStochastic>(x + r * cols, cols, 1.0f / scale, qmin, qmax, key, r * cols,
-                                     out + r * cols);
+    byte_span<Code, kStochastic>()(x + r * cols, cols, 1.0f / scale, qmin, qmax, key, r * cols,
+                                   out + r * cols);
   }
 }
 

@@ -44,17 +44,23 @@ template <int64_t kDim, class T>
 }
 
 // out[h] = su * u[h] + sv * v[h]; __restrict: int8_t is a char type and would otherwise alias `out`.
-template <class T>
+// kHeads > 0: the head count known at compile time (GCC leaves the int8 -> f32 loop scalar with a run-time
+// trip count; with a constant one, kept rolled, it is a few vector instructions).
+template <int64_t kHeads, class T>
 [[gnu::always_inline]] inline void add_scaled(float* __restrict out, float su, const T* __restrict u,
-                                              float sv, const T* __restrict v, int64_t n) {
+                                              float sv, const T* __restrict v, int64_t runtime_n) {
+  const int64_t n = kHeads > 0 ? kHeads : runtime_n;
+  // Not unrolled before vectorisation: the unrolled body is converted one element at a time (SLP).
+#pragma GCC unroll 1
   for (int64_t h = 0; h < n; ++h) out[h] = su * static_cast<float>(u[h]) + sv * static_cast<float>(v[h]);
 }
 
-template <class T, int64_t kDim = 0>
+// kDim > 0 (dot) / kHeads > 0 (add): the per-head width / head count known at compile time.
+template <class T, int64_t kDim = 0, int64_t kHeads = 0>
 [[gnu::always_inline]] inline void sddmm_rows(const SddmmArgs& a, const T* u, const T* v, int64_t begin,
                                               int64_t end) {
   const CsrView& csr = a.csr;
-  const int64_t heads = a.heads, dim = a.head_dim, width = heads * dim;
+  const int64_t heads = kHeads > 0 ? kHeads : a.heads, dim = a.head_dim, width = heads * dim;
   for (int64_t r = begin; r < end; ++r) {
     const float sv = operand_scale(a.v, r);
     const T* vr = v + r * width;
@@ -71,7 +77,7 @@ template <class T, int64_t kDim = 0>
       const T* uc = u + c * width;
       float* out = a.out + canonical_edge(csr, p) * heads;
       if (a.op == SddmmOp::kAdd) {
-        add_scaled(out, su, uc, sv, vr, heads);
+        add_scaled<kHeads>(out, su, uc, sv, vr, heads);
       } else {
         const float scale = su * sv;
         for (int64_t h = 0; h < heads; ++h)
@@ -85,6 +91,14 @@ TANGO_ISA_CLONES void sddmm_rows_f32(const SddmmArgs& a, int64_t begin, int64_t 
   sddmm_rows<float>(a, a.u.f32, a.v.f32, begin, end);
 }
 TANGO_ISA_CLONES void sddmm_rows_i8(const SddmmArgs& a, int64_t begin, int64_t end) {
+  if (a.op == SddmmOp::kAdd) {
+    switch (a.heads) {
+      case 4: return sddmm_rows<int8_t, 0, 4>(a, a.u.i8, a.v.i8, begin, end);
+      case 8: return sddmm_rows<int8_t, 0, 8>(a, a.u.i8, a.v.i8, begin, end);
+      case 16: return sddmm_rows<int8_t, 0, 16>(a, a.u.i8, a.v.i8, begin, end);
+      default: break;
+    }
+  }
   if (a.op == SddmmOp::kDot) {
     switch (a.head_dim) {
       case 16: return sddmm_rows<int8_t, 16>(a, a.u.i8, a.v.i8, begin, end);

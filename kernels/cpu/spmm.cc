@@ -1,8 +1,11 @@
 #include "kernels/cpu/spmm.h"
 
+#include <immintrin.h>
 #include <omp.h>
 
 #include <algorithm>
+#include <cstdint>
+#include <cstring>
 #include <type_traits>
 
 #include "kernels/cpu/isa_clones.h"
@@ -52,23 +55,129 @@ template <int64_t kLen, class XT, class Weight>
   for (int64_t i = 0; i < len; ++i) out[i] = alpha * acc[i];
 }
 
-// The unweighted INT8 case (copy_u with per-tensor scales, the GCN/SAGE aggregation): the sum of int8
-// values is exact in int32 for rows below 2^24 entries and needs no int -> float convert per element.
+// ---- copy_u (one head, no edge values): the GCN / SAGE aggregation -------------------------------------
+// A destination row is summed in slabs of up to kMaxSlab features, one pass over its edges per slab, so a
+// source row's slab (up to 4 contiguous cache lines of INT8, 16 of FP32) is gathered whole. Source rows are
+// prefetched kSlabPrefetchLines cache lines ahead along the edges of the whole task, across row boundaries:
+// most rows of a power-law graph are shorter than the prefetch window, and a window that stopped at the
+// row's end would leave their first edges unprefetched.
+constexpr int64_t kMaxSlab = 256;
+constexpr int64_t kSlabPrefetchLines = 48;
+// Outputs larger than this (about a last-level cache) are written with non-temporal stores: they would not
+// stay cached for the next kernel anyway, and streaming skips the read-for-ownership of every output line.
+constexpr int64_t kStreamOutputBytes = int64_t{32} << 20;
+// INT8 with one scale per tensor and no per-source weight sums codes in integers: int16 lanes for up to
+// kInt16Edges edges (255 * 128 < 2^15), then int32 (exact for rows below kMaxExactInt8Row entries); no
+// int -> float convert per element.
+constexpr int64_t kInt16Edges = 255;
 constexpr int64_t kMaxExactInt8Row = int64_t{1} << 24;
 
-template <int64_t kLen>
-[[gnu::always_inline]] inline void block_sum_int8(const CsrView& csr, int64_t first, int64_t last,
-                                                  const int8_t* x, int64_t width, int64_t off, int64_t n,
-                                                  float alpha, float* __restrict out) {
-  int32_t acc[kLen > 0 ? kLen : kBlock] = {};
+template <class XT, int64_t kLen>
+constexpr int64_t slab_prefetch_edges() {
+  const int64_t lines = (kLen * static_cast<int64_t>(sizeof(XT)) + 63) / 64;
+  return std::max<int64_t>(4, kSlabPrefetchLines / std::max<int64_t>(1, lines));
+}
+
+// acc[0, n) = sum over entries [first, last) of weight(c) * x[c, off + i] (kLen > 0: n = kLen, kept in
+// registers; kLen == 0: a tail of n < 32); prefetches entry p + ahead's slab while p + ahead < prefetch_end.
+template <int64_t kLen, class XT, class Weight>
+[[gnu::always_inline]] inline void slab_sum(const int32_t* __restrict indices, int64_t first, int64_t last,
+                                            int64_t prefetch_end, const XT* x, int64_t width, int64_t off,
+                                            int64_t n, Weight&& weight, float* __restrict acc) {
+  constexpr int64_t kAhead = slab_prefetch_edges<XT, (kLen > 0 ? kLen : 32)>();
   const int64_t len = kLen > 0 ? kLen : n;
-  const int64_t ahead = prefetch_distance<int8_t>(len);
+  float sum[kLen > 0 ? kLen : 32] = {};
   for (int64_t p = first; p < last; ++p) {
-    if (p + ahead < last) prefetch_block(x + csr.indices[p + ahead] * width + off, len);
-    const int8_t* __restrict xr = x + csr.indices[p] * width + off;
-    for (int64_t i = 0; i < len; ++i) acc[i] += xr[i];
+    if (p + kAhead < prefetch_end) prefetch_block(x + int64_t{indices[p + kAhead]} * width + off, len);
+    const int64_t c = indices[p];
+    const float w = weight(c);
+    const XT* __restrict xr = x + c * width + off;
+    for (int64_t i = 0; i < len; ++i) sum[i] += w * static_cast<float>(xr[i]);
   }
-  for (int64_t i = 0; i < len; ++i) out[i] = alpha * static_cast<float>(acc[i]);
+  for (int64_t i = 0; i < len; ++i) acc[i] = sum[i];
+}
+
+// The integer INT8 sums: acc[0, kLen) = sum of x[c, off + i] over entries [first, last).
+template <int64_t kLen>
+[[gnu::always_inline]] inline void slab_sum_int8(const int32_t* __restrict indices, int64_t first,
+                                                 int64_t last, int64_t prefetch_end, const int8_t* x,
+                                                 int64_t width, int64_t off, float* __restrict acc) {
+  constexpr int64_t kAhead = slab_prefetch_edges<int8_t, kLen>();
+  int32_t total[kLen] = {};
+  for (int64_t p = first; p < last;) {
+    const int64_t chunk_end = std::min(last, p + kInt16Edges);
+    int16_t sum[kLen] = {};
+    for (; p < chunk_end; ++p) {
+      if (p + kAhead < prefetch_end) prefetch_block(x + int64_t{indices[p + kAhead]} * width + off, kLen);
+      const int8_t* __restrict xr = x + int64_t{indices[p]} * width + off;
+      for (int64_t i = 0; i < kLen; ++i) sum[i] = static_cast<int16_t>(sum[i] + xr[i]);
+    }
+    for (int64_t i = 0; i < kLen; ++i) total[i] += sum[i];
+  }
+  for (int64_t i = 0; i < kLen; ++i) acc[i] = static_cast<float>(total[i]);
+}
+
+// out[0, n) = alpha * acc[0, n); `stream` (n a multiple of 4, out 16-byte aligned): non-temporal stores.
+[[gnu::always_inline]] inline void store_scaled(float* __restrict acc, int64_t n, float alpha, bool stream,
+                                                float* __restrict out) {
+  if (!stream || n % 4 != 0) {
+    for (int64_t i = 0; i < n; ++i) out[i] = alpha * acc[i];
+    return;
+  }
+  for (int64_t i = 0; i < n; ++i) acc[i] *= alpha;
+  for (int64_t i = 0; i < n; i += 4) _mm_stream_ps(out + i, _mm_load_ps(acc + i));
+}
+
+// Rows [begin, end) of copy_u (no edge values); kWeighted: a per-source weight (src_scale, per-row x scales).
+template <class XT, bool kWeighted>
+[[gnu::always_inline]] inline void copy_u_rows(const SpmmArgs& a, const XT* x, int64_t begin, int64_t end,
+                                               bool stream) {
+  const CsrView& csr = a.csr;
+  const int64_t width = a.heads * a.head_dim;  // without edge values the heads are one sum
+  const int64_t prefetch_end = csr.indptr[end];
+  const float x_tensor_scale = a.x.scale != nullptr && !a.x.scale_per_row ? a.x.scale[0] : 1.0f;
+  const float* x_row_scale = a.x.scale_per_row ? a.x.scale : nullptr;
+  const float* src_scale = a.src_scale;
+  auto weight = [&](int64_t c) {
+    float w = 1.0f;
+    if constexpr (kWeighted) {
+      if (src_scale != nullptr) w *= src_scale[c];
+      if (x_row_scale != nullptr) w *= x_row_scale[c];
+    }
+    return w;
+  };
+  alignas(64) float acc[kMaxSlab];
+  for (int64_t r = begin; r < end; ++r) {
+    const int64_t first = csr.indptr[r], last = csr.indptr[r + 1];
+    float alpha = x_tensor_scale;
+    if (a.row_scale != nullptr) alpha *= a.row_scale[r];
+    float* out = a.out + r * width;
+    [[maybe_unused]] const bool integer =
+        std::is_same_v<XT, int8_t> && !kWeighted && last - first < kMaxExactInt8Row;
+    int64_t off = 0;
+    auto slab = [&]<int64_t kLen>(std::integral_constant<int64_t, kLen>) __attribute__((always_inline)) {
+      if constexpr (std::is_same_v<XT, int8_t>) {
+        if (integer) {
+          slab_sum_int8<kLen>(csr.indices, first, last, prefetch_end, x, width, off, acc);
+        } else {
+          slab_sum<kLen>(csr.indices, first, last, prefetch_end, x, width, off, kLen, weight, acc);
+        }
+      } else {
+        slab_sum<kLen>(csr.indices, first, last, prefetch_end, x, width, off, kLen, weight, acc);
+      }
+      store_scaled(acc, kLen, alpha, stream, out + off);
+      off += kLen;
+    };
+    while (width - off >= 256) slab(std::integral_constant<int64_t, 256>{});
+    if (width - off >= 128) slab(std::integral_constant<int64_t, 128>{});
+    if (width - off >= 64) slab(std::integral_constant<int64_t, 64>{});
+    if (width - off >= 32) slab(std::integral_constant<int64_t, 32>{});
+    if (off < width) {  // float sums of int8 are exact too (|sum| < 2^24)
+      slab_sum<0>(csr.indices, first, last, prefetch_end, x, width, off, width - off, weight, acc);
+      store_scaled(acc, width - off, alpha, stream, out + off);
+    }
+  }
+  if (stream) _mm_sfence();  // the streamed lines are visible before the caller's barrier
 }
 
 // Rows [begin, end) of the SpMM; XT is the feature type, ET the edge value type (void: copy_u).
@@ -86,15 +195,6 @@ template <class XT, class ET>
     float alpha = x_tensor_scale * edge_scale;
     if (a.row_scale != nullptr) alpha *= a.row_scale[r];
     float* out = a.out + r * width;
-    if constexpr (std::is_same_v<XT, int8_t> && std::is_void_v<ET>) {
-      if (src_scale == nullptr && x_row_scale == nullptr && last - first < kMaxExactInt8Row) {
-        int64_t off = 0;
-        for (; off + kBlock <= width; off += kBlock)
-          block_sum_int8<kBlock>(csr, first, last, x, width, off, kBlock, alpha, out + off);
-        if (off < width) block_sum_int8<0>(csr, first, last, x, width, off, width - off, alpha, out + off);
-        continue;
-      }
-    }
     for (int64_t h = 0; h < heads; ++h) {
       auto weight = [&](int64_t p, int64_t c) {
         float w = 1.0f;
@@ -114,37 +214,54 @@ template <class XT, class ET>
 }
 
 // One non-template, ISA-cloned function per operand type combination.
-TANGO_ISA_CLONES void rows_f32(const SpmmArgs& a, int64_t begin, int64_t end) {
-  spmm_rows<float, void>(a, a.x.f32, nullptr, begin, end);
-}
 TANGO_ISA_CLONES void rows_f32_edge_f32(const SpmmArgs& a, int64_t begin, int64_t end) {
   spmm_rows<float, float>(a, a.x.f32, a.edge.f32, begin, end);
-}
-TANGO_ISA_CLONES void rows_i8(const SpmmArgs& a, int64_t begin, int64_t end) {
-  spmm_rows<int8_t, void>(a, a.x.i8, nullptr, begin, end);
 }
 TANGO_ISA_CLONES void rows_i8_edge_i8(const SpmmArgs& a, int64_t begin, int64_t end) {
   spmm_rows<int8_t, int8_t>(a, a.x.i8, a.edge.i8, begin, end);
 }
+// copy_u; `stream`: non-temporal output stores (see stream_output).
+TANGO_ISA_CLONES void copy_u_f32(const SpmmArgs& a, int64_t begin, int64_t end, bool stream) {
+  if (a.src_scale != nullptr)
+    copy_u_rows<float, true>(a, a.x.f32, begin, end, stream);
+  else
+    copy_u_rows<float, false>(a, a.x.f32, begin, end, stream);
+}
+TANGO_ISA_CLONES void copy_u_i8(const SpmmArgs& a, int64_t begin, int64_t end, bool stream) {
+  if (a.src_scale != nullptr || a.x.scale_per_row)
+    copy_u_rows<int8_t, true>(a, a.x.i8, begin, end, stream);
+  else
+    copy_u_rows<int8_t, false>(a, a.x.i8, begin, end, stream);
+}
 
 using RowsFn = void (*)(const SpmmArgs&, int64_t, int64_t);
+using CopyRowsFn = void (*)(const SpmmArgs&, int64_t, int64_t, bool);
 
-RowsFn pick(const SpmmArgs& a) {
-  const bool has_edge = a.edge.f32 != nullptr || a.edge.i8 != nullptr;
-  if (a.x.i8 != nullptr) return has_edge ? rows_i8_edge_i8 : rows_i8;
-  return has_edge ? rows_f32_edge_f32 : rows_f32;
+// Non-temporal output stores: a large output (see kStreamOutputBytes) with 16-byte aligned rows.
+bool stream_output(const SpmmArgs& a) {
+  const int64_t width = a.head_dim * a.heads;
+  return a.csr.num_rows * width * static_cast<int64_t>(sizeof(float)) > kStreamOutputBytes &&
+         reinterpret_cast<uintptr_t>(a.out) % 16 == 0 && width % 4 == 0;
 }
 
 }  // namespace
 
 void spmm(const SpmmArgs& args) {
-  const RowsFn rows = pick(args);
   const int64_t num_rows = args.csr.num_rows;
+  const int64_t tasks = (num_rows + kRowsPerTask - 1) / kRowsPerTask;
+  const bool has_edge = args.edge.f32 != nullptr || args.edge.i8 != nullptr;
+  if (!has_edge) {
+    const CopyRowsFn rows = args.x.i8 != nullptr ? copy_u_i8 : copy_u_f32;
+    const bool stream = stream_output(args);
 #pragma omp parallel for schedule(dynamic, 1)
-  for (int64_t task = 0; task < (num_rows + kRowsPerTask - 1) / kRowsPerTask; ++task) {
-    const int64_t begin = task * kRowsPerTask;
-    rows(args, begin, std::min(num_rows, begin + kRowsPerTask));
+    for (int64_t task = 0; task < tasks; ++task)
+      rows(args, task * kRowsPerTask, std::min(num_rows, (task + 1) * kRowsPerTask), stream);
+    return;
   }
+  const RowsFn rows = args.x.i8 != nullptr ? rows_i8_edge_i8 : rows_f32_edge_f32;
+#pragma omp parallel for schedule(dynamic, 1)
+  for (int64_t task = 0; task < tasks; ++task)
+    rows(args, task * kRowsPerTask, std::min(num_rows, (task + 1) * kRowsPerTask));
 }
 
 }  // namespace tango::kernels::cpu

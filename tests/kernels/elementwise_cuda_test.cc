@@ -6,7 +6,7 @@
 #include "kernels/adam.h"
 #include "kernels/elementwise.h"
 #include "kernels/softmax_nll.h"
-#include "tests/kernels/dense_test_util.h"
+#include "tests/kernels/test_util.h"
 
 namespace tango::kernels {
 namespace {

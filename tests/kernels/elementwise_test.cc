@@ -4,7 +4,7 @@
 
 #include <cmath>
 
-#include "tests/kernels/dense_test_util.h"
+#include "tests/kernels/test_util.h"
 
 namespace tango::kernels {
 namespace {

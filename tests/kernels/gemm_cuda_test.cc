@@ -7,7 +7,7 @@
 
 #include "kernels/gemm.h"
 #include "kernels/qlinear.h"
-#include "tests/kernels/dense_test_util.h"
+#include "tests/kernels/test_util.h"
 
 namespace tango::kernels {
 namespace {

@@ -6,7 +6,7 @@
 #include <random>
 
 #include "kernels/quantize.h"
-#include "tests/kernels/dense_test_util.h"
+#include "tests/kernels/test_util.h"
 
 namespace tango::kernels {
 namespace {

@@ -3,7 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "kernels/quantize.h"
-#include "tests/kernels/dense_test_util.h"
+#include "tests/kernels/test_util.h"
 
 namespace tango::kernels {
 namespace {

@@ -5,7 +5,7 @@
 #include <cmath>
 
 #include "kernels/quant_math.h"
-#include "tests/kernels/dense_test_util.h"
+#include "tests/kernels/test_util.h"
 
 namespace tango::kernels {
 namespace {

@@ -78,7 +78,7 @@ TEST_P(SddmmHeads, UAddVMatchesLoopInFp32AndInt8WithMixedScales) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(Heads, SddmmHeads, ::testing::Values(1, 2, 3, 4, 8));
+INSTANTIATE_TEST_SUITE_P(Heads, SddmmHeads, ::testing::Values(1, 2, 3, 4, 8, 16));
 
 struct DotShape {
   int64_t heads, dim;

@@ -15,10 +15,6 @@ namespace {
 
 using namespace testing;
 
-#define REQUIRE_GPU()           \
-  if (cuda_device_count() == 0) \
-  GTEST_SKIP() << "no GPU: the CUDA sparse kernels need one (" << describe_devices() << ")"
-
 const Device kGpu = Device::cuda(0);
 
 Tensor abs_of(const Tensor& t) {
@@ -41,7 +37,7 @@ void expect_gpu_matches(const Tensor& gpu, const Tensor& cpu, const Tensor& abs_
 }
 
 TEST(SparseCuda, GraphCopiesToTheDeviceUnchanged) {
-  REQUIRE_GPU();
+  TANGO_REQUIRE_GPU();
   const SparseGraph g = to_sparse_graph(random_csr(50, 40, 9, 1));
   const SparseGraph d = g.to(kGpu);
   EXPECT_EQ(d.device(), kGpu);
@@ -50,7 +46,7 @@ TEST(SparseCuda, GraphCopiesToTheDeviceUnchanged) {
 }
 
 TEST(SparseCuda, SpmmCopyUFp32AndInt8MatchCpu) {
-  REQUIRE_GPU();
+  TANGO_REQUIRE_GPU();
   const HostCsr h = random_csr(300, 257, 40, 2);
   const SparseGraph g = to_sparse_graph(h), d = g.to(kGpu);
   const int64_t deg = max_degree(g.csr());
@@ -89,7 +85,7 @@ TEST(SparseCuda, SpmmCopyUFp32AndInt8MatchCpu) {
 }
 
 TEST(SparseCuda, Fp32SpmmMatchesCusparse) {
-  REQUIRE_GPU();
+  TANGO_REQUIRE_GPU();
   const HostCsr h = random_csr(400, 350, 60, 12);
   const SparseGraph g = to_sparse_graph(h), d = g.to(kGpu);
   CusparseSpmm vendor(d.csr());
@@ -105,7 +101,7 @@ TEST(SparseCuda, Fp32SpmmMatchesCusparse) {
 }
 
 TEST(SparseCuda, SpmmUMulEFp32AndInt8MatchCpuInBothDirections) {
-  REQUIRE_GPU();
+  TANGO_REQUIRE_GPU();
   const HostCsr h = random_csr(200, 180, 30, 3);
   const SparseGraph g = to_sparse_graph(h), d = g.to(kGpu);
   for (auto [heads, dim] : {std::pair<int64_t, int64_t>{1, 9}, {2, 64}, {4, 128}, {3, 7}, {4, 1}}) {
@@ -141,7 +137,7 @@ TEST(SparseCuda, SpmmUMulEFp32AndInt8MatchCpuInBothDirections) {
 }
 
 TEST(SparseCuda, SddmmAddAndDotMatchCpu) {
-  REQUIRE_GPU();
+  TANGO_REQUIRE_GPU();
   const HostCsr h = random_csr(150, 170, 40, 4);
   const SparseGraph g = to_sparse_graph(h), d = g.to(kGpu);
   for (int64_t heads : {1, 4}) {
@@ -174,7 +170,7 @@ TEST(SparseCuda, SddmmAddAndDotMatchCpu) {
 }
 
 TEST(SparseCuda, UAddVBackwardBothAlgorithmsMatchCpu) {
-  REQUIRE_GPU();
+  TANGO_REQUIRE_GPU();
   const HostCsr h = random_csr(220, 190, 50, 5);
   const SparseGraph g = to_sparse_graph(h), d = g.to(kGpu);
   const int64_t deg = std::max(max_degree(g.csr()), max_degree(g.csr_t()));
@@ -201,7 +197,7 @@ TEST(SparseCuda, UAddVBackwardBothAlgorithmsMatchCpu) {
 }
 
 TEST(SparseCuda, EdgeSoftmaxForwardAndBackwardMatchCpu) {
-  REQUIRE_GPU();
+  TANGO_REQUIRE_GPU();
   const HostCsr h = random_csr(180, 180, 60, 6);
   const SparseGraph g = to_sparse_graph(h), d = g.to(kGpu);
   for (int64_t heads : {1, 4}) {

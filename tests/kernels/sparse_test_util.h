@@ -1,6 +1,7 @@
 // Shared by the sparse kernel tests: random CSR graphs with the awkward cases (empty rows, a hub row,
 // columns nobody references, non-square shapes), random tensors, a plain per-tensor / per-row INT8
-// quantizer written here as the reference, and finite-difference helpers with a rounding-derived tolerance.
+// quantizer written here as the reference, and finite-difference helpers with a rounding-derived tolerance
+// (random tensors and the GPU guard: test_util.h).
 #pragma once
 
 #include <gtest/gtest.h>
@@ -15,6 +16,7 @@
 #include "core/tensor.h"
 #include "kernels/qtensor.h"
 #include "kernels/sparse_graph.h"
+#include "tests/kernels/test_util.h"
 
 namespace tango::kernels::testing {
 
@@ -54,18 +56,6 @@ inline HostCsr random_csr(int64_t rows, int64_t cols, int max_degree, uint64_t s
 
 inline SparseGraph to_sparse_graph(const HostCsr& g) {
   return SparseGraph::from_csr(g.rows, g.cols, Tensor::from(g.indptr), Tensor::from(g.indices));
-}
-
-inline std::vector<float> random_values(int64_t n, uint64_t seed, float lo = -1.0f, float hi = 1.0f) {
-  std::mt19937_64 rng(seed);
-  std::uniform_real_distribution<float> dist(lo, hi);
-  std::vector<float> v(static_cast<size_t>(n));
-  for (float& x : v) x = dist(rng);
-  return v;
-}
-
-inline Tensor random_matrix(int64_t rows, int64_t cols, uint64_t seed, float lo = -1.0f, float hi = 1.0f) {
-  return Tensor::from(random_values(rows * cols, seed, lo, hi), rows, cols);
 }
 
 // Symmetric INT8 with scale amax/127 (one per tensor, or one per row); a zero tensor/row gets scale 1.

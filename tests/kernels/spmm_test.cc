@@ -108,7 +108,46 @@ TEST_P(SpmmWidths, QSpmmWithinHalfAScaleStepPerTerm) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(Widths, SpmmWidths, ::testing::Values(1, 3, 7, 8, 9, 33, 64));
+INSTANTIATE_TEST_SUITE_P(Widths, SpmmWidths, ::testing::Values(1, 3, 7, 8, 9, 33, 64, 100, 295));
+
+// copy_u with INT8 x, one scale per tensor and no per-source scale sums the codes in integers: the output is
+// exactly float(s * rs[r]) * float(sum of codes). A hub row whose sums leave the int16 range (extreme codes
+// of one sign per column over ~600 edges) catches int16 lanes that are not widened in time; the widths cover
+// every slab size (256, 128, 64, 32) and a tail; the 33000 x 256 output is larger than the kernel's streaming
+// threshold (non-temporal stores).
+void expect_exact_int8_copy_u(int64_t rows, int64_t cols, int64_t width, uint64_t seed) {
+  const HostCsr h = random_csr(rows, cols, 6, seed);  // row 1: a hub over cols - 2 sources
+  ASSERT_GT(h.indptr[2] - h.indptr[1], 2 * 255);
+  const SparseGraph g = to_sparse_graph(h);
+  QTensor xq{Tensor::empty(DType::kI8, Shape::mat(cols, width)), Tensor::from(std::vector<float>{0.03125f})};
+  std::mt19937 rng(static_cast<uint32_t>(seed));
+  int8_t* codes = xq.values.data<int8_t>();
+  for (int64_t i = 0; i < cols * width; ++i) {  // column sums of the hub row reach about +-60000
+    const int64_t c = i / width, j = i % width;
+    codes[i] = c % 4 == 3 ? static_cast<int8_t>(rng() % 256 - 128) : j % 2 ? int8_t{127} : int8_t{-128};
+  }
+  const std::vector<float> rs = random_values(rows, seed + 1, 0.5f, 1.5f);
+  Tensor out = Tensor::empty(DType::kF32, Shape::mat(rows, width));
+  qspmm_copy_u(g.csr(), xq, out, {Tensor::from(rs), {}});
+  const float* got = out.data<float>();
+  int failures = 0;
+  for (int64_t r = 0; r < rows && failures < 5; ++r)
+    for (int64_t j = 0; j < width && failures < 5; ++j) {
+      int64_t sum = 0;
+      for (int64_t p = h.indptr[r]; p < h.indptr[r + 1]; ++p) sum += codes[h.indices[p] * width + j];
+      const float want = (0.03125f * rs[r]) * static_cast<float>(sum);
+      if (got[r * width + j] != want) {
+        ADD_FAILURE() << "width " << width << " out[" << r << ", " << j << "] = " << got[r * width + j]
+                      << ", want " << want;
+        ++failures;
+      }
+    }
+}
+
+TEST(Spmm, QSpmmCopyUSumsCodesExactly) {
+  for (int64_t width : {295, 256, 224, 100, 17}) expect_exact_int8_copy_u(40, 700, width, 50 + width);
+  expect_exact_int8_copy_u(33000, 600, 256, 7);
+}
 
 struct HeadShape {
   int64_t heads, dim;
