@@ -92,6 +92,21 @@ void BitPolicy::observe(int layer, Direction direction, const ExchangeStats& sta
   w = Window{{}, 0, w.decisions + 1};
 }
 
+void BitPolicy::restore(const State& state) {
+  TANGO_CHECK_INPUT(state.bits.size() == bits_.size() && state.windows.size() == windows_.size(),
+                    "bit policy state of {} layers and {} windows does not fit a policy of {} layers",
+                    state.bits.size(), state.windows.size(), bits_.size());
+  for (size_t l = 0; l < state.bits.size(); ++l)
+    TANGO_CHECK_INPUT(valid_bits(state.bits[l].forward) && valid_bits(state.bits[l].backward),
+                      "bit policy state: layer {} widths fwd={} bwd={} must each be 32, 16, 8, 4 or 2", l,
+                      state.bits[l].forward, state.bits[l].backward);
+  for (const Window& w : state.windows)
+    TANGO_CHECK_INPUT(w.calls >= 0 && w.decisions >= 0,
+                      "bit policy state: window counts {} / {} are negative", w.calls, w.decisions);
+  bits_ = state.bits;
+  windows_ = state.windows;
+}
+
 std::string BitPolicy::describe() const {
   std::string text;
   for (int l = 0; l < num_layers(); ++l)

@@ -65,12 +65,24 @@ class BitPolicy {
   // "L0 fwd=8 bwd=4, L1 fwd=4 bwd=4": for logs and the metrics stream.
   std::string describe() const;
 
- private:
+  // What an adaptive policy has learnt since construction: the widths it chose and each (layer,
+  // direction)'s open window (this rank's statistics since the last decision, the exchanges in it, the
+  // decisions taken). Checkpointed per rank, so a resumed run decides exactly as an unbroken one.
   struct Window {
     EncodeStats stats;
     int calls = 0;
     int decisions = 0;
   };
+  struct State {
+    std::vector<LayerBits> bits;  // [layer]
+    std::vector<Window> windows;  // [layer * 2 + direction]
+  };
+  State state() const { return {bits_, windows_}; }
+  // Takes over a state from state() of a policy with as many layers; another layer count, a width
+  // that is not one, or a negative count is an input error.
+  void restore(const State& state);
+
+ private:
   Window& window(int layer, Direction direction);
 
   std::vector<LayerBits> bits_;

@@ -39,6 +39,12 @@ void HaloExchange::reset_stats() {
   totals_[0] = totals_[1] = current_ = ExchangeStats{};
 }
 
+void HaloExchange::restore(const State& state) {
+  TANGO_CHECK(!in_flight(), "rank {}: halo exchange state restored while an exchange is in flight",
+              comm_.rank());
+  calls_ = state.exchanges_posted;
+}
+
 HaloExchange::Side HaloExchange::outgoing(int peer) const {
   if (direction_ == Direction::kForward) return {{plan_.send_rows_to(peer), 0}, plan_.send_count(peer)};
   return {{nullptr, plan_.first_halo_row_from(peer)}, plan_.recv_count(peer)};

@@ -64,6 +64,15 @@ class HaloExchange {
   const ExchangeStats& last() const { return current_; }
   void reset_stats();
 
+  // The exchanges posted since construction: with the seed, the key of every message's stochastic
+  // rounding. Checkpointed, so a resumed run rounds exactly as an unbroken one.
+  struct State {
+    uint64_t exchanges_posted = 0;
+  };
+  State state() const { return {calls_}; }
+  // Continues from a state() (not while an exchange is in flight).
+  void restore(const State& state);
+
  private:
   struct Side {
     RowMap map;

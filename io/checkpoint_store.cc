@@ -16,7 +16,9 @@ namespace tango {
 namespace fs = std::filesystem;
 
 namespace {
-constexpr int64_t kFormatVersion = 1;
+// 2: the trainer's halo state (adaptive bit policy, exchange counts) is saved; a version-1 file
+// lacks it and would resume with different halo messages, so it is refused.
+constexpr int64_t kFormatVersion = 2;
 
 // Parses "ckpt-e000010-r0003.h5" into (10, 3).
 bool parse_name(const std::string& name, int64_t* epoch, int* rank) {
@@ -84,8 +86,9 @@ Checkpoint CheckpointStore::load(int64_t epoch, const std::string& expect_hash) 
   std::string path = path_for(epoch, rank_);
   H5File h5 = H5File::open_read(path);
   TANGO_CHECK_INPUT(h5.attr_int("format_version") == kFormatVersion,
-                    "checkpoint '{}' has format version {}, this build reads {}", path,
-                    h5.attr_int("format_version"), kFormatVersion);
+                    "checkpoint '{}' has format version {}, this build reads only {}: it cannot be resumed "
+                    "bit-identically; train again into a new --checkpoint-dir",
+                    path, h5.attr_int("format_version"), kFormatVersion);
   TANGO_CHECK_INPUT(
       h5.attr_int("num_ranks") == num_ranks_,
       "checkpoint '{}' was written by {} ranks, this run has {}: resume with the same rank count", path,

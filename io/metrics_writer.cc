@@ -3,6 +3,7 @@
 #include <cerrno>
 #include <cstring>
 #include <fstream>
+#include <sstream>
 
 #include "core/error.h"
 #include "io/atomic_file.h"
@@ -56,6 +57,37 @@ std::vector<nlohmann::json> read_jsonl(const std::string& path) {
     }
   }
   return records;
+}
+
+void keep_metrics_through_epoch(const std::string& path, int64_t epoch) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in.good()) return;
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  const std::string contents = buffer.str();
+  std::string kept;
+  size_t start = 0;
+  for (int64_t number = 1; start < contents.size(); ++number) {
+    const size_t end = contents.find('\n', start);
+    const bool torn = end == std::string::npos;
+    const std::string line = contents.substr(start, torn ? std::string::npos : end - start);
+    start = torn ? contents.size() : end + 1;
+    if (line.empty()) continue;
+    nlohmann::json record;
+    try {
+      record = nlohmann::json::parse(line);
+    } catch (const nlohmann::json::parse_error& e) {
+      if (torn) break;  // the last line of a killed run
+      TANGO_FAIL_INPUT("'{}' line {} is not JSON: {} (fix or remove the metrics file to resume)", path,
+                       number, e.what());
+    }
+    if (record.is_object() && record.contains("epoch") && record["epoch"].is_number_integer() &&
+        record["epoch"].get<int64_t>() > epoch)
+      continue;
+    kept += line;
+    kept += '\n';
+  }
+  write_file_atomic(path, kept);
 }
 
 void write_json_atomic(const std::string& path, const nlohmann::json& document) {

@@ -32,6 +32,12 @@ class MetricsWriter {
 // naming the file and the line number.
 std::vector<nlohmann::json> read_jsonl(const std::string& path);
 
+// Resuming after `epoch`: keeps only the lines of `path` whose "epoch" is <= `epoch` (and lines without
+// one), byte for byte, so that the epochs run again are not listed twice. Rewritten atomically (temp
+// name, fsync, rename); a missing file is left missing. A torn last line (no newline: the run was
+// killed mid-write) is dropped; any other malformed line is an input error naming the file and line.
+void keep_metrics_through_epoch(const std::string& path, int64_t epoch);
+
 // Writes a JSON document atomically, pretty-printed.
 void write_json_atomic(const std::string& path, const nlohmann::json& document);
 

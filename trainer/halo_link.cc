@@ -1,7 +1,22 @@
 #include "trainer/halo_link.h"
 
+#include <bit>
+
 namespace tango::trainer {
 namespace {
+
+constexpr int kWindowFields = 6;  // calls, decisions, squared_error, squared_signal, signed/unsigned amax2
+
+std::vector<int64_t> checkpoint_values(const std::map<std::string, Tensor>& tensors, const std::string& name,
+                                       size_t count, const std::string& origin) {
+  auto it = tensors.find(name);
+  TANGO_CHECK_INPUT(it != tensors.end() && it->second.dtype() == DType::kI64 &&
+                        static_cast<size_t>(it->second.numel()) == count,
+                    "checkpoint {} has no i64 tensor '{}' of {} values (written by another build? resume "
+                    "from a new --checkpoint-dir)",
+                    origin, name, count);
+  return it->second.to_vector<int64_t>();
+}
 
 comm::Direction to_comm(HaloDirection direction) {
   return direction == HaloDirection::kForward ? comm::Direction::kForward : comm::Direction::kBackward;
@@ -50,6 +65,54 @@ const comm::ExchangeStats& CommHaloLink::stats(HaloDirection direction) const {
 
 comm::Codec CommHaloLink::codec(HaloDirection direction) const {
   return policy_.codec(layer_, to_comm(direction));
+}
+
+void save_halo_state(const comm::BitPolicy& policy, const std::vector<std::unique_ptr<CommHaloLink>>& links,
+                     std::map<std::string, Tensor>& tensors) {
+  const comm::BitPolicy::State state = policy.state();
+  std::vector<int64_t> bits, windows, exchanges;
+  for (const comm::LayerBits& b : state.bits) {
+    bits.push_back(b.forward);
+    bits.push_back(b.backward);
+  }
+  for (const comm::BitPolicy::Window& w : state.windows) {
+    windows.insert(windows.end(), {w.calls, w.decisions, std::bit_cast<int64_t>(w.stats.squared_error),
+                                   std::bit_cast<int64_t>(w.stats.squared_signal),
+                                   std::bit_cast<int64_t>(w.stats.signed_amax2),
+                                   std::bit_cast<int64_t>(w.stats.unsigned_amax2)});
+  }
+  for (const auto& link : links)
+    exchanges.push_back(static_cast<int64_t>(link->exchange_state().exchanges_posted));
+  tensors["halo.policy.bits"] = Tensor::from(bits);
+  tensors["halo.policy.windows"] = Tensor::from(windows);
+  tensors["halo.exchanges"] = Tensor::from(exchanges);
+}
+
+void load_halo_state(const std::map<std::string, Tensor>& tensors, const std::string& origin,
+                     comm::BitPolicy& policy, std::vector<std::unique_ptr<CommHaloLink>>& links) {
+  const size_t layers = static_cast<size_t>(policy.num_layers());
+  const std::vector<int64_t> bits = checkpoint_values(tensors, "halo.policy.bits", layers * 2, origin);
+  const std::vector<int64_t> windows =
+      checkpoint_values(tensors, "halo.policy.windows", layers * 2 * kWindowFields, origin);
+  const std::vector<int64_t> exchanges = checkpoint_values(tensors, "halo.exchanges", links.size(), origin);
+  comm::BitPolicy::State state;
+  for (size_t l = 0; l < layers; ++l)
+    state.bits.push_back({static_cast<int>(bits[l * 2]), static_cast<int>(bits[l * 2 + 1])});
+  for (size_t i = 0; i < layers * 2; ++i) {
+    const int64_t* w = windows.data() + i * kWindowFields;
+    comm::BitPolicy::Window window;
+    window.calls = static_cast<int>(w[0]);
+    window.decisions = static_cast<int>(w[1]);
+    window.stats = {std::bit_cast<double>(w[2]), std::bit_cast<double>(w[3]), std::bit_cast<double>(w[4]),
+                    std::bit_cast<double>(w[5])};
+    state.windows.push_back(window);
+  }
+  policy.restore(state);
+  for (size_t l = 0; l < links.size(); ++l) {
+    TANGO_CHECK_INPUT(exchanges[l] >= 0, "checkpoint {}: layer {} has a negative exchange count {}", origin,
+                      l, exchanges[l]);
+    links[l]->restore_exchange_state({static_cast<uint64_t>(exchanges[l])});
+  }
 }
 
 }  // namespace tango::trainer

@@ -4,6 +4,11 @@
 // adaptive: comm/bit_policy.h picks the cheapest width under an error cap, identically on all ranks).
 #pragma once
 
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
 #include "comm/bit_policy.h"
 #include "comm/codec.h"
 #include "comm/communicator.h"
@@ -33,6 +38,10 @@ class CommHaloLink : public HaloLink {
   const comm::ExchangeStats& stats(HaloDirection direction) const;
   comm::Codec codec(HaloDirection direction) const;
 
+  // The exchange's stochastic-rounding position (see comm::HaloExchange::State).
+  comm::HaloExchange::State exchange_state() const { return exchange_.state(); }
+  void restore_exchange_state(const comm::HaloExchange::State& state) { exchange_.restore(state); }
+
  private:
   comm::Communicator& comm_;
   comm::HaloExchange exchange_;
@@ -40,5 +49,16 @@ class CommHaloLink : public HaloLink {
   comm::BitPolicy& policy_;
   HaloDirection direction_ = HaloDirection::kForward;
 };
+
+// A rank's halo state (the bit policy's widths and windows, every layer's exchange count) as checkpoint
+// tensors, exact to the bit (the policy's double sums are stored as their int64 bit patterns):
+//   halo.policy.bits     i64 [layers * 2]      width per (layer, direction)
+//   halo.policy.windows  i64 [layers * 2 * 6]  calls, decisions, 4 EncodeStats sums (bit patterns)
+//   halo.exchanges       i64 [layers]          exchanges posted per layer
+void save_halo_state(const comm::BitPolicy& policy, const std::vector<std::unique_ptr<CommHaloLink>>& links,
+                     std::map<std::string, Tensor>& tensors);
+// Restores what save_halo_state() wrote; a missing or misshapen tensor is an input error naming `origin`.
+void load_halo_state(const std::map<std::string, Tensor>& tensors, const std::string& origin,
+                     comm::BitPolicy& policy, std::vector<std::unique_ptr<CommHaloLink>>& links);
 
 }  // namespace tango::trainer

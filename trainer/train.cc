@@ -82,6 +82,8 @@ void evaluate(Model& model, const DistGraph& graph, const std::vector<HaloLink*>
 }
 
 Checkpoint make_checkpoint(Model& model, const Adam& adam, int64_t epoch, const BestValidation& best,
+                           const comm::BitPolicy& bit_policy,
+                           const std::vector<std::unique_ptr<CommHaloLink>>& links,
                            const TrainConfig& config) {
   Checkpoint ckpt;
   ckpt.epoch = epoch;
@@ -89,12 +91,15 @@ Checkpoint make_checkpoint(Model& model, const Adam& adam, int64_t epoch, const 
   ckpt.config_hash = config.hash();
   for (Parameter* p : model.parameters()) ckpt.tensors[p->name] = p->value.to(Device::cpu());
   adam.save(ckpt.tensors);
+  // The halo state: adaptive widths and windows, and the exchange counts keying stochastic rounding.
+  save_halo_state(bit_policy, links, ckpt.tensors);
   ckpt.tensors["run.best"] =
       Tensor::from(std::vector<int64_t>{best.epoch, best.valid_correct, best.test_correct});
   return ckpt;
 }
 
 void restore_checkpoint(const Checkpoint& ckpt, Model& model, Adam& adam, BestValidation& best,
+                        comm::BitPolicy& bit_policy, std::vector<std::unique_ptr<CommHaloLink>>& links,
                         const std::string& origin) {
   for (Parameter* p : model.parameters()) {
     auto it = ckpt.tensors.find(p->name);
@@ -103,6 +108,7 @@ void restore_checkpoint(const Checkpoint& ckpt, Model& model, Adam& adam, BestVa
     p->value.copy_from(it->second);
   }
   adam.load(ckpt.tensors, origin);
+  load_halo_state(ckpt.tensors, origin, bit_policy, links);
   auto it = ckpt.tensors.find("run.best");
   TANGO_CHECK_INPUT(it != ckpt.tensors.end() && it->second.numel() == 3, "checkpoint {} lacks run.best",
                     origin);
@@ -199,7 +205,7 @@ TrainResult train(const TrainConfig& config, const DistGraph& host_graph, comm::
       ErrorKind load_kind = ErrorKind::kInvalidInput;
       try {
         ckpt = store->load(*latest, config.hash());
-        restore_checkpoint(ckpt, model, adam, best, store->path_for(*latest, comm.rank()));
+        restore_checkpoint(ckpt, model, adam, best, bit_policy, links, store->path_for(*latest, comm.rank()));
       } catch (const Error& e) {
         load_error = e.what();
         load_kind = e.kind();
@@ -220,7 +226,11 @@ TrainResult train(const TrainConfig& config, const DistGraph& host_graph, comm::
   }
 
   MetricsWriter metrics;
-  if (leader && !config.metrics_path.empty()) metrics = MetricsWriter(config.metrics_path, start_epoch > 0);
+  if (leader && !config.metrics_path.empty()) {
+    // A run killed after its last checkpoint logged epochs that run again now: list each epoch once.
+    if (start_epoch > 0) keep_metrics_through_epoch(config.metrics_path, start_epoch);
+    metrics = MetricsWriter(config.metrics_path, start_epoch > 0);
+  }
   const std::string config_path = resolved_config_path(config);
   if (leader && !config_path.empty()) write_json_atomic(config_path, config_json);
 
@@ -361,7 +371,7 @@ TrainResult train(const TrainConfig& config, const DistGraph& host_graph, comm::
     const bool last_epoch = epoch + 1 == config.epochs;
     if (store &&
         ((config.checkpoint_every > 0 && (epoch + 1) % config.checkpoint_every == 0) || last_epoch)) {
-      store->save(make_checkpoint(model, adam, epoch + 1, best, config));
+      store->save(make_checkpoint(model, adam, epoch + 1, best, bit_policy, links, config));
       comm.barrier();  // every rank's file is complete before any rank goes on (and may resume from it)
     }
   }

@@ -177,6 +177,28 @@ TEST(BitPolicy, FixedWidthsAndBadInput) {
   EXPECT_EQ(codec_for_bits(16), Codec::bf16());
 }
 
+// state() / restore(): what a checkpoint carries; a state that does not fit is an input error.
+TEST(BitPolicy, StateRoundTripsAndMisfitsAreRejected) {
+  BitPolicy policy({{8, 8}, {8, 8}}, {});
+  BitPolicy::State state = policy.state();
+  ASSERT_EQ(state.bits.size(), 2u);
+  ASSERT_EQ(state.windows.size(), 4u);
+  state.bits[1] = {4, 2};
+  state.windows[3] = {{1.0, 2.0, 3.0, 4.0}, 7, 2};
+  policy.restore(state);
+  EXPECT_EQ(policy.describe(), "L0 fwd=8 bwd=8, L1 fwd=4 bwd=2");
+  const BitPolicy::State back = policy.state();
+  EXPECT_EQ(back.windows[3].calls, 7);
+  EXPECT_EQ(back.windows[3].decisions, 2);
+  EXPECT_EQ(back.windows[3].stats.unsigned_amax2, 4.0);
+  EXPECT_THROW(BitPolicy({{8, 8}}, {}).restore(state), Error);  // another layer count
+  state.bits[0] = {8, 3};
+  EXPECT_THROW(policy.restore(state), Error);
+  state.bits[0] = {8, 8};
+  state.windows[0].calls = -1;
+  EXPECT_THROW(policy.restore(state), Error);
+}
+
 }  // namespace
 }  // namespace tango::comm
 

@@ -3,7 +3,10 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 
+#include "io/atomic_file.h"
 #include "io/metrics_writer.h"
 #include "tests/common/test_data.h"
 
@@ -81,6 +84,29 @@ TEST(MetricsWriter, AppendsOneJsonObjectPerLineAndResumes) {
   MetricsWriter disabled;
   EXPECT_FALSE(disabled.enabled());
   disabled.append({{"ignored", true}});
+}
+
+// Resuming after epoch 2: later epochs' lines and a torn last line go, the rest stays byte for byte.
+TEST(MetricsWriter, KeepMetricsThroughEpochDropsLaterAndTornLines) {
+  testing::TempDir dir;
+  std::string path = dir.file("metrics.jsonl");
+  const std::string kept =
+      "{\"epoch\":1,\"loss\":1.5}\n{\"note\":\"no epoch\"}\n{\"epoch\":2,\"loss\":0.75}\n";
+  write_file_atomic(path, kept + "{\"epoch\":3,\"loss\":0.5}\n{\"epoch\":4,\"lo");
+  keep_metrics_through_epoch(path, 2);
+  std::ifstream in(path);
+  EXPECT_EQ(std::string(std::istreambuf_iterator<char>(in), {}), kept);
+  keep_metrics_through_epoch(dir.file("absent.jsonl"), 2);  // nothing logged yet: nothing to do
+  EXPECT_FALSE(std::filesystem::exists(dir.file("absent.jsonl")));
+  // A malformed line that is not the torn last one is an input error naming the line.
+  write_file_atomic(path, "{\"epoch\":1}\n{oops\n{\"epoch\":2}\n");
+  try {
+    keep_metrics_through_epoch(path, 1);
+    FAIL() << "did not throw";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.exit_code(), 2);
+    EXPECT_NE(std::string(e.what()).find("line 2"), std::string::npos) << e.what();
+  }
 }
 
 TEST(MetricsWriter, MalformedLineIsNamed) {
