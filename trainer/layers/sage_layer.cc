@@ -80,34 +80,47 @@ void SageLayer::backward(const Tensor& d_output, const LayerContext& context, Te
   const bool first = index_ == 0;
   TANGO_CHECK(!(first && d_input != nullptr), "layer 0 has no input gradient to give");
   bias_grad(d_output, bias_.grad);
-  Tensor d_owned;
-  root_.backward(d_output, context.precision, d_input != nullptr ? &d_owned : nullptr);
+  // The halo-gradient table: dZ (transform first) or A^T D^-1 (dY W_neigh^T) (aggregate first).
+  Tensor d_table;
   if (transform_first()) {
-    Tensor dz = Tensor::empty(DType::kF32, Shape::mat(graph.num_rows(), out_features()));
-    aggregate_backward(d_output, context, dz);
+    d_table = Tensor::empty(DType::kF32, Shape::mat(graph.num_rows(), out_features()));
+    aggregate_backward(d_output, context, d_table);
     if (first) {
-      neighbours_.backward(dz, context.precision, nullptr);  // dW_neigh = H_all^T dZ_all
+      root_.backward(d_output, context.precision, nullptr);
+      neighbours_.backward(d_table, context.precision, nullptr);  // dW_neigh = H_all^T dZ_all
       return;
     }
-    return_halo_gradients(dz, context);
-    Tensor d_from_neighbours;
-    neighbours_.backward(dz.slice_rows(0, graph.num_owned), context.precision,
-                         d_input != nullptr ? &d_from_neighbours : nullptr);
-    if (d_input == nullptr) return;
-    add_into(d_owned, d_from_neighbours);
-    *d_input = d_owned;
-    return;
-  }
-  if (d_input == nullptr) {
+  } else if (d_input != nullptr) {
+    Tensor d_mean;
+    neighbours_.backward(d_output, context.precision, &d_mean);
+    d_table = Tensor::empty(DType::kF32, Shape::mat(graph.num_rows(), in_features()));
+    aggregate_backward(d_mean, context, d_table);
+  } else {
+    root_.backward(d_output, context.precision, nullptr);
     neighbours_.backward(d_output, context.precision, nullptr);
     return;
   }
-  Tensor d_mean;
-  neighbours_.backward(d_output, context.precision, &d_mean);
-  Tensor d_all = Tensor::empty(DType::kF32, Shape::mat(graph.num_rows(), in_features()));
-  aggregate_backward(d_mean, context, d_all);
-  return_halo_gradients(d_all, context);
-  add_into(d_owned, d_all.slice_rows(0, graph.num_owned));
+  // Send the halo rows of the table home. With overlap, the root branch (dW_root, dY W_root^T), which
+  // needs no halo gradient, runs while they are in flight; each result is the same sum either way.
+  const bool overlap = context.overlap && graph.num_halo > 0;
+  if (overlap) {
+    TANGO_CHECK(context.halo != nullptr, "a part with {} halo rows needs a halo link", graph.num_halo);
+    context.halo->post(HaloDirection::kBackward, d_table);
+  } else {
+    return_halo_gradients(d_table, context);
+  }
+  Tensor d_owned;
+  root_.backward(d_output, context.precision, d_input != nullptr ? &d_owned : nullptr);
+  if (overlap) context.halo->wait();
+  Tensor d_table_owned = d_table.slice_rows(0, graph.num_owned);
+  if (transform_first()) {
+    Tensor d_from_neighbours;
+    neighbours_.backward(d_table_owned, context.precision, d_input != nullptr ? &d_from_neighbours : nullptr);
+    if (d_input == nullptr) return;
+    add_into(d_owned, d_from_neighbours);
+  } else {
+    add_into(d_owned, d_table_owned);
+  }
   *d_input = d_owned;
 }
 

@@ -11,6 +11,7 @@
 // input features.
 //   backward: dW_root = H_owned^T dY, dW_neigh = M^T dY, db = colsum dY,
 //             dH_owned = dY W_root^T + [A^T D^-1 (dY W_neigh^T)]_owned, whose halo rows go home.
+// With context.overlap, the halo-gradient exchange of backward runs while the root branch is computed.
 // A part holds all in-edges of an owned node, so its local in-degree is its global degree.
 // --precision int8: QGEMMs as in LinearMap, QSpMM on the per-tensor INT8 aggregated operand.
 #pragma once
