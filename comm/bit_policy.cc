@@ -31,7 +31,7 @@ Codec codec_for_bits(int bits, Rounding rounding) {
   TANGO_CHECK_INPUT(valid_bits(bits), "halo message width {} bits is not one of 32, 16, 8, 4, 2", bits);
   if (bits == 32) return Codec::fp32();
   if (bits == 16) return Codec::bf16();
-  return Codec::integer(bits, ScaleMode::kPerRow, rounding);
+  return Codec::integer(bits, ScaleGranularity::kPerRow, rounding);
 }
 
 BitPolicy::BitPolicy(std::vector<LayerBits> initial, BitPolicyOptions options)

@@ -7,13 +7,13 @@
 
 namespace tango::comm {
 
-Codec Codec::integer(int bits, ScaleMode scale, Rounding rounding) {
+Codec Codec::integer(int bits, ScaleGranularity granularity, Rounding rounding) {
   WireFormat format = bits == 8   ? WireFormat::kInt8
                       : bits == 4 ? WireFormat::kInt4
                       : bits == 2 ? WireFormat::kInt2
                                   : WireFormat::kF32;
   TANGO_CHECK_INPUT(format != WireFormat::kF32, "message codec: {} bits is not one of 8, 4, 2", bits);
-  return {format, scale, rounding};
+  return {format, granularity, rounding};
 }
 
 Codec Codec::parse(std::string_view text) {
@@ -40,9 +40,9 @@ Codec Codec::parse(std::string_view text) {
     TANGO_FAIL_INPUT("message codec '{}': format '{}' is not fp32, bf16, int8, int4 or int2", text, format);
   for (size_t i = 1; i < parts.size(); ++i) {
     if (parts[i] == "row")
-      codec.scale_mode = ScaleMode::kPerRow;
+      codec.granularity = ScaleGranularity::kPerRow;
     else if (parts[i] == "tensor")
-      codec.scale_mode = ScaleMode::kPerTensor;
+      codec.granularity = ScaleGranularity::kPerTensor;
     else if (parts[i] == "nearest")
       codec.rounding = Rounding::kNearest;
     else if (parts[i] == "stochastic")
@@ -58,7 +58,7 @@ std::string Codec::name() const {
   static const char* const formats[] = {"fp32", "bf16", "int8", "int4", "int2"};
   std::string text = formats[static_cast<int>(format)];
   if (quantized()) {
-    text += scale_mode == ScaleMode::kPerRow ? ":row" : ":tensor";
+    text += granularity == ScaleGranularity::kPerRow ? ":row" : ":tensor";
     text += rounding == Rounding::kNearest ? ":nearest" : ":stochastic";
   }
   return text;

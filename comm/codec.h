@@ -22,21 +22,24 @@
 #include <string_view>
 
 #include "kernels/hd.h"
+#include "kernels/quant_options.h"
 
 namespace tango::comm {
 
 enum class WireFormat : uint8_t { kF32, kBF16, kInt8, kInt4, kInt2 };
-enum class ScaleMode : uint8_t { kPerRow, kPerTensor };
-enum class Rounding : uint8_t { kNearest, kStochastic };
+// The quantizers' options (kernels/quant_options.h). Messages default to stochastic rounding with
+// per-row scales; local tensors (kernels::QuantizeOptions) to nearest with a per-tensor scale.
+using kernels::Rounding;
+using kernels::ScaleGranularity;
 
 struct Codec {
   WireFormat format = WireFormat::kF32;
-  ScaleMode scale_mode = ScaleMode::kPerRow;
+  ScaleGranularity granularity = ScaleGranularity::kPerRow;
   Rounding rounding = Rounding::kStochastic;
 
   static Codec fp32() { return {}; }
   static Codec bf16() { return {WireFormat::kBF16}; }
-  static Codec integer(int bits, ScaleMode scale = ScaleMode::kPerRow,
+  static Codec integer(int bits, ScaleGranularity granularity = ScaleGranularity::kPerRow,
                        Rounding rounding = Rounding::kStochastic);
 
   // "fp32", "bf16", "int8", "int4", "int2", optionally followed by ":tensor" / ":row" and
@@ -46,7 +49,7 @@ struct Codec {
 
   bool quantized() const { return format >= WireFormat::kInt8; }
   int bits() const;  // 32, 16, 8, 4, 2
-  bool per_row_scales() const { return quantized() && scale_mode == ScaleMode::kPerRow; }
+  bool per_row_scales() const { return quantized() && granularity == ScaleGranularity::kPerRow; }
   // Bytes of one row's codes/values, excluding its scale.
   int64_t row_payload_bytes(int64_t cols) const;
   // Bytes of a whole message of `rows` rows (scales included).

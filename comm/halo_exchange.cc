@@ -62,6 +62,21 @@ int64_t HaloExchange::message_bytes(int64_t rows) const {
               : codec_.message_bytes(rows, cols);
 }
 
+EncodeParams HaloExchange::message_params(int peer) const {
+  const auto peers = static_cast<uint64_t>(plan_.num_peers);
+  const uint64_t stream =
+      ((calls_ * 2 + static_cast<uint64_t>(direction_)) * peers + static_cast<uint64_t>(comm_.rank())) *
+          peers +
+      static_cast<uint64_t>(peer);
+  return {seed_, stream, tensor_scale_};
+}
+
+void HaloExchange::count_sent(int64_t rows) {
+  current_.rows_sent += rows;
+  current_.bytes_sent += message_bytes(rows);
+  current_.fp32_bytes += rows * table_->cols() * 4;
+}
+
 void HaloExchange::size_buffers() {
   int peers = plan_.num_peers;
   send_byte_offsets_.assign(static_cast<size_t>(peers) + 1, 0);
@@ -82,7 +97,7 @@ void HaloExchange::size_buffers() {
 
 void HaloExchange::agree_tensor_scale() {
   tensor_scale_ = 1.0f;
-  if (raw_ || !codec_.quantized() || codec_.scale_mode != ScaleMode::kPerTensor) return;
+  if (raw_ || !codec_.quantized() || codec_.granularity != ScaleGranularity::kPerTensor) return;
   int64_t cols = table_->cols();
   float local_amax = 0;
   for (int p = 0; p < plan_.num_peers; ++p) {
@@ -166,18 +181,13 @@ void HaloExchange::post_host() {
     Side side = outgoing(p);
     if (side.rows == 0) continue;
     int64_t bytes = message_bytes(side.rows);
-    EncodeParams params{seed_,
-                        ((calls_ * 2 + static_cast<uint64_t>(direction_)) * peers + comm_.rank()) * peers + p,
-                        tensor_scale_};
     if (raw_)
       cpu::gather_row_bytes(static_cast<const uint8_t*>(table_->raw_data()), bytes / side.rows, side.map,
                             side.rows, send + send_byte_offsets_[p]);
     else
-      cpu::encode_rows(codec_, table_->data<float>(), cols, side.map, side.rows, params,
+      cpu::encode_rows(codec_, table_->data<float>(), cols, side.map, side.rows, message_params(p),
                        send + send_byte_offsets_[p], &current_.quantization);
-    current_.rows_sent += side.rows;
-    current_.bytes_sent += bytes;
-    current_.fp32_bytes += side.rows * cols * 4;
+    count_sent(side.rows);
     TANGO_CHECK(bytes <= INT32_MAX, "rank {}: a {}-byte message to rank {} exceeds MPI's int count",
                 comm_.rank(), bytes, p);
     requests_.push_back(MPI_REQUEST_NULL);

@@ -82,6 +82,11 @@ class HaloExchange {
   Side incoming(int peer) const;  // where what `peer` sends us goes
   void start(Direction direction, Tensor& table, const Codec& codec, bool raw);
   int64_t message_bytes(int64_t rows) const;
+  // The stochastic-rounding stream of this call's message to `peer`: (call, direction, sender,
+  // receiver), so every message of a run draws from its own stream on the host and the device path.
+  EncodeParams message_params(int peer) const;
+  // Accounts a message of `rows` rows to a peer in current_ (rows, wire bytes, fp32 bytes).
+  void count_sent(int64_t rows);
   void size_buffers();
   void agree_tensor_scale();
   void post_host();

@@ -5,19 +5,15 @@
 //
 // splitmix64 (Steele, Lea and Flood, "Fast splittable pseudorandom number generators", OOPSLA 2014)
 // passes BigCrush; hashing the counter through its finalizer twice decorrelates neighbouring indices.
+// The mixer is core/counter_hash.h's, shared with the quantizers' stochastic rounding.
 #pragma once
 
 #include <cmath>
 #include <cstdint>
 
-namespace tango {
+#include "core/counter_hash.h"
 
-// The splitmix64 output function: a bijective 64-bit mixer.
-constexpr uint64_t splitmix64_mix(uint64_t z) {
-  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-  return z ^ (z >> 31);
-}
+namespace tango {
 
 class CounterRng {
  public:
@@ -51,7 +47,7 @@ class CounterRng {
   }
 
  private:
-  static constexpr uint64_t kGolden = 0x9E3779B97F4A7C15ull;
+  static constexpr uint64_t kGolden = kGoldenGamma64;
   uint64_t state_;
 };
 

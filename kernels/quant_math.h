@@ -7,7 +7,8 @@
 // - scale = amax / qmax; amax == 0 (or NaN) gives scale 1, so a zero tensor quantizes to zeros, never NaN.
 // - q = clamp(round(x / scale)), where round is nearest-ties-to-even (rint) or stochastic:
 //   floor(v) + (u < frac(v)) with u uniform in [0, 1) drawn from a counter-based hash of
-//   (seed, stream, index). The same triple gives the same draw on CPU and GPU, so results are
+//   (seed, stream, index) (core/counter_hash.h: a 64-bit key per (seed, stream), a 32-bit-lane hash
+//   per element). The same triple gives the same draw on CPU and GPU, so results are
 //   reproducible and identical across backends. E[q] = v exactly (up to the 2^-24 grid of u).
 // - The clamp is always applied (Tango's fused quantizer and AdaQP's packer did not clamp).
 // - Packed 4-/2-bit codes: two's complement fields, element j of a row in byte j / (8 / bits), lowest
@@ -19,6 +20,7 @@
 #include <cstdint>
 #include <cstring>
 
+#include "core/counter_hash.h"
 #include "kernels/hd.h"
 
 namespace tango::kernels {
@@ -47,12 +49,10 @@ TANGO_HD inline float scaled_value(float x, float inv_scale) {
 #endif
 }
 
-// ---- Counter-based random numbers (SplitMix64 finaliser, applied twice) ----------------------------
+// ---- Counter-based random numbers (core/counter_hash.h) -------------------------------------------
+// SplitMix64 step + finaliser: derives keys (and trainer dropout's paired draws).
 TANGO_HD inline uint64_t mix64(uint64_t z) {
-  z += 0x9e3779b97f4a7c15ULL;
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-  return z ^ (z >> 31);
+  return splitmix64_mix(z + kGoldenGamma64);
 }
 
 // The per-(seed, stream) key; computed once per call, outside the per-element loops.
@@ -60,14 +60,18 @@ TANGO_HD inline uint64_t stream_key(uint64_t seed, uint64_t stream) {
   return mix64(seed ^ mix64(stream));
 }
 
-// 32 random bits for element `index` of a stream; a pure function of (key, index).
+// 32 random bits for element `index` of a stream; a pure function of (key, index). A 32-bit-lane hash
+// (core/counter_hash.h), so CPU loops over consecutive indices vectorise.
 TANGO_HD inline uint32_t keyed_hash_bits(uint64_t key, uint64_t index) {
-  return static_cast<uint32_t>(mix64(key + index) >> 32);
+  return hash32(key, index);
 }
 
-// Uniform in [0, 1) on a 2^-24 grid (exactly representable floats).
+// Uniform in [0, 1) on a 2^-24 grid (exactly representable floats) from 32 random bits.
+TANGO_HD inline float uniform_from_bits(uint32_t bits) {
+  return static_cast<float>(bits >> 8) * (1.0f / 16777216.0f);
+}
 TANGO_HD inline float keyed_uniform(uint64_t key, uint64_t index) {
-  return static_cast<float>(keyed_hash_bits(key, index) >> 8) * (1.0f / 16777216.0f);
+  return uniform_from_bits(keyed_hash_bits(key, index));
 }
 TANGO_HD inline float hash_uniform(uint64_t seed, uint64_t stream, uint64_t index) {
   return keyed_uniform(stream_key(seed, stream), index);
@@ -97,16 +101,23 @@ TANGO_HD inline float round_stochastic(float v, float u) {
   return (u < v - lo) ? lo + 1.0f : lo;  // v - lo is exact for |v| < 2^22
 }
 
-// The code for element `index` of a tensor: range [qmin, qmax] (qmin = -qmax, or 0 for unsigned),
-// nearest rounding or, when `stochastic`, a draw keyed by stream_key(seed, stream). NaN gives 0.
-TANGO_HD inline int quantize_code(float x, float inv_scale, int qmin, int qmax, bool stochastic, uint64_t key,
-                                  uint64_t index) {
+// The code of x in [qmin, qmax] (qmin = -qmax, or 0 for unsigned): nearest rounding or, when
+// `stochastic`, stochastic rounding with the uniform draw `u`. NaN gives 0.
+TANGO_HD inline int quantize_code_with_draw(float x, float inv_scale, int qmin, int qmax, bool stochastic,
+                                            float u) {
   float v = scaled_value(x, inv_scale);
   v = v == v ? v : 0.0f;  // a select, not a branch: keeps the CPU loops vectorisable
   const float lo = static_cast<float>(qmin), hi = static_cast<float>(qmax);
   v = clamp_to(v, lo - 1.0f, hi + 1.0f);  // keeps rounding in its exact range; the final clamp decides
-  float r = stochastic ? round_stochastic(v, keyed_uniform(key, index)) : round_nearest(v);
+  float r = stochastic ? round_stochastic(v, u) : round_nearest(v);
   return static_cast<int>(clamp_to(r, lo, hi));
+}
+
+// The code for element `index` of a tensor, the draw keyed by stream_key(seed, stream).
+TANGO_HD inline int quantize_code(float x, float inv_scale, int qmin, int qmax, bool stochastic, uint64_t key,
+                                  uint64_t index) {
+  return quantize_code_with_draw(x, inv_scale, qmin, qmax, stochastic,
+                                 stochastic ? keyed_uniform(key, index) : 0.0f);
 }
 
 TANGO_HD inline float dequantize_code(int code, float scale) {

@@ -68,19 +68,14 @@ void HaloExchange::post_device() {
   for (int p = 0; p < peers; ++p) {
     Side side = outgoing(p);
     if (side.rows == 0) continue;
-    EncodeParams params{seed_,
-                        ((calls_ * 2 + static_cast<uint64_t>(direction_)) * peers + comm_.rank()) * peers + p,
-                        tensor_scale_};
     if (raw_)
       cuda::gather_row_bytes(static_cast<const uint8_t*>(table_->raw_data()),
                              message_bytes(side.rows) / side.rows, device_map(side.map), side.rows,
                              send + send_byte_offsets_[p], compute);
     else
-      cuda::encode_rows(codec_, table_->data<float>(), cols, device_map(side.map), side.rows, params,
-                        send + send_byte_offsets_[p], stats, compute);
-    current_.rows_sent += side.rows;
-    current_.bytes_sent += message_bytes(side.rows);
-    current_.fp32_bytes += side.rows * cols * 4;
+      cuda::encode_rows(codec_, table_->data<float>(), cols, device_map(side.map), side.rows,
+                        message_params(p), send + send_byte_offsets_[p], stats, compute);
+    count_sent(side.rows);
   }
   TANGO_CUDA_CHECK(cudaEventRecord(as_event(encoded_event_), compute));
   TANGO_CUDA_CHECK(cudaStreamWaitEvent(as_stream(comm_stream_), as_event(encoded_event_), 0));

@@ -4,7 +4,9 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <nlohmann/json.hpp>
 #include <random>
 #include <vector>
@@ -12,6 +14,7 @@
 #include "comm/bit_policy.h"
 #include "comm/cpu/message_codec.h"
 #include "comm/exchange_stats.h"
+#include "comm/wire_math.h"
 #include "core/error.h"
 
 namespace tango::comm {
@@ -39,7 +42,7 @@ TEST(Codec, ParseAndNameRoundTrip) {
     EXPECT_EQ(Codec::parse(text).name(), text);
   EXPECT_EQ(Codec::parse("int4"), Codec::integer(4));
   EXPECT_EQ(Codec::parse("int8:nearest:tensor"),
-            Codec::integer(8, ScaleMode::kPerTensor, Rounding::kNearest));
+            Codec::integer(8, ScaleGranularity::kPerTensor, Rounding::kNearest));
   EXPECT_THROW(Codec::parse("int3"), Error);
   EXPECT_THROW(Codec::parse("int8:rows"), Error);
   EXPECT_THROW(Codec::integer(16), Error);
@@ -68,7 +71,7 @@ TEST(Codec, ScalesAreSentExactlyAsTheSenderUsedThem) {
   std::vector<float> x;
   for (int k = -127; k <= 127; ++k) x.push_back(0.5f * k);
   x.push_back(0.0f);
-  Coded c = round_trip(Codec::integer(8, ScaleMode::kPerRow, Rounding::kNearest), x, 1, 256);
+  Coded c = round_trip(Codec::integer(8, ScaleGranularity::kPerRow, Rounding::kNearest), x, 1, 256);
   EXPECT_EQ(c.decoded, x);
   EXPECT_EQ(c.stats.squared_error, 0.0);
 }
@@ -78,7 +81,7 @@ TEST(Codec, ScaleIsRoundedUpSoTheLargestValueFits) {
   std::vector<float> x(8, 0.0f);
   x[0] = 1.0f;
   x[1] = -1.0f;
-  Coded c = round_trip(Codec::integer(8, ScaleMode::kPerRow, Rounding::kNearest), x, 1, 8);
+  Coded c = round_trip(Codec::integer(8, ScaleGranularity::kPerRow, Rounding::kNearest), x, 1, 8);
   EXPECT_LE(c.decoded[0], 1.0f + 1.0f / 127);
   EXPECT_GE(c.decoded[0], 1.0f - 1.0f / 254);
   EXPECT_EQ(c.decoded[0], -c.decoded[1]);
@@ -87,11 +90,11 @@ TEST(Codec, ScaleIsRoundedUpSoTheLargestValueFits) {
 TEST(Codec, NonNegativeRowsUseTheUnsignedRange) {
   // A ReLU-like row at 2 bits: 4 levels {0, 1, 2, 3} * amax / 3 reproduce these values exactly.
   std::vector<float> x = {0.0f, 1.0f, 2.0f, 3.0f, 3.0f, 2.0f, 1.0f, 0.0f};
-  Coded c = round_trip(Codec::integer(2, ScaleMode::kPerRow, Rounding::kNearest), x, 1, 8);
+  Coded c = round_trip(Codec::integer(2, ScaleGranularity::kPerRow, Rounding::kNearest), x, 1, 8);
   EXPECT_EQ(c.decoded, x);
   // A signed row only has {-1, 0, 1} * amax at 2 bits.
   std::vector<float> y = {-3.0f, 3.0f, 0.0f, 1.4f};
-  Coded s = round_trip(Codec::integer(2, ScaleMode::kPerRow, Rounding::kNearest), y, 1, 4);
+  Coded s = round_trip(Codec::integer(2, ScaleGranularity::kPerRow, Rounding::kNearest), y, 1, 4);
   EXPECT_EQ(s.decoded, (std::vector<float>{-3.0f, 3.0f, 0.0f, 0.0f}));
 }
 
@@ -111,6 +114,51 @@ TEST(Codec, CodesAreClampedAndNeverSpillIntoTheNextRow) {
         ASSERT_NEAR(c.decoded[j], 5.0f, step) << bits << " bits, seed " << seed;
         ASSERT_EQ(c.decoded[cols + j], 0.0f) << bits << " bits, seed " << seed;
       }
+    }
+  }
+}
+
+// The vectorised CPU encoder (lanes of 16, tails, row-start offsets) writes exactly the bytes of the
+// per-element functions the CUDA kernel runs (wire_math.h: scale word, encode_element, pack_field).
+std::vector<uint8_t> reference_message(const Codec& codec, const std::vector<float>& x, int64_t rows,
+                                       int64_t cols, uint64_t seed, uint64_t stream) {
+  const int bits = codec.bits();
+  const int64_t payload = codec.row_payload_bytes(cols);
+  std::vector<uint8_t> wire(static_cast<size_t>(codec.message_bytes(rows, cols)), 0);
+  for (int64_t i = 0; i < rows; ++i) {
+    const float* row = x.data() + i * cols;
+    float amax = 0, lo = row[0];
+    for (int64_t j = 0; j < cols; ++j) {
+      amax = std::max(amax, std::fabs(row[j]));
+      lo = std::min(lo, row[j]);
+    }
+    const uint16_t word = row_scale_word(amax, lo, bits);
+    std::memcpy(wire.data() + 2 * i, &word, sizeof word);
+    const CodeRange range = row_code_range(word, bits);
+    uint8_t* out = wire.data() + 2 * rows + i * payload;
+    const int per_byte = 8 / bits;
+    for (int64_t j = 0; j < cols; ++j) {
+      const int code =
+          encode_element(row[j], 1.0f / range.scale, range, codec.rounding == Rounding::kStochastic, seed,
+                         stream, static_cast<uint64_t>(i * cols + j));
+      out[j / per_byte] = kernels::pack_field(out[j / per_byte], code, static_cast<int>(j % per_byte), bits);
+    }
+  }
+  return wire;
+}
+
+TEST(Codec, FusedEncoderWritesThePerElementReferenceBytes) {
+  std::mt19937 rng(11);
+  std::normal_distribution<float> normal;
+  for (int64_t cols : {1, 3, 15, 16, 17, 33, 64, 100}) {
+    const int64_t rows = 7;
+    std::vector<float> x(static_cast<size_t>(rows * cols));
+    for (size_t k = 0; k < x.size(); ++k) x[k] = normal(rng);
+    for (int64_t j = 0; j < cols; ++j) x[2 * cols + j] = std::fabs(x[2 * cols + j]);  // an unsigned row
+    for (const char* text : {"int8", "int4", "int2", "int8:nearest", "int4:nearest", "int2:nearest"}) {
+      const Codec codec = Codec::parse(text);
+      const Coded coded = round_trip(codec, x, rows, cols, 9);
+      EXPECT_EQ(coded.wire, reference_message(codec, x, rows, cols, 9, 3)) << text << ", " << cols << " cols";
     }
   }
 }
@@ -154,10 +202,10 @@ TEST(BitPolicy, ErrorModelPredictsOtherWidthsFromOne) {
   std::vector<float> x(rows * cols);
   for (int64_t i = 0; i < rows * cols; ++i) x[i] = (i / cols) % 2 ? std::max(0.0f, normal(rng)) : normal(rng);
   for (Rounding rounding : {Rounding::kNearest, Rounding::kStochastic}) {
-    EncodeStats at8 = round_trip(Codec::integer(8, ScaleMode::kPerRow, rounding), x, rows, cols).stats;
+    EncodeStats at8 = round_trip(Codec::integer(8, ScaleGranularity::kPerRow, rounding), x, rows, cols).stats;
     for (int bits : {8, 4, 2}) {
       EncodeStats measured =
-          round_trip(Codec::integer(bits, ScaleMode::kPerRow, rounding), x, rows, cols).stats;
+          round_trip(Codec::integer(bits, ScaleGranularity::kPerRow, rounding), x, rows, cols).stats;
       double truth = std::sqrt(measured.squared_error / measured.squared_signal);
       double predicted = BitPolicy::predicted_relative_error(at8, 8, bits, rounding);
       EXPECT_NEAR(predicted / truth, 1.0, 0.35)

@@ -122,11 +122,17 @@ TEST(GcnLayerGradient, AggregateFirstFirstLayerMatchesFiniteDifferences) {
 TEST(GcnLayerGradient, AggregateFirstHiddenLayerMatchesFiniteDifferences) {
   check_layer<GcnLayer>(1, 4, 6);
 }
-TEST(SageLayerGradient, FirstLayerMatchesFiniteDifferences) {
+TEST(SageLayerGradient, TransformFirstFirstLayerMatchesFiniteDifferences) {
   check_layer<SageLayer>(0, 7, 5);
 }
-TEST(SageLayerGradient, HiddenLayerMatchesFiniteDifferences) {
+TEST(SageLayerGradient, TransformFirstHiddenLayerMatchesFiniteDifferences) {
   check_layer<SageLayer>(1, 7, 5);
+}
+TEST(SageLayerGradient, AggregateFirstFirstLayerMatchesFiniteDifferences) {
+  check_layer<SageLayer>(0, 4, 6);
+}
+TEST(SageLayerGradient, AggregateFirstHiddenLayerMatchesFiniteDifferences) {
+  check_layer<SageLayer>(1, 4, 6);
 }
 TEST(GatLayerGradient, ConcatenatedHeadsFirstLayerMatchesFiniteDifferences) {
   check_layer<GatConcat>(0, 5, 6);

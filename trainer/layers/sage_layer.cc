@@ -18,34 +18,58 @@ SageLayer::SageLayer(int index, int64_t in_features, int64_t out_features, uint6
       neighbours_(fmt::format("layer{}.neighbour_weight", index), in_features, out_features, seed, index, 1),
       bias_(make_parameter(fmt::format("layer{}.bias", index), Shape::vec(out_features))) {}
 
+void SageLayer::aggregate(Tensor& table, bool exchange, const LayerContext& context, Tensor& out) {
+  const DistGraph& graph = *context.graph;
+  auto aggregate_rows = [&](const kernels::CsrIndex& rows, int64_t first_row, const Tensor& x,
+                            Tensor& rows_out) {
+    const kernels::SpmmScaling scaling{graph.inverse_degree.slice_rows(first_row, first_row + rows.num_rows),
+                                       Tensor()};
+    if (context.precision == Precision::kINT8) {
+      kernels::qspmm_copy_u(rows, quantize_int8(x), rows_out, scaling);
+    } else {
+      kernels::spmm_copy_u(rows, x, rows_out, scaling);
+    }
+  };
+  if (!exchange) {
+    aggregate_rows(graph.adjacency.csr(), 0, table, out);
+    return;
+  }
+  exchange_and_aggregate(table, graph.adjacency.csr(), graph.adjacency_split, context, out, aggregate_rows);
+}
+
+void SageLayer::aggregate_backward(const Tensor& dy, const LayerContext& context, Tensor& dx) {
+  const DistGraph& graph = *context.graph;
+  if (context.precision == Precision::kINT8) {
+    kernels::qspmm_copy_u_backward(graph.adjacency, quantize_int8(dy), dx, mean_scaling(graph));
+  } else {
+    kernels::spmm_copy_u_backward(graph.adjacency, dy, dx, mean_scaling(graph));
+  }
+}
+
 Tensor SageLayer::forward(const Tensor& input, const LayerContext& context) {
   const DistGraph& graph = *context.graph;
   const bool first = index_ == 0;
   TANGO_CHECK(input.cols() == in_features() && input.rows() == (first ? graph.num_rows() : graph.num_owned),
               "SAGE layer {} input {} does not fit the part ({} owned, {} halo rows)", index_, input.str(),
               graph.num_owned, graph.num_halo);
-  Tensor h_all = first ? input : table_from_owned(input, context);
-  Tensor h_owned = h_all.slice_rows(0, graph.num_owned);
-  Tensor mean = Tensor::empty(DType::kF32, Shape::mat(graph.num_owned, in_features()), graph.device);
-  auto aggregate_rows = [&](const kernels::CsrIndex& rows, int64_t first_row, const Tensor& x, Tensor& out) {
-    const kernels::SpmmScaling scaling{graph.inverse_degree.slice_rows(first_row, first_row + rows.num_rows),
-                                       Tensor()};
-    if (context.precision == Precision::kINT8) {
-      kernels::qspmm_copy_u(rows, quantize_int8(x), out, scaling);
-    } else {
-      kernels::spmm_copy_u(rows, x, out, scaling);
-    }
-  };
-  if (first) {
-    aggregate_rows(graph.adjacency.csr(), 0, h_all, mean);
-  } else {
-    exchange_and_aggregate(h_all, graph.adjacency.csr(), graph.adjacency_split, context, mean,
-                           aggregate_rows);
-  }
   Tensor out = Tensor::empty(DType::kF32, Shape::mat(graph.num_owned, out_features()), graph.device);
   Tensor from_neighbours = Tensor::empty(DType::kF32, out.shape(), graph.device);
-  root_.forward(h_owned, context.precision, out);
-  neighbours_.forward(mean, context.precision, from_neighbours);
+  if (transform_first()) {
+    Tensor z = Tensor::empty(DType::kF32, Shape::mat(graph.num_rows(), out_features()), graph.device);
+    if (first) {
+      neighbours_.forward(input, context.precision, z);  // halo rows from the halo input features
+    } else {
+      Tensor z_owned = z.slice_rows(0, graph.num_owned);
+      neighbours_.forward(input, context.precision, z_owned);
+    }
+    aggregate(z, /*exchange=*/!first, context, from_neighbours);
+  } else {
+    Tensor h_all = first ? input : table_from_owned(input, context);
+    Tensor mean = Tensor::empty(DType::kF32, Shape::mat(graph.num_owned, in_features()), graph.device);
+    aggregate(h_all, /*exchange=*/!first, context, mean);
+    neighbours_.forward(mean, context.precision, from_neighbours);
+  }
+  root_.forward(input.slice_rows(0, graph.num_owned), context.precision, out);
   add_into(out, from_neighbours);
   add_bias(out, bias_.value);
   return out;
@@ -53,24 +77,50 @@ Tensor SageLayer::forward(const Tensor& input, const LayerContext& context) {
 
 void SageLayer::backward(const Tensor& d_output, const LayerContext& context, Tensor* d_input) {
   const DistGraph& graph = *context.graph;
-  TANGO_CHECK(!(index_ == 0 && d_input != nullptr), "layer 0 has no input gradient to give");
+  const bool first = index_ == 0;
+  TANGO_CHECK(!(first && d_input != nullptr), "layer 0 has no input gradient to give");
   bias_grad(d_output, bias_.grad);
-  if (d_input == nullptr) {
+  // The halo-gradient table: dZ (transform first) or A^T D^-1 (dY W_neigh^T) (aggregate first).
+  Tensor d_table;
+  if (transform_first()) {
+    d_table = Tensor::empty(DType::kF32, Shape::mat(graph.num_rows(), out_features()), graph.device);
+    aggregate_backward(d_output, context, d_table);
+    if (first) {
+      root_.backward(d_output, context.precision, nullptr);
+      neighbours_.backward(d_table, context.precision, nullptr);  // dW_neigh = H_all^T dZ_all
+      return;
+    }
+  } else if (d_input != nullptr) {
+    Tensor d_mean;
+    neighbours_.backward(d_output, context.precision, &d_mean);
+    d_table = Tensor::empty(DType::kF32, Shape::mat(graph.num_rows(), in_features()), graph.device);
+    aggregate_backward(d_mean, context, d_table);
+  } else {
     root_.backward(d_output, context.precision, nullptr);
     neighbours_.backward(d_output, context.precision, nullptr);
     return;
   }
-  Tensor d_owned, d_mean;
-  root_.backward(d_output, context.precision, &d_owned);
-  neighbours_.backward(d_output, context.precision, &d_mean);
-  Tensor d_all = Tensor::empty(DType::kF32, Shape::mat(graph.num_rows(), in_features()), graph.device);
-  if (context.precision == Precision::kINT8) {
-    kernels::qspmm_copy_u_backward(graph.adjacency, quantize_int8(d_mean), d_all, mean_scaling(graph));
+  // Send the halo rows of the table home. With overlap, the root branch (dW_root, dY W_root^T), which
+  // needs no halo gradient, runs while they are in flight; each result is the same sum either way.
+  const bool overlap = context.overlap && graph.num_halo > 0;
+  if (overlap) {
+    TANGO_CHECK(context.halo != nullptr, "a part with {} halo rows needs a halo link", graph.num_halo);
+    context.halo->post(HaloDirection::kBackward, d_table);
   } else {
-    kernels::spmm_copy_u_backward(graph.adjacency, d_mean, d_all, mean_scaling(graph));
+    return_halo_gradients(d_table, context);
   }
-  return_halo_gradients(d_all, context);
-  add_into(d_owned, d_all.slice_rows(0, graph.num_owned));
+  Tensor d_owned;
+  root_.backward(d_output, context.precision, d_input != nullptr ? &d_owned : nullptr);
+  if (overlap) context.halo->wait();
+  Tensor d_table_owned = d_table.slice_rows(0, graph.num_owned);
+  if (transform_first()) {
+    Tensor d_from_neighbours;
+    neighbours_.backward(d_table_owned, context.precision, d_input != nullptr ? &d_from_neighbours : nullptr);
+    if (d_input == nullptr) return;
+    add_into(d_owned, d_from_neighbours);
+  } else {
+    add_into(d_owned, d_table_owned);
+  }
   *d_input = d_owned;
 }
 

@@ -1,10 +1,19 @@
 // GraphSAGE layer with the mean aggregator and a root weight (Hamilton et al.; PyG's SAGEConv):
 //   Y = H_v W_root + M W_neigh + b,   M = D^-1 A H_all   (A without self-loops, D = global degree)
-// Aggregate first: later layers exchange H's halo rows; layer 0 reads the halo input features.
+// Mean aggregation is linear, so M W_neigh = D^-1 A (H_all W_neigh): the order is free, and like
+// GcnLayer the layer transforms first when F_in > F_out (fewer columns to aggregate and to send):
+//   forward:  Z = H W_neigh (layer 0: all rows locally, from the halo input features; later: owned
+//             rows, then the halo rows of Z arrive by exchange, F_out wide);  Y = H_v W_root + D^-1 A Z + b
+//   backward: dZ_all = A^T D^-1 dY; later layers send the halo rows of dZ home (F_out wide, summed
+//             there); dW_neigh = H^T dZ (layer 0: over owned + halo rows, so no exchange);
+//             dW_root = H_owned^T dY; dH_owned = dY W_root^T + dZ_owned W_neigh^T
+// Aggregate first otherwise: later layers exchange H's halo rows (F_in wide); layer 0 reads the halo
+// input features.
 //   backward: dW_root = H_owned^T dY, dW_neigh = M^T dY, db = colsum dY,
 //             dH_owned = dY W_root^T + [A^T D^-1 (dY W_neigh^T)]_owned, whose halo rows go home.
+// With context.overlap, the halo-gradient exchange of backward runs while the root branch is computed.
 // A part holds all in-edges of an owned node, so its local in-degree is its global degree.
-// --precision int8: QGEMMs as in LinearMap, QSpMM on the per-tensor INT8 H_all.
+// --precision int8: QGEMMs as in LinearMap, QSpMM on the per-tensor INT8 aggregated operand.
 #pragma once
 
 #include "trainer/layers/layer.h"
@@ -21,8 +30,15 @@ class SageLayer : public Layer {
   std::vector<Parameter*> parameters() override { return {&root_.weight(), &neighbours_.weight(), &bias_}; }
   int64_t in_features() const override { return root_.in_features(); }
   int64_t out_features() const override { return root_.out_features(); }
+  bool transform_first() const { return in_features() > out_features(); }
 
  private:
+  // out = D^-1 A table over the owned rows; with `exchange`, the table's halo rows are filled from
+  // their owners first (overlapped with the inner rows when asked).
+  void aggregate(Tensor& table, bool exchange, const LayerContext& context, Tensor& out);
+  // dx = A^T D^-1 dy ([num_owned, F] -> [num_rows, F]).
+  void aggregate_backward(const Tensor& dy, const LayerContext& context, Tensor& dx);
+
   int index_;
   LinearMap root_;
   LinearMap neighbours_;

@@ -127,7 +127,7 @@ TEST(HaloExchange, IntegerCodecsStayWithinTheirErrorBounds) {
   RankView view = my_view(g, tango::testing::modulo_owners(240, world().size()));
   for (int bits : {8, 4, 2}) {
     for (Rounding rounding : {Rounding::kNearest, Rounding::kStochastic}) {
-      Codec codec = Codec::integer(bits, ScaleMode::kPerRow, rounding);
+      Codec codec = Codec::integer(bits, ScaleGranularity::kPerRow, rounding);
       HaloExchange exchange(world(), view.plan, 42);
       Tensor table = feature_table(view, cols);
       exchange.exchange(Direction::kForward, table, codec);

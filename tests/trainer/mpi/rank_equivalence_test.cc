@@ -93,15 +93,49 @@ TEST(RankEquivalence, CoraGatLossesOfKRanksEqualOneRank) {
   expect_same_losses(0.5, 2, ModelKind::kGAT);
 }
 
-// Overlapping the forward exchange with the inner rows changes no bit: each output row is one sum in
-// the same order either way.
-TEST(RankEquivalence, OverlapGivesTheSameBitsAsPostThenWait) {
+// SAGE transforms before it aggregates when F_in > F_out, so layer 1 (hidden -> 7 classes) exchanges
+// 7-wide rows both ways, like GCN: its halo bytes do not grow with the hidden width and equal GCN's
+// (same parts, same halo rows). Aggregating first would send hidden-wide rows (16/7 and 32/7 times more).
+TEST(RankEquivalence, SageHaloBytesScaleWithTheOutputWidth) {
   TANGO_REQUIRE_DATASET(dir, "cora");
   int world_size = 0, world_rank = 0;
   MPI_Comm_size(MPI_COMM_WORLD, &world_size);
   MPI_Comm_rank(MPI_COMM_WORLD, &world_rank);
   Dataset cora = read_ogb_dir(dir);
-  TrainConfig config = small_config(0.5, 3, ModelKind::kGCN);
+  auto fp32_bytes = [&](ModelKind model, int64_t hidden) {
+    TrainConfig config = small_config(0.0, 2, model);
+    config.epochs = 2;
+    config.hidden = hidden;
+    int64_t bytes = 0;
+    {
+      comm::Communicator comm;
+      DistGraph graph = partition_in_memory(cora, world_size, comm.rank(), 1);
+      normalize_input_rows(graph);
+      bytes = train(config, graph, comm).bytes_fp32;
+    }
+    return bytes;
+  };
+  const int64_t sage16 = fp32_bytes(ModelKind::kSAGE, 16), sage32 = fp32_bytes(ModelKind::kSAGE, 32);
+  const int64_t gcn16 = fp32_bytes(ModelKind::kGCN, 16);
+  if (world_rank != 0) return;
+  EXPECT_GT(sage16, 0);
+  EXPECT_EQ(sage16, sage32);
+  EXPECT_EQ(sage16, gcn16);
+  std::printf("SAGE halo fp32 bytes, 2 epochs on %d ranks: hidden 16 %lld, hidden 32 %lld (GCN %lld)\n",
+              world_size, static_cast<long long>(sage16), static_cast<long long>(sage32),
+              static_cast<long long>(gcn16));
+}
+
+// Overlapping the forward exchange with the inner rows (and SAGE's backward exchange with its root
+// branch) changes no bit: each output row is one sum in the same order either way.
+void expect_overlap_changes_no_bit(ModelKind model, int layers, int64_t hidden) {
+  TANGO_REQUIRE_DATASET(dir, "cora");
+  int world_size = 0, world_rank = 0;
+  MPI_Comm_size(MPI_COMM_WORLD, &world_size);
+  MPI_Comm_rank(MPI_COMM_WORLD, &world_rank);
+  Dataset cora = read_ogb_dir(dir);
+  TrainConfig config = small_config(0.5, layers, model);
+  config.hidden = hidden;
   config.epochs = 5;
   config.overlap = true;
   const std::vector<double> overlapped = losses_on_k_ranks(cora, world_size, config);
@@ -110,6 +144,16 @@ TEST(RankEquivalence, OverlapGivesTheSameBitsAsPostThenWait) {
   if (world_rank == 0) {
     EXPECT_EQ(overlapped, sequential);
   }
+}
+
+TEST(RankEquivalence, OverlapGivesTheSameBitsAsPostThenWait) {
+  expect_overlap_changes_no_bit(ModelKind::kGCN, 3, 16);
+}
+
+// SAGE also overlaps its backward halo-gradient exchange with the root branch: both orders of
+// aggregation (16 -> 16 aggregates first, 16 -> 7 transforms first) and layer 1's transform first.
+TEST(RankEquivalence, SageOverlapBothDirectionsGivesTheSameBitsAsPostThenWait) {
+  expect_overlap_changes_no_bit(ModelKind::kSAGE, 3, 16);
 }
 
 }  // namespace
