@@ -82,4 +82,15 @@ struct EdgeSoftmaxArgs {
   float* out = nullptr;  // forward: probs; backward: grad of scores
 };
 
+// INT8 edge values with one scale per CSR row (kernels/edge_quantize.h): for entry p of row r,
+//   scales[r] = max |edge[eid(p'), h]| over the row's entries p' and heads h, / 127 (1 when 0)
+//   values[eid(p), h] = code of edge[eid(p), h] under scales[r]   (kernels/edge_quant_math.h)
+struct EdgeRowQuantizeArgs {
+  CsrView csr;
+  int32_t heads = 1;
+  const float* edge = nullptr;  // [num_edges, heads]
+  int8_t* values = nullptr;     // [num_edges, heads]
+  float* scales = nullptr;      // [num_rows]
+};
+
 }  // namespace tango::kernels

@@ -77,6 +77,32 @@ void qspmm_u_mul_e(const CsrIndex& adj, const QTensor& x, const QTensor& edge, T
                 static_cast<int32_t>(edge.values.cols()), out, {});
 }
 
+namespace {
+
+// The INT8 edge codes of a per-destination-row QTensor without their scales (those go in as row_scale /
+// src_scale), after checking the scales are one per destination row of `destinations` rows.
+DenseOperand row_scaled_edge(const CsrIndex& adj, const QTensor& edge, int64_t destinations) {
+  TANGO_CHECK(edge.values.defined() && edge.values.dtype() == DType::kI8 &&
+                  edge.values.rows() == adj.num_entries() && edge.values.device() == adj.device(),
+              "QSpMM u_mul_e per-row edge values must be i8 [{}, H] on {}, got {}", adj.num_entries(),
+              adj.device().str(), edge.values.str());
+  detail::check_optional_vector(edge.scales, "QSpMM u_mul_e per-destination-row edge scales", destinations,
+                                adj.device());
+  TANGO_CHECK(edge.scales.defined(), "QSpMM u_mul_e per-row edge values have no scales");
+  DenseOperand op;
+  op.i8 = edge.values.data<int8_t>();
+  return op;
+}
+
+}  // namespace
+
+void qspmm_u_mul_e_row_scaled(const CsrIndex& adj, const QTensor& x, const QTensor& edge, Tensor& out) {
+  detail::check_quantized(x, "QSpMM u_mul_e input x", adj.num_cols, x.values.cols(), adj.device());
+  const DenseOperand e = row_scaled_edge(adj, edge, adj.num_rows);
+  spmm_dispatch(adj, detail::operand_of(x), x.values.cols(), e, static_cast<int32_t>(edge.values.cols()), out,
+                {edge.scales, {}});
+}
+
 void spmm_mean(const SparseGraph& g, const Tensor& x, Tensor& out) {
   spmm_copy_u(g.csr(), x, out, {g.inverse_in_degree(), {}});
 }
@@ -111,6 +137,16 @@ void qspmm_u_mul_e_backward(const SparseGraph& g, const QTensor& x, const QTenso
                             Tensor& dx, Tensor& d_edge) {
   // alpha of dX = s_dy * s_edge: both come from the operands themselves.
   qspmm_u_mul_e(g.csr_t(), dy, edge, dx);
+  if (d_edge.defined()) qsddmm_u_dot_v(g.csr(), x, dy, d_edge);
+}
+
+void qspmm_u_mul_e_row_scaled_backward(const SparseGraph& g, const QTensor& x, const QTensor& edge,
+                                       const QTensor& dy, Tensor& dx, Tensor& d_edge) {
+  const CsrIndex& reverse = g.csr_t();
+  detail::check_quantized(dy, "QSpMM u_mul_e backward dy", reverse.num_cols, dy.values.cols(), g.device());
+  const DenseOperand e = row_scaled_edge(reverse, edge, reverse.num_cols);
+  spmm_dispatch(reverse, detail::operand_of(dy), dy.values.cols(), e,
+                static_cast<int32_t>(edge.values.cols()), dx, {{}, edge.scales});
   if (d_edge.defined()) qsddmm_u_dot_v(g.csr(), x, dy, d_edge);
 }
 

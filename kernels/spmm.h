@@ -38,6 +38,10 @@ void qspmm_copy_u(const CsrIndex& adj, const QTensor& x, Tensor& out, const Spmm
 void spmm_u_mul_e(const CsrIndex& adj, const Tensor& x, const Tensor& edge, Tensor& out);
 // x: i8 with scales [1] or [num_cols]; edge: i8 [num_edges, H] with scales [1].
 void qspmm_u_mul_e(const CsrIndex& adj, const QTensor& x, const QTensor& edge, Tensor& out);
+// x as above; edge from quantize_edges_per_row (kernels/edge_quantize.h): i8 [num_edges, H] with one
+// scale per destination row, scales [adj.num_rows]. out[r] = s_x * s_e[r] * sum e_q * x_q: the row's edge
+// scale is the row_scale factor of the same kernel (so GAT's per-row attention needs no other kernel).
+void qspmm_u_mul_e_row_scaled(const CsrIndex& adj, const QTensor& x, const QTensor& edge, Tensor& out);
 
 // GraphSAGE mean aggregation: out = D^-1 A x (row_scale = g.inverse_in_degree()).
 void spmm_mean(const SparseGraph& g, const Tensor& x, Tensor& out);
@@ -57,5 +61,9 @@ void spmm_u_mul_e_backward(const SparseGraph& g, const Tensor& x, const Tensor& 
 // INT8: reuses the cached quantized x and edge of the forward ("caching") and a quantized dy.
 void qspmm_u_mul_e_backward(const SparseGraph& g, const QTensor& x, const QTensor& edge, const QTensor& dy,
                             Tensor& dx, Tensor& d_edge);
+// The same with per-destination-row edge scales (scales [g.num_rows]): over csr_t the forward
+// destination is the column, so s_e becomes the src_scale factor; dx's alpha is s_dy.
+void qspmm_u_mul_e_row_scaled_backward(const SparseGraph& g, const QTensor& x, const QTensor& edge,
+                                       const QTensor& dy, Tensor& dx, Tensor& d_edge);
 
 }  // namespace tango::kernels

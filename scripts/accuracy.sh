@@ -3,10 +3,13 @@
 # of GCN, GraphSAGE and GAT on cora (public split) and facebook (its given split), on 1 rank and on
 # 4 ranks (tango-partition --parts 4, then launch/tango-run -np 4), for fp32, int8 local primitives,
 # and int8 local + int4-forward / int8-backward halos; mean ± sample std over N seeds per cell, and
-# each quantized column's difference to fp32 in percentage points.
+# each quantized column's difference to fp32 in percentage points. GAT also gets a table of its INT8
+# attention (--gat-attention fp32 / per-tensor / per-row; precisions int8, int8-attn-tensor, int8-attn-row).
+# Everything below the line "<!-- notes below are kept by scripts/accuracy.sh -->" in the existing output
+# file is carried over unchanged (hand-written findings that the runs alone do not show).
 #
 #   scripts/accuracy.sh [--datasets cora,facebook] [--models gcn,sage,gat] [--ranks 1,4]
-#                       [--precisions fp32,int8,int8-halo] [--seeds N] [--first-seed S] [--epochs E]
+#                       [--precisions fp32,int8,int8-halo,int8-attn-tensor,int8-attn-row] [--seeds N] [--first-seed S] [--epochs E]
 #                       [--stop-at HH:MM] [--build DIR] [--work DIR] [--out FILE] [--report-only]
 #
 #   --seeds N       seeds S .. S+N-1 per cell (default 5, first seed 1)
@@ -16,6 +19,8 @@
 #                   summary is already there is not repeated, so a stopped sweep can be continued
 #   --report-only   run nothing: write the table from the summaries already in the work dir
 #   --out FILE      the markdown file (default docs/ACCURACY.md), written atomically (temp + mv)
+#   --keep-other-rows  rows (and traffic / target lines) of the datasets and models NOT requested now are
+#                   copied verbatim from the existing FILE, so a sweep of one model updates only its rows
 # Runs go seed-major (every cell's seed 1, then every cell's seed 2, ...), so a sweep stopped early
 # still has an even seed count. Cells not run say "not run"; 1-rank halo cells say "n/a" (no halo).
 # Environment: TANGO_DATA_DIR (folder with cora/ and facebook/; default ../shared/datasets beside the
@@ -29,7 +34,7 @@ command_line="scripts/accuracy.sh$(printf ' %q' "$@")"
 datasets="cora,facebook"
 models="gcn,sage,gat"
 ranks_list="1,4"
-precisions="fp32,int8,int8-halo"
+precisions="fp32,int8,int8-halo,int8-attn-tensor,int8-attn-row"
 seeds=5
 first_seed=1
 epochs=200
@@ -38,6 +43,7 @@ build_dir="$repo_root/build"
 work_dir=""
 out_file="$repo_root/docs/ACCURACY.md"
 report_only=0
+keep_other_rows=0
 
 die() {
   echo "accuracy.sh: error: $*" >&2
@@ -61,6 +67,7 @@ while [[ $# -gt 0 ]]; do
     --work) need_value "$@"; work_dir="$2"; shift 2 ;;
     --out) need_value "$@"; out_file="$2"; shift 2 ;;
     --report-only) report_only=1; shift ;;
+    --keep-other-rows) keep_other_rows=1; shift ;;
     *) die "unknown argument '$1' (see --help)" ;;
   esac
 done
@@ -76,7 +83,8 @@ for d in "${dataset_names[@]}"; do [[ "$d" == cora || "$d" == facebook ]] || die
 for m in "${model_names[@]}"; do [[ "$m" =~ ^(gcn|sage|gat)$ ]] || die "--models: '$m' is not gcn, sage or gat"; done
 for r in "${rank_counts[@]}"; do [[ "$r" == 1 || "$r" == 4 ]] || die "--ranks: '$r' is not 1 or 4"; done
 for p in "${precision_names[@]}"; do
-  [[ "$p" =~ ^(fp32|int8|int8-halo)$ ]] || die "--precisions: '$p' is not fp32, int8 or int8-halo"
+  [[ "$p" =~ ^(fp32|int8|int8-halo|int8-attn-tensor|int8-attn-row)$ ]] ||
+    die "--precisions: '$p' is not fp32, int8, int8-halo, int8-attn-tensor or int8-attn-row"
 done
 deadline=""
 if [[ -n "$stop_at" ]]; then
@@ -94,7 +102,8 @@ export TANGO_LOG_LEVEL="${TANGO_LOG_LEVEL:-warn}"
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 mkdir -p "$work_dir/runs" "$work_dir/logs" "$work_dir/parts"
 
-# Hyperparameters per model (issue 5; GAT as in trainer/README.md). cora also row-normalizes features.
+# Hyperparameters per model (issue 5; GAT as in trainer/README.md: 8 heads x 8 per head, the GAT paper's
+# cora model, which is also what `--model gat` alone gives). cora also row-normalizes features.
 model_args() {
   case "$1" in
     gcn | sage) echo "--model $1 --hidden 64 --dropout 0.5 --lr 0.01 --weight-decay 5e-4" ;;
@@ -107,9 +116,13 @@ precision_args() {
     fp32) echo "--precision fp32" ;;
     int8) echo "--precision int8" ;;
     int8-halo) echo "--precision int8 --halo-bits fwd=4,bwd=8" ;;
+    int8-attn-tensor) echo "--precision int8 --gat-attention per-tensor" ;;
+    int8-attn-row) echo "--precision int8 --gat-attention per-row" ;;
   esac
 }
-run_name() { echo "$1-$2-r$3-$4-e$epochs-s$5"; } # dataset model ranks precision seed
+# GAT runs are named gat8x8: runs named gat came from builds where --hidden 8 meant 8 heads of width 1.
+run_key() { if [[ "$1" == gat ]]; then echo gat8x8; else echo "$1"; fi; }
+run_name() { echo "$1-$(run_key "$2")-r$3-$4-e$epochs-s$5"; } # dataset model ranks precision seed
 
 # ensure_parts DATASET: 4 METIS parts of DATASET in the work dir (made once, then reused).
 parts_dir() { echo "$work_dir/parts/$1-4"; }
@@ -140,6 +153,7 @@ if [[ $report_only -eq 0 ]]; then
         for r in "${rank_counts[@]}"; do
           for p in "${precision_names[@]}"; do
             [[ "$r" == 1 && "$p" == int8-halo ]] && continue # one rank exchanges no halo
+            [[ "$p" == int8-attn-* && "$m" != gat ]] && continue # attention scales are GAT's only
             name=$(run_name "$d" "$m" "$r" "$p" "$seed")
             summary="$work_dir/runs/$name.json"
             if [[ -s "$summary" ]]; then
@@ -182,25 +196,42 @@ trap 'rm -f "$tmp_out"' EXIT
 machine="$(lscpu | sed -n 's/^Model name:[[:space:]]*//p' | head -1), $(nproc) cores"
 python3 - "$work_dir/runs" "$tmp_out" "$datasets" "$models" "$ranks_list" "$precisions" \
   "$first_seed" "$seeds" "$epochs" "$command_line" "$machine" "$executed" "$reused" "$failed" \
-  "$stopped_early" "$stop_at" <<'PY'
+  "$stopped_early" "$stop_at" "$out_file" "$keep_other_rows" <<'PY'
 import datetime, json, math, os, statistics, sys
 
 (runs_dir, out, datasets, models, ranks, precisions, first_seed, seeds, epochs, command, machine,
- executed, reused, failed, stopped_early, stop_at) = sys.argv[1:]
+ executed, reused, failed, stopped_early, stop_at, previous_out, keep_other_rows) = sys.argv[1:]
 datasets, models, precisions = datasets.split(","), models.split(","), precisions.split(",")
 ranks = [int(r) for r in ranks.split(",")]
 seed_list = list(range(int(first_seed), int(first_seed) + int(seeds)))
 epochs = int(epochs)
-labels = {"fp32": "fp32", "int8": "int8 local", "int8-halo": "int8 local + halo fwd=4,bwd=8"}
+labels = {"fp32": "fp32", "int8": "int8 local", "int8-halo": "int8 local + halo fwd=4,bwd=8",
+          "int8-attn-tensor": "int8, per-tensor attention", "int8-attn-row": "int8, per-row attention"}
 model_label = {"gcn": "GCN", "sage": "SAGE", "gat": "GAT"}
-ALL_PRECISIONS = [p for p in ("fp32", "int8", "int8-halo")]
+run_key = {"gcn": "gcn", "sage": "sage", "gat": "gat8x8"}
+NOTES_MARK = "<!-- notes below are kept by scripts/accuracy.sh -->"
+ALL_DATASETS, ALL_MODELS, ALL_RANKS = ("cora", "facebook"), ("gcn", "sage", "gat"), (1, 4)
+previous = []
+if os.path.exists(previous_out):
+    with open(previous_out) as f:
+        previous = f.read().split(NOTES_MARK, 1)[0].splitlines()
+keep = keep_other_rows == "1" and bool(previous)
+
+
+def requested(d, m, r=None):
+    return d in datasets and m in models and (r is None or r in ranks)
+
+
+def previous_lines(prefix):
+    """Lines of the previous file that start with `prefix` (a carried-over row)."""
+    return [line for line in previous if line.startswith(prefix)]
 
 
 def load(d, m, r, p):
     """Summaries of one cell, one per seed that finished."""
     found = []
     for s in seed_list:
-        path = os.path.join(runs_dir, f"{d}-{m}-r{r}-{p}-e{epochs}-s{s}.json")
+        path = os.path.join(runs_dir, f"{d}-{run_key[m]}-r{r}-{p}-e{epochs}-s{s}.json")
         if os.path.exists(path):
             with open(path) as f:
                 found.append(json.load(f))
@@ -209,7 +240,7 @@ def load(d, m, r, p):
 
 def total_runs():
     return sum(len(load(d, m, r, p)) for d in datasets for m in models for r in ranks for p in precisions
-               if not (r == 1 and p == "int8-halo"))
+               if not (r == 1 and p == "int8-halo") and not (m != "gat" and p.startswith("int8-attn")))
 
 
 def stats(runs):
@@ -262,26 +293,56 @@ lines += [
     "rest from earlier invocations with the same work dir and epochs)",
     "- Datasets: cora (public split, 140/500/1,000, `--normalize-features`), facebook (`random-60-20-20`).",
     "- GCN and SAGE: `--hidden 64 --dropout 0.5 --lr 0.01 --weight-decay 5e-4`; GAT: `--heads 8 --hidden 8",
-    "  --activation elu --lr 0.005 --dropout 0.6 --attn-dropout 0.6 --weight-decay 5e-4`; Adam, 2 layers.",
+    "  --activation elu --lr 0.005 --dropout 0.6 --attn-dropout 0.6 --weight-decay 5e-4` (8 heads x 8 per",
+    "  head, concatenated; output 1 head); Adam, 2 layers. GAT int8 local keeps attention in FP32",
+    "  (`--gat-attention fp32`, the default); the attention table below compares the scales.",
     "- 4 ranks: `tango-partition DATASET --parts 4` (METIS), then `launch/tango-run -np 4 -- tango-train",
     "  --parts DIR`. Halo column: `--precision int8 --halo-bits fwd=4,bwd=8` (one rank has no halo).",
     "",
     "| dataset | model | ranks | fp32 | int8 local | Δ int8 | int8 + halo 4/8 | Δ int8 + halo |",
     "|---|---|---|---|---|---|---|---|",
 ]
-for d in datasets:
-    for m in models:
-        for r in ranks:
+if keep:
+    carried = [f"{d} {model_label[m]}" for d in ALL_DATASETS for m in ALL_MODELS if not requested(d, m)]
+    lines[-3:-3] = [
+        f"- Carried over verbatim (`--keep-other-rows`) from the previous file for {', '.join(carried)}: "
+        "those runs are not in this work dir. The previous file's header:"] + [
+        "  " + line for line in previous if line.startswith(("- Command:", "- Date:", "- Runs in the table:"))]
+for d in ALL_DATASETS if keep else datasets:
+    for m in ALL_MODELS if keep else models:
+        for r in ALL_RANKS if keep else ranks:
+            if not requested(d, m, r):
+                lines += previous_lines(f"| {d} | {model_label[m]} | {r} |")
+                continue
             lines.append(
                 f"| {d} | {model_label[m]} | {r} | {cell_text(d, m, r, 'fp32')} | "
                 f"{cell_text(d, m, r, 'int8')} | {delta_text(d, m, r, 'int8')} | "
                 f"{cell_text(d, m, r, 'int8-halo')} | {delta_text(d, m, r, 'int8-halo')} |"
             )
 
+# GAT's INT8 attention: fp32 vs int8 with FP32 / per-tensor / per-row attention scales.
+attention = [p for p in ("int8", "int8-attn-tensor", "int8-attn-row") if p in precisions]
+if "gat" in models and any(p.startswith("int8-attn") for p in attention):
+    lines += ["", "GAT attention under `--precision int8` (`--gat-attention fp32 | per-tensor | per-row`; the INT8",
+              "GEMMs are the same in all three):", "",
+              "| dataset | ranks | fp32 | int8, fp32 attention | Δ | int8, per-tensor attention | Δ | "
+              "int8, per-row attention | Δ |",
+              "|---|---|---|---|---|---|---|---|---|"]
+    for d in datasets:
+        for r in ranks:
+            cells = [cell_text(d, "gat", r, "fp32")]
+            for p in ("int8", "int8-attn-tensor", "int8-attn-row"):
+                cells += [cell_text(d, "gat", r, p), delta_text(d, "gat", r, p)]
+            lines.append(f"| {d} | {r} | " + " | ".join(cells) + " |")
+
 # Halo traffic of the 4-rank runs (mean over seeds).
 traffic = []
-for d in datasets:
-    for m in models:
+for d in ALL_DATASETS if keep else datasets:
+    for m in ALL_MODELS if keep else models:
+        if not requested(d, m):
+            traffic += [line for line in previous_lines(f"| {d} | {model_label[m]} | ")
+                        if not line.split("|")[3].strip().isdigit()]  # not the main table's rows
+            continue
         for p in precisions:
             runs = [x for x in load(d, m, 4, p) if x.get("bytes_fp32")]
             if 4 in ranks and runs:
@@ -303,7 +364,10 @@ def mean_of(d, m, r, p):
 
 lines += ["", "## Targets (issue 5)", ""]
 for m, target in (("gcn", 81.0), ("gat", 82.0), ("sage", 79.5)):
-    for r in ranks:
+    for r in ALL_RANKS if keep else ranks:
+        if keep and not requested("cora", m, r):
+            lines += previous_lines(f"- FP32 {model_label[m]} cora >= {target:.1f}, {r} rank")
+            continue
         got = mean_of("cora", m, r, "fp32")
         if got is None:
             verdict = "not run"
@@ -315,17 +379,26 @@ for d in datasets:
     for m in models:
         for r in ranks:
             base = mean_of(d, m, r, "fp32")
-            for p in ("int8", "int8-halo"):
-                q = mean_of(d, m, r, p) if not (r == 1 and p == "int8-halo") else None
+            for p in ("int8", "int8-halo", "int8-attn-row"):  # per-tensor attention: Tango's rule, shown above
+                if (r == 1 and p == "int8-halo") or (m != "gat" and p.startswith("int8-attn")):
+                    continue
+                q = mean_of(d, m, r, p)
                 if base is None or q is None:
                     continue
                 checked += 1
                 if q[0] - base[0] < -0.5:
                     misses.append(f"{d} {model_label[m]} {r} rank(s) {labels[p]}: {q[0] - base[0]:+.2f} pp")
 lines.append(f"- Quantized within 0.5 pp of fp32 in the mean (not more than 0.5 pp below): {checked} pairs "
-             f"checked, " + ("all met" if not misses else f"{len(misses)} not met: " + "; ".join(misses)))
+             f"checked{' (this invocation; carried-over rows show theirs in their Δ columns)' if keep else ''}, " + ("all met" if not misses else f"{len(misses)} not met: " + "; ".join(misses)))
 lines.append("- facebook, each model at least PyTorch Geometric's accuracy with the same settings: the PyG "
              "reference is not measured by this script (see docs/BENCHMARKS.md when recorded).")
+notes = []
+if os.path.exists(previous_out):
+    with open(previous_out) as f:
+        kept = f.read().split(NOTES_MARK, 1)
+    if len(kept) == 2:
+        notes = ["", NOTES_MARK + kept[1].rstrip("\n")]
+lines += notes
 lines.append("")
 with open(out, "w") as f:
     f.write("\n".join(lines))

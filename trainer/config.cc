@@ -103,12 +103,16 @@ void add_train_flags(CLI::App& app, TrainConfig& c) {
   app.add_option("--model", c.model, "gcn | sage | gat | mlp (features only, no graph: a baseline)")
       ->transform(CLI::CheckedTransformer(models, CLI::ignore_case));
   app.add_option("--layers", c.layers, "Number of GNN layers")->check(CLI::Range(1, 16));
-  app.add_option("--hidden", c.hidden, "Hidden size (per head for GAT)")->check(CLI::Range(1, 65536));
+  app.add_option("--hidden", c.hidden, "Hidden size (per head for GAT; default 64, GAT 8)")
+      ->check(CLI::Range(1, 65536));
   app.add_option("--heads", c.heads, "GAT attention heads of hidden layers")->check(CLI::Range(1, 64));
-  app.add_option("--dropout", c.dropout, "Feature dropout probability")->check(CLI::Range(0.0, 0.95));
-  app.add_option("--attn-dropout", c.attn_dropout, "GAT attention dropout")->check(CLI::Range(0.0, 0.95));
-  app.add_option("--activation", c.activation, "relu | elu")->check(CLI::IsMember({"relu", "elu"}));
-  app.add_option("--lr", c.lr, "Learning rate")->check(CLI::PositiveNumber);
+  app.add_option("--dropout", c.dropout, "Feature dropout probability (default 0.5, GAT 0.6)")
+      ->check(CLI::Range(0.0, 0.95));
+  app.add_option("--attn-dropout", c.attn_dropout, "GAT attention dropout (default 0.6)")
+      ->check(CLI::Range(0.0, 0.95));
+  app.add_option("--activation", c.activation, "relu | elu (default relu, GAT elu)")
+      ->check(CLI::IsMember({"relu", "elu"}));
+  app.add_option("--lr", c.lr, "Learning rate (default 0.01, GAT 0.005)")->check(CLI::PositiveNumber);
   app.add_option("--weight-decay", c.weight_decay, "Weight decay")->check(CLI::NonNegativeNumber);
   app.add_option("--optimizer", c.optimizer, "adam | adamw")->check(CLI::IsMember({"adam", "adamw"}));
   app.add_option("--epochs", c.epochs, "Training epochs")->check(CLI::Range(1, 1000000));
@@ -142,6 +146,18 @@ void add_train_flags(CLI::App& app, TrainConfig& c) {
       ->check(CLI::NonNegativeNumber);
   app.add_flag("--resume", c.resume, "Continue from the newest complete checkpoint in --checkpoint-dir");
   app.add_flag("--quiet", c.quiet, "No per-epoch progress lines");
+
+  // --model gat without its flags gets the GAT paper's cora settings (PyG's examples/gat.py), not the
+  // GCN defaults above: an option given on the command line or in the TOML file is left alone.
+  app.parse_complete_callback([&app, &c] {
+    if (c.model != ModelKind::kGAT) return;
+    auto unset = [&app](const char* flag) { return app.get_option(flag)->count() == 0; };
+    if (unset("--hidden")) c.hidden = 8;
+    if (unset("--dropout")) c.dropout = 0.6;
+    if (unset("--attn-dropout")) c.attn_dropout = 0.6;
+    if (unset("--activation")) c.activation = "elu";
+    if (unset("--lr")) c.lr = 0.005;
+  });
 }
 
 void finalize_config(TrainConfig& c) {

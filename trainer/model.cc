@@ -13,13 +13,13 @@ std::unique_ptr<Layer> make_layer(const TrainConfig& config, int index, int64_t 
   const bool last = index + 1 == config.layers;
   switch (config.model) {
     case ModelKind::kGAT: {
-      // Hidden layers: `heads` heads of hidden / heads columns, concatenated; output: 1 head, averaged.
+      // Hidden layers: `heads` heads of `hidden` columns each, concatenated (heads * hidden wide, as in
+      // the GAT paper's 8 x 8 on cora); output: 1 head, averaged.
       TANGO_CHECK_INPUT(config.attn_dropout >= 0 && config.attn_dropout < 1,
                         "--attn-dropout must be in [0, 1), got {}", config.attn_dropout);
       if (last) return std::make_unique<GatLayer>(index, in, 1, out, /*mean_heads=*/true, config.seed);
-      TANGO_CHECK_INPUT(config.heads >= 1 && out % config.heads == 0,
-                        "--hidden {} must be a multiple of --heads {} for GAT", out, config.heads);
-      return std::make_unique<GatLayer>(index, in, config.heads, out / config.heads, false, config.seed);
+      TANGO_CHECK_INPUT(config.heads >= 1, "--heads must be at least 1, got {}", config.heads);
+      return std::make_unique<GatLayer>(index, in, config.heads, out, false, config.seed);
     }
     case ModelKind::kGCN: return std::make_unique<GcnLayer>(index, in, out, config.seed);
     case ModelKind::kMLP: return std::make_unique<MlpLayer>(index, in, out, config.seed);

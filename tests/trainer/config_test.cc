@@ -83,6 +83,34 @@ TEST(TrainConfig, TomlConfigFileSetsTheSameKeys) {
   EXPECT_EQ(c.epochs, 3);
 }
 
+TEST(TrainConfig, GatWithoutItsFlagsGetsTheGatPaperSettings) {
+  TrainConfig gat = parse({"--dataset", "x", "--model", "gat"});
+  EXPECT_EQ(gat.hidden, 8);  // per head: 8 heads x 8 concatenated
+  EXPECT_EQ(gat.heads, 8);
+  EXPECT_DOUBLE_EQ(gat.dropout, 0.6);
+  EXPECT_DOUBLE_EQ(gat.attn_dropout, 0.6);
+  EXPECT_EQ(gat.activation, "elu");
+  EXPECT_DOUBLE_EQ(gat.lr, 0.005);
+  EXPECT_DOUBLE_EQ(gat.weight_decay, 5e-4);
+  // Given values win, from the command line or from the TOML file; other models keep their defaults.
+  TrainConfig given = parse({"--dataset", "x", "--model", "gat", "--lr", "0.01", "--attn-dropout", "0"});
+  EXPECT_DOUBLE_EQ(given.lr, 0.01);
+  EXPECT_DOUBLE_EQ(given.attn_dropout, 0.0);
+  EXPECT_DOUBLE_EQ(given.dropout, 0.6);
+  testing::TempDir dir;
+  std::string path = dir.file("gat.toml");
+  std::ofstream(path) << "dataset = \"x\"\nmodel = \"gat\"\nhidden = 16\nactivation = \"relu\"\n";
+  TrainConfig toml = parse({"--config", path});
+  EXPECT_EQ(toml.hidden, 16);
+  EXPECT_EQ(toml.activation, "relu");
+  EXPECT_DOUBLE_EQ(toml.lr, 0.005);
+  TrainConfig gcn = parse({"--dataset", "x"});
+  EXPECT_EQ(gcn.hidden, 64);
+  EXPECT_DOUBLE_EQ(gcn.dropout, 0.5);
+  EXPECT_DOUBLE_EQ(gcn.lr, 0.01);
+  EXPECT_EQ(gcn.activation, "relu");
+}
+
 TEST(TrainConfig, HashIgnoresEpochsButNotHyperparameters) {
   TrainConfig a = parse({"--dataset", "x", "--epochs", "5"});
   TrainConfig b = parse({"--dataset", "x", "--epochs", "10"});

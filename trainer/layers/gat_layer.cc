@@ -1,5 +1,6 @@
 #include "trainer/layers/gat_layer.h"
 
+#include "kernels/edge_quantize.h"
 #include "kernels/edge_softmax.h"
 #include "kernels/head_ops.h"
 #include "kernels/sddmm.h"
@@ -43,11 +44,8 @@ GatLayer::GatLayer(int index, int64_t in_features, int heads, int64_t head_width
   glorot_init(attention_dst_.value, heads, head_width, seed, index, 2);
 }
 
-bool GatLayer::quantized_attention(const LayerContext& context) const {
-  if (context.precision != Precision::kINT8 || context.gat_attention == GatAttention::kFP32) return false;
-  TANGO_CHECK_INPUT(context.gat_attention == GatAttention::kPerTensor,
-                    "--gat-attention per-row is not implemented yet: use fp32 or per-tensor");
-  return true;
+GatAttention GatLayer::attention_precision(const LayerContext& context) const {
+  return context.precision == Precision::kINT8 ? context.gat_attention : GatAttention::kFP32;
 }
 
 Tensor GatLayer::forward(const Tensor& input, const LayerContext& context) {
@@ -87,10 +85,17 @@ Tensor GatLayer::forward(const Tensor& input, const LayerContext& context) {
   }
 
   Tensor aggregated = Tensor::empty(DType::kF32, Shape::mat(graph.num_owned, width), graph.device);
-  if (quantized_attention(context)) {
-    kernels::qspmm_u_mul_e(adjacency, quantize_int8(z_), quantize_int8(alpha_used_), aggregated);
-  } else {
-    kernels::spmm_u_mul_e(adjacency, z_, alpha_used_, aggregated);
+  switch (attention_precision(context)) {
+    case GatAttention::kFP32: kernels::spmm_u_mul_e(adjacency, z_, alpha_used_, aggregated); break;
+    case GatAttention::kPerTensor:
+      kernels::qspmm_u_mul_e(adjacency, quantize_int8(z_), quantize_int8(alpha_used_), aggregated);
+      break;
+    case GatAttention::kPerRow: {
+      kernels::QTensor alpha_q = kernels::make_edge_row_qtensor(adjacency, heads_);
+      kernels::quantize_edges_per_row(adjacency, alpha_used_, alpha_q);
+      kernels::qspmm_u_mul_e_row_scaled(adjacency, quantize_int8(z_), alpha_q, aggregated);
+      break;
+    }
   }
   if (!mean_heads_) {
     add_bias(aggregated, bias_.value);
@@ -116,11 +121,21 @@ void GatLayer::backward(const Tensor& d_output, const LayerContext& context, Ten
   const kernels::SparseGraph& g = graph.adjacency_with_self;
   Tensor dz = Tensor::empty(DType::kF32, Shape::mat(graph.num_rows(), width), graph.device);
   Tensor d_alpha = Tensor::empty(DType::kF32, alpha_.shape(), graph.device);
-  if (quantized_attention(context)) {
-    kernels::qspmm_u_mul_e_backward(g, quantize_int8(z_), quantize_int8(alpha_used_),
-                                    quantize_int8(d_aggregated), dz, d_alpha);
-  } else {
-    kernels::spmm_u_mul_e_backward(g, z_, alpha_used_, d_aggregated, dz, d_alpha);
+  switch (attention_precision(context)) {
+    case GatAttention::kFP32:
+      kernels::spmm_u_mul_e_backward(g, z_, alpha_used_, d_aggregated, dz, d_alpha);
+      break;
+    case GatAttention::kPerTensor:
+      kernels::qspmm_u_mul_e_backward(g, quantize_int8(z_), quantize_int8(alpha_used_),
+                                      quantize_int8(d_aggregated), dz, d_alpha);
+      break;
+    case GatAttention::kPerRow: {
+      kernels::QTensor alpha_q = kernels::make_edge_row_qtensor(g.csr(), heads_);
+      kernels::quantize_edges_per_row(g.csr(), alpha_used_, alpha_q);
+      kernels::qspmm_u_mul_e_row_scaled_backward(g, quantize_int8(z_), alpha_q, quantize_int8(d_aggregated),
+                                                 dz, d_alpha);
+      break;
+    }
   }
   if (attention_mask_.defined())
     dropout_backward(d_alpha, attention_mask_, context.attention_dropout, d_alpha);

@@ -7,8 +7,10 @@
 // Backward: dZ_all = A_alpha^T d_out + d_el a_l (+ d_er a_r on owned rows); d_alpha -> edge-softmax
 // backward -> LeakyReLU backward -> d_el, d_er; da_l = sum_u d_el[u] Z[u]; halo rows of dZ go home.
 // --precision int8: W by QGEMM (LinearMap); the aggregation follows --gat-attention: fp32 keeps it in
-// FP32, per-tensor quantizes Z and alpha with one scale each (Tango's rule, which crushes the small
-// attention weights of high-degree nodes); per-row is not implemented yet (an input error).
+// FP32; per-tensor quantizes Z and alpha with one scale each (Tango's rule, which crushes the small
+// attention weights of high-degree nodes: alpha ~ 1/in-degree gets ~127/degree levels); per-row keeps
+// Z per-tensor and gives alpha one scale per destination row (kernels/edge_quantize.h), applied as the
+// QSpMM's row scale forward and its source scale backward.
 #pragma once
 
 #include "trainer/layers/layer.h"
@@ -28,9 +30,13 @@ class GatLayer : public Layer {
   }
   int64_t in_features() const override { return linear_.in_features(); }
   int64_t out_features() const override { return mean_heads_ ? head_width_ : heads_ * head_width_; }
+  // The last forward's attention softmax alpha [E, H] (canonical edge order of the part's adjacency with
+  // self-loops, before attention dropout) and projected features Z [rows, H*D] (for measurements).
+  const Tensor& attention() const { return alpha_; }
+  const Tensor& projected() const { return z_; }
 
  private:
-  bool quantized_attention(const LayerContext& context) const;
+  GatAttention attention_precision(const LayerContext& context) const;  // kFP32 unless --precision int8
 
   int index_;
   int heads_;
