@@ -4,20 +4,25 @@
 # docs/pyg_reference.json and the plots under docs/img/ (scripts/plot_bench.py).
 #
 #   bench/compare_pyg.sh [--build DIR] [--phases accuracy,speed,scaling,cluster] [--seeds-cora N]
-#                        [--seeds-facebook N] [--large-epochs E] [--work DIR] [--force] [--report-only]
+#                        [--seeds-facebook N] [--large-epochs E] [--threads T] [--work DIR] [--force]
+#                        [--report-only]
 #
 # Phases (each run's result is kept in WORK/runs/NAME.json and not repeated unless --force, so a
 # stopped run continues where it stopped; --report-only runs nothing and only writes the outputs):
 #   accuracy  PyG's test accuracy of GCN, SAGE and GAT on cora (seeds 1..N, default 5) and facebook
 #             (default 3) with docs/ACCURACY.md's settings, 200 epochs, best-validation test accuracy;
-#             and Tango's GCN on 4 cora ranks with 32/8/4/2-bit halos (seeds 1..3), accuracy vs bits.
+#             and Tango's GCN on 2 cora ranks with 32/8/4/2-bit halos (seeds 1..3), accuracy vs bits.
 #   speed     GCN (2 layers, hidden 64, dropout 0.5, Adam lr 0.01, wd 5e-4) on cora, facebook (200
 #             epochs) and synth1m (1M nodes / 20M directed edges, --large-epochs, default 10): PyG vs
 #             Tango on 1 and 2 ranks, fp32 and int8 local primitives. Epoch time = forward + backward
-#             + step, median after 2 warm-up epochs (Tango: its metrics' epoch_ms without the final,
+#             + step, median after 2 warm-up epochs; PyG twice, with a torch.sparse CSR adj_t (SpMM) and
+#             with edge_index (gather/scatter), the faster one is the baseline of the ratios (Tango: its metrics' epoch_ms without the final,
 #             evaluating epoch); peak memory = max RSS of the largest process (/usr/bin/time -v).
-#             Threads: PyG torch.set_num_threads(cores); Tango 1 rank OMP_NUM_THREADS=cores, K ranks
-#             through launch/tango-run (cores / K threads each, oversubscribed past the cores).
+#             Threads: --threads T per process (default 1) for both, torch.set_num_threads(T) and
+#             OMP_NUM_THREADS=T for one Tango rank; K ranks run through launch/tango-run, which gives
+#             each cores / K threads (at least 1) and oversubscribes past the cores.
+#             Both wall time and CPU time per epoch are kept (PyG: time.process_time; Tango:
+#             bench/cpu_epoch_probe.py); on a shared machine the CPU-time ratio is the one to read.
 #   scaling   synth1m on 4 ranks (1 and 2 come from `speed`), fp32 and int8.
 #   cluster   synth1m cut into 8/16/64 METIS parts; tango-halo-traffic counts every rank's halo bytes
 #             per epoch per codec from the parts' send lists; an 8-rank tango-train run of 2 epochs
@@ -37,6 +42,7 @@ phases="accuracy,speed,scaling,cluster"
 seeds_cora=5
 seeds_facebook=3
 large_epochs=10
+threads=1
 work_dir=""
 force=0
 report_only=0
@@ -55,13 +61,14 @@ while [[ $# -gt 0 ]]; do
     --seeds-cora) need_value "$@"; seeds_cora="$2"; shift 2 ;;
     --seeds-facebook) need_value "$@"; seeds_facebook="$2"; shift 2 ;;
     --large-epochs) need_value "$@"; large_epochs="$2"; shift 2 ;;
+    --threads) need_value "$@"; threads="$2"; shift 2 ;;
     --work) need_value "$@"; work_dir="$2"; shift 2 ;;
     --force) force=1; shift ;;
     --report-only) report_only=1; shift ;;
     *) die "unknown argument '$1' (see --help)" ;;
   esac
 done
-for n in "$seeds_cora" "$seeds_facebook" "$large_epochs"; do
+for n in "$seeds_cora" "$seeds_facebook" "$large_epochs" "$threads"; do
   [[ "$n" =~ ^[1-9][0-9]*$ ]] || die "'$n' is not a positive integer"
 done
 [[ $large_epochs -ge 4 ]] || die "--large-epochs must be at least 4 (2 warm-up, the last one evaluates)"
@@ -135,7 +142,7 @@ run_pyg() {
   h5=$(ensure_h5 "$dataset")
   log "pyg $name"
   if /usr/bin/time -v "$venv/bin/python" "$repo_root/bench/pyg_train.py" --data "$h5" --epochs "$epochs" \
-    --warmup "$warmup" --eval-every "$eval_every" --seed "$seed" --threads "$cores" "$@" --out "$tmp.json" \
+    --warmup "$warmup" --eval-every "$eval_every" --seed "$seed" --threads "$threads" "$@" --out "$tmp.json" \
     > "$work_dir/logs/$name.log" 2>&1; then
     python3 "$repo_root/bench/bench_collect.py" pyg "$name" "$dataset" "$tmp.json" "$work_dir/logs/$name.log" \
       > "$work_dir/runs/$name.json.tmp" && mv "$work_dir/runs/$name.json.tmp" "$work_dir/runs/$name.json"
@@ -154,17 +161,21 @@ run_tango() {
   # Timing runs evaluate only at the last epoch, unless the caller passes its own --eval-every.
   local eval_args=(--eval-every "$epochs")
   [[ " $* " == *" --eval-every "* ]] && eval_args=()
-  local args=(--precision "$precision" --epochs "$epochs" "${eval_args[@]}" --quiet
+  # No --quiet: cpu_epoch_probe.py reads the per-epoch progress lines.
+  local args=(--precision "$precision" --epochs "$epochs" "${eval_args[@]}"
     --metrics "$tmp.jsonl" --summary "$tmp.json" "$@")
   if [[ $ranks -eq 1 ]]; then
-    cmd=(env OMP_NUM_THREADS="$cores" "$bin/tango-train" --dataset "$(ensure_h5 "$dataset")" "${args[@]}")
+    cmd=(env OMP_NUM_THREADS="$threads" "$bin/tango-train" --dataset "$(ensure_h5 "$dataset")" "${args[@]}")
   else
-    cmd=("$repo_root/launch/tango-run" -np "$ranks" -- "$bin/tango-train" --parts "$(ensure_parts "$dataset" "$ranks")" "${args[@]}")
+    cmd=("$repo_root/launch/tango-run" -np "$ranks" -- "$bin/tango-train" --parts "$(ensure_parts "$dataset" "$ranks")"
+      "${args[@]}")
   fi
   log "tango $name"
-  if /usr/bin/time -v "${cmd[@]}" > "$work_dir/logs/$name.log" 2>&1; then
+  if /usr/bin/time -v python3 "$repo_root/bench/cpu_epoch_probe.py" "$tmp.cpu.json" -- "${cmd[@]}" \
+    > "$work_dir/logs/$name.log" 2>&1; then
     python3 "$repo_root/bench/bench_collect.py" tango "$name" "$dataset" "$tmp.json" "$work_dir/logs/$name.log" \
-      "$tmp.jsonl" "$ranks" > "$work_dir/runs/$name.json.tmp" && mv "$work_dir/runs/$name.json.tmp" "$work_dir/runs/$name.json"
+      "$tmp.jsonl" "$ranks" "$tmp.cpu.json" > "$work_dir/runs/$name.json.tmp" &&
+      mv "$work_dir/runs/$name.json.tmp" "$work_dir/runs/$name.json"
   else
     log "$name FAILED; see $work_dir/logs/$name.log"
   fi
@@ -181,7 +192,7 @@ if [[ $report_only -eq 0 ]]; then
   [[ -x "$bin/tango-train" && -x "$bin/tango-partition" && -x "$bin/tango-dataset" ]] ||
     die "tango-train / tango-partition / tango-dataset not found in $bin: build them (or pass --build DIR)"
   [[ -x /usr/bin/time ]] || die "/usr/bin/time not found (apt-get install time)"
-  ensure_venv
+  if has_phase accuracy || has_phase speed; then ensure_venv; fi
   log "machine: $(lscpu | sed -n 's/^Model name:[[:space:]]*//p' | head -1), $cores cores; load: $(uptime)"
 
   if has_phase accuracy; then
@@ -198,10 +209,10 @@ if [[ $report_only -eq 0 ]]; then
         done
       done
     done
-    # Accuracy against halo bits: Tango GCN on 4 cora ranks, fp32 local math, halos of B bits both ways.
+    # Accuracy against halo bits: Tango GCN on 2 cora ranks, fp32 local math, halos of B bits both ways.
     for ((seed = 1; seed <= (seeds_cora < 3 ? seeds_cora : 3); seed++)); do
       for bits in 32 8 4 2; do
-        run_tango "bits-tango-cora-r4-b$bits-s$seed" cora 4 fp32 200 "${gcn_args[@]}" --normalize-features \
+        run_tango "bits-tango-cora-r2-b$bits-s$seed" cora 2 fp32 200 "${gcn_args[@]}" --normalize-features \
           --halo-bits "$bits" --seed "$seed" --eval-every 1
       done
     done
@@ -210,8 +221,11 @@ if [[ $report_only -eq 0 ]]; then
   if has_phase speed; then
     for dataset in cora facebook synth1m; do
       epochs=$(epochs_of "$dataset")
-      # shellcheck disable=SC2046
-      run_pyg "speed-pyg-$dataset" "$dataset" "$epochs" 2 "$epochs" 1 "${gcn_args[@]}" $(norm_of "$dataset")
+      for adjacency in csr edge_index; do # PyG's two inputs: SpMM on a CSR adj_t, gather/scatter messages
+        # shellcheck disable=SC2046
+        run_pyg "speed-pyg-$dataset-$adjacency" "$dataset" "$epochs" 2 "$epochs" 1 "${gcn_args[@]}" \
+          --adjacency "$adjacency" $(norm_of "$dataset")
+      done
       for ranks in 1 2; do
         for precision in fp32 int8; do
           # shellcheck disable=SC2046

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # bench/compare_pyg.sh's scripts parse, and its report path works on real runs without PyTorch:
-# two real 1-rank tango-train runs (fp32, int8) on a small synthetic graph are collected with
-# bench/bench_collect.py like compare_pyg.sh does, then bench/bench_report.py writes its section into a
+# two real 1-rank tango-train runs (fp32, int8) on a small synthetic graph, under
+# bench/cpu_epoch_probe.py, are collected with bench/bench_collect.py like compare_pyg.sh does, then bench/bench_report.py writes its section into a
 # copy of a document twice: the hand-written text around it stays, the section is replaced (not
 # duplicated), missing runs read "not run", and the results JSON holds the runs' figures.
 #   test_bench_scripts.sh BUILD_DIR
@@ -27,11 +27,11 @@ mkdir -p "$work/runs"
 spec="synthetic:nodes=4000,avg_degree=8,classes=4,features=32,seed=2"
 for precision in fp32 int8; do
   name="speed-tango-synth1m-r1-$precision" # the report's name for this cell; the graph is small here
-  /usr/bin/time -v "$build/bin/tango-train" --dataset "$spec" --precision "$precision" --epochs 6 --eval-every 6 \
-    --quiet --metrics "$work/$name.jsonl" --summary "$work/$name.json" > "$work/$name.log" 2>&1 ||
-    { cat "$work/$name.log"; fail "tango-train $precision"; }
+  /usr/bin/time -v python3 "$src/bench/cpu_epoch_probe.py" "$work/$name.cpu.json" -- "$build/bin/tango-train" \
+    --dataset "$spec" --precision "$precision" --epochs 6 --eval-every 6 --metrics "$work/$name.jsonl" \
+    --summary "$work/$name.json" > "$work/$name.log" 2>&1 || { cat "$work/$name.log"; fail "tango-train $precision"; }
   python3 "$src/bench/bench_collect.py" tango "$name" synth1m "$work/$name.json" "$work/$name.log" \
-    "$work/$name.jsonl" 1 > "$work/runs/$name.json"
+    "$work/$name.jsonl" 1 "$work/$name.cpu.json" > "$work/runs/$name.json"
 done
 
 printf '# Benchmarks\n\nHand-written intro.\n\n## A hand-written section\nkept\n' > "$work/doc.md"
@@ -46,11 +46,11 @@ doc, results = open(sys.argv[1]).read(), json.load(open(sys.argv[2]))
 assert doc.startswith("# Benchmarks\n\nHand-written intro.") and "## A hand-written section\nkept" in doc, doc[:300]
 assert doc.count("generated section, do not edit") == 1 and doc.count("end of generated section") == 1
 assert "test round 2" in doc and "test round 1" not in doc
-assert "| synth1m | PyG | 1 | fp32 | not run |" in doc
+assert "| synth1m | PyG (csr) | 1 | fp32 | not run |" in doc
 speed = {(r["system"], r["ranks"], r["precision"]): r for r in results["speed"] if r["run"]}
 assert set(speed) == {("Tango", 1, "fp32"), ("Tango", 1, "int8")}, speed.keys()
 for r in speed.values():
-    assert r["epoch_ms"] > 0 and r["timed_epochs"] == 3 and 0 <= r["test_acc"] <= 1 and r["max_rss_bytes"] > 1e6
+    assert r["epoch_ms"] > 0 and r["cpu_ms"] > 0 and r["timed_epochs"] == 3 and 0 <= r["test_acc"] <= 1 and r["max_rss_bytes"] > 1e6
 assert "int8 faster than fp32 (1 rank)" in doc
 assert not os.path.exists(sys.argv[3]), "no PyG runs: no reference file"
 print("report ok:", {k: round(v["epoch_ms"], 2) for k, v in speed.items()})
