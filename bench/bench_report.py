@@ -151,7 +151,7 @@ def render(args, runs, results):
           "Epoch = forward + backward + optimizer step, median over the epochs after 2 warm-up epochs, in "
           "process CPU time (all ranks added; PyG: time.process_time, Tango: bench/cpu_epoch_probe.py) and in "
           "wall time. The CPU-time ratio is the one to read on this shared, oversubscribed machine; "
-          "(cora, facebook: 200 epochs; synth1m: see `timed`, kept small on this 2-core box). "
+          "(`timed epochs` column; few on synth1m, where one epoch is seconds of CPU on this 2-core box). "
           "PyG runs twice: `csr` hands GCNConv a torch.sparse CSR adj_t (SpMM, PyG's lean path), `edge_index` "
           "its default gather/scatter messages; ratio = the faster PyG's ms / Tango ms (> 1: Tango faster). RSS: max resident set of the largest process "
           "(`/usr/bin/time -v`; K ranks: one rank). Test accuracy at the last epoch (evaluation runs only "

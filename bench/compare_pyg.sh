@@ -4,7 +4,8 @@
 # docs/pyg_reference.json and the plots under docs/img/ (scripts/plot_bench.py).
 #
 #   bench/compare_pyg.sh [--build DIR] [--phases accuracy,speed,scaling,cluster] [--seeds-cora N]
-#                        [--seeds-facebook N] [--large-epochs E] [--threads T] [--work DIR] [--force]
+#                        [--seeds-facebook N] [--small-epochs E] [--large-epochs E] [--threads T]
+#                        [--large-edge-index] [--datasets cora,facebook,synth1m] [--work DIR] [--force]
 #                        [--report-only]
 #
 # Phases (each run's result is kept in WORK/runs/NAME.json and not repeated unless --force, so a
@@ -12,8 +13,9 @@
 #   accuracy  PyG's test accuracy of GCN, SAGE and GAT on cora (seeds 1..N, default 5) and facebook
 #             (default 3) with docs/ACCURACY.md's settings, 200 epochs, best-validation test accuracy;
 #             and Tango's GCN on 2 cora ranks with 32/8/4/2-bit halos (seeds 1..3), accuracy vs bits.
-#   speed     GCN (2 layers, hidden 64, dropout 0.5, Adam lr 0.01, wd 5e-4) on cora, facebook (200
-#             epochs) and synth1m (1M nodes / 20M directed edges, --large-epochs, default 10): PyG vs
+#   speed     GCN (2 layers, hidden 64, dropout 0.5, Adam lr 0.01, wd 5e-4) on cora, facebook
+#             (--small-epochs, default 30) and synth1m (1M nodes / 20M directed edges, --large-epochs,
+#             default 10; PyG's edge_index variant only with --large-edge-index, ~5 GB a layer): PyG vs
 #             Tango on 1 and 2 ranks, fp32 and int8 local primitives. Epoch time = forward + backward
 #             + step, median after 2 warm-up epochs; PyG twice, with a torch.sparse CSR adj_t (SpMM) and
 #             with edge_index (gather/scatter), the faster one is the baseline of the ratios (Tango: its metrics' epoch_ms without the final,
@@ -23,6 +25,7 @@
 #             each cores / K threads (at least 1) and oversubscribes past the cores.
 #             Both wall time and CPU time per epoch are kept (PyG: time.process_time; Tango:
 #             bench/cpu_epoch_probe.py); on a shared machine the CPU-time ratio is the one to read.
+#   --datasets limits the accuracy and speed phases to some of the graphs.
 #   scaling   synth1m on 4 ranks (1 and 2 come from `speed`), fp32 and int8.
 #   cluster   synth1m cut into 8/16/64 METIS parts; tango-halo-traffic counts every rank's halo bytes
 #             per epoch per codec from the parts' send lists; an 8-rank tango-train run of 2 epochs
@@ -42,7 +45,10 @@ phases="accuracy,speed,scaling,cluster"
 seeds_cora=5
 seeds_facebook=3
 large_epochs=10
+small_epochs=30
 threads=1
+large_edge_index=0
+datasets="cora,facebook,synth1m"
 work_dir=""
 force=0
 report_only=0
@@ -61,22 +67,31 @@ while [[ $# -gt 0 ]]; do
     --seeds-cora) need_value "$@"; seeds_cora="$2"; shift 2 ;;
     --seeds-facebook) need_value "$@"; seeds_facebook="$2"; shift 2 ;;
     --large-epochs) need_value "$@"; large_epochs="$2"; shift 2 ;;
+    --small-epochs) need_value "$@"; small_epochs="$2"; shift 2 ;;
     --threads) need_value "$@"; threads="$2"; shift 2 ;;
+    --large-edge-index) large_edge_index=1; shift ;;
+    --datasets) need_value "$@"; datasets="$2"; shift 2 ;;
     --work) need_value "$@"; work_dir="$2"; shift 2 ;;
     --force) force=1; shift ;;
     --report-only) report_only=1; shift ;;
     *) die "unknown argument '$1' (see --help)" ;;
   esac
 done
-for n in "$seeds_cora" "$seeds_facebook" "$large_epochs" "$threads"; do
+for n in "$seeds_cora" "$seeds_facebook" "$large_epochs" "$small_epochs" "$threads"; do
   [[ "$n" =~ ^[1-9][0-9]*$ ]] || die "'$n' is not a positive integer"
 done
-[[ $large_epochs -ge 4 ]] || die "--large-epochs must be at least 4 (2 warm-up, the last one evaluates)"
+[[ $large_epochs -ge 4 && $small_epochs -ge 4 ]] ||
+  die "--large-epochs and --small-epochs must be at least 4 (2 warm-up, the last one evaluates)"
 IFS=, read -r -a phase_list <<< "$phases"
 for p in "${phase_list[@]}"; do
   [[ "$p" =~ ^(accuracy|speed|scaling|cluster)$ ]] || die "--phases: '$p' is not accuracy, speed, scaling or cluster"
 done
 has_phase() { [[ ",$phases," == *",$1,"* ]]; }
+IFS=, read -r -a dataset_list <<< "$datasets"
+for d in "${dataset_list[@]}"; do
+  [[ "$d" =~ ^(cora|facebook|synth1m)$ ]] || die "--datasets: '$d' is not cora, facebook or synth1m"
+done
+has_dataset() { [[ ",$datasets," == *",$1,"* ]]; }
 
 build_dir="$(cd "$build_dir" 2> /dev/null && pwd)" || die "build directory not found (pass --build DIR)"
 work_dir="${work_dir:-$build_dir/bench-pyg}"
@@ -185,7 +200,7 @@ gcn_args=(--model gcn --layers 2 --hidden 64 --dropout 0.5 --lr 0.01 --weight-de
 sage_args=(--model sage --layers 2 --hidden 64 --dropout 0.5 --lr 0.01 --weight-decay 5e-4)
 gat_args=(--model gat --layers 2 --heads 8 --hidden 64 --activation elu --dropout 0.6 --attn-dropout 0.6
   --lr 0.005 --weight-decay 5e-4)
-epochs_of() { if [[ $1 == synth1m ]]; then echo "$large_epochs"; else echo 200; fi; }
+epochs_of() { if [[ $1 == synth1m ]]; then echo "$large_epochs"; else echo "$small_epochs"; fi; }
 norm_of() { if [[ $1 == cora ]]; then echo --normalize-features; fi; }
 
 if [[ $report_only -eq 0 ]]; then
@@ -197,6 +212,7 @@ if [[ $report_only -eq 0 ]]; then
 
   if has_phase accuracy; then
     for dataset in cora facebook; do
+      has_dataset "$dataset" || continue
       [[ -d "$data_dir/$dataset/raw" ]] || die "dataset $dataset not found at $data_dir/$dataset: set TANGO_DATA_DIR"
       seeds=$seeds_cora
       [[ $dataset == facebook ]] && seeds=$seeds_facebook
@@ -211,6 +227,7 @@ if [[ $report_only -eq 0 ]]; then
     done
     # Accuracy against halo bits: Tango GCN on 2 cora ranks, fp32 local math, halos of B bits both ways.
     for ((seed = 1; seed <= (seeds_cora < 3 ? seeds_cora : 3); seed++)); do
+      has_dataset cora || break
       for bits in 32 8 4 2; do
         run_tango "bits-tango-cora-r2-b$bits-s$seed" cora 2 fp32 200 "${gcn_args[@]}" --normalize-features \
           --halo-bits "$bits" --seed "$seed" --eval-every 1
@@ -219,9 +236,13 @@ if [[ $report_only -eq 0 ]]; then
   fi
 
   if has_phase speed; then
-    for dataset in cora facebook synth1m; do
+    for dataset in synth1m facebook cora; do
+      has_dataset "$dataset" || continue
       epochs=$(epochs_of "$dataset")
-      for adjacency in csr edge_index; do # PyG's two inputs: SpMM on a CSR adj_t, gather/scatter messages
+      adjacencies=(csr edge_index) # PyG's two inputs: SpMM on a CSR adj_t, gather/scatter messages
+      # edge_index materializes E x F messages: ~5 GB per layer on synth1m, past this box's budget.
+      [[ $dataset == synth1m && $large_edge_index -eq 0 ]] && adjacencies=(csr)
+      for adjacency in "${adjacencies[@]}"; do
         # shellcheck disable=SC2046
         run_pyg "speed-pyg-$dataset-$adjacency" "$dataset" "$epochs" 2 "$epochs" 1 "${gcn_args[@]}" \
           --adjacency "$adjacency" $(norm_of "$dataset")

@@ -28,18 +28,18 @@ def epoch_time(results, plt, out):
     if not rows:
         return
     datasets = [d for d in ("cora", "facebook", "synth1m") if any(r["dataset"] == d for r in rows)]
-    configs = [("PyG", 1, "fp32"), ("Tango", 1, "fp32"), ("Tango", 1, "int8"), ("Tango", 2, "fp32"),
-               ("Tango", 2, "int8")]
-    fig, ax = plt.subplots(figsize=(8, 4))
-    width = 0.16
+    configs = [("PyG (csr)", 1, "fp32"), ("PyG (edge_index)", 1, "fp32"), ("Tango", 1, "fp32"),
+               ("Tango", 1, "int8"), ("Tango", 2, "fp32"), ("Tango", 2, "int8")]
+    fig, ax = plt.subplots(figsize=(9, 4))
+    width = 0.13
     for i, (system, ranks, precision) in enumerate(configs):
         xs, ys = [], []
         for j, d in enumerate(datasets):
             hit = [r for r in rows if (r["dataset"], r["system"], r["ranks"], r["precision"]) == (d, system, ranks, precision)]
             if hit:
-                xs.append(j + (i - 2) * width)
+                xs.append(j + (i - 2.5) * width)
                 ys.append(hit[0]["epoch_ms"])
-        label = "PyG (fp32)" if system == "PyG" else f"Tango {ranks} rank{'s' if ranks > 1 else ''} {precision}"
+        label = f"{system} fp32" if system.startswith("PyG") else f"Tango {ranks} rank{'s' if ranks > 1 else ''} {precision}"
         bars = ax.bar(xs, ys, width, label=label)
         for b, y in zip(bars, ys):
             ax.annotate(f"{y:.0f}" if y >= 10 else f"{y:.1f}", (b.get_x() + b.get_width() / 2, y),
