@@ -26,8 +26,19 @@ def load_runs(runs_dir):
     for path in glob.glob(os.path.join(runs_dir, "*.json")):
         with open(path) as f:
             record = json.load(f)
-        runs[record.get("name", os.path.basename(path)[:-5])] = record
+        record.setdefault("name", os.path.basename(path)[:-5])  # tango-halo-traffic's output has none
+        runs[record["name"]] = record
     return runs
+
+
+def cpu_mean(r):
+    """Mean CPU ms per timed epoch (after 2 warm-up epochs; Tango: without its final, evaluating epoch).
+    A mean, not a median: the probe reads CPU time in clock ticks (10 ms), and the sum over the timed
+    epochs is exact to one tick, so the mean resolves what single-epoch ticks cannot."""
+    values = r.get("cpu_ms") or []
+    values = values[2:] if r.get("system") == "pyg" else values[2:-1]
+    values = [v for v in values if v is not None]
+    return statistics.fmean(values) if values else None
 
 
 def mb(b):
@@ -75,18 +86,18 @@ def speed_table(runs):
     for d in DATASETS:
         variants = [(a, runs.get(f"speed-pyg-{d}-{a}")) for a in ("csr", "edge_index")]
         ran = [r for _, r in variants if r]
-        pyg = min(ran, key=lambda r: r["cpu_ms_median"]) if ran else None  # the faster PyG is the baseline
+        pyg = min(ran, key=cpu_mean) if ran else None  # the faster PyG is the baseline
         entries = [(f"PyG ({a})", 1, "fp32", r) for a, r in variants]
         entries += [("Tango", k, p, runs.get(f"speed-tango-{d}-r{k}-{p}")) for k, p in TANGO_CONFIGS]
         for system, ranks, precision, r in entries:
             row = {"dataset": d, "system": system, "ranks": ranks, "precision": precision, "run": r is not None}
             if r:
-                row.update(epoch_ms=r["epoch_ms_median"], cpu_ms=r.get("cpu_ms_median"), timed_epochs=r["timed_epochs"],
+                row.update(epoch_ms=r["epoch_ms_median"], cpu_ms=cpu_mean(r), timed_epochs=r["timed_epochs"],
                            epochs=r["epochs"], max_rss_bytes=r["max_rss_bytes"], test_acc=r["test_acc"])
                 if pyg and system == "Tango":
                     row["pyg_over_tango_wall"] = pyg["epoch_ms_median"] / r["epoch_ms_median"]
-                    if r.get("cpu_ms_median"):
-                        row["pyg_over_tango"] = pyg["cpu_ms_median"] / r["cpu_ms_median"]
+                    if cpu_mean(r):
+                        row["pyg_over_tango"] = cpu_mean(pyg) / cpu_mean(r)
             rows.append(row)
     return rows
 
@@ -100,7 +111,7 @@ def scaling_table(runs, cores):
             if not r:
                 continue
             tm = r.get("time_ms_median", {})
-            rows.append({"ranks": k, "precision": p, "epoch_ms": r["epoch_ms_median"], "cpu_ms": r.get("cpu_ms_median"),
+            rows.append({"ranks": k, "precision": p, "epoch_ms": r["epoch_ms_median"], "cpu_ms": cpu_mean(r),
                          "speedup": base["epoch_ms_median"] / r["epoch_ms_median"] if base else None,
                          "oversubscribed": k > cores, "threads_per_rank": max(1, cores // k),
                          "bytes_sent_per_epoch": r["bytes_sent_per_epoch"],
@@ -112,17 +123,22 @@ def scaling_table(runs, cores):
 def cluster_table(runs):
     one_rank = runs.get("speed-tango-synth1m-r1-fp32")
     rows = []
-    for parts in (8, 16, 64):
-        t = runs.get(f"traffic-synth1m-p{parts}")
-        if not t:
-            continue
-        compute_ms = one_rank["epoch_ms_median"] / parts if one_rank else None
+    for model, prefix in (("gcn", "traffic-synth1m"), ("sage", "traffic-sage-synth1m")):
+        for parts in (8, 16, 64):
+            rows += cluster_rows(runs.get(f"{prefix}-p{parts}"), model, parts, one_rank if model == "gcn" else None)
+    return rows
+
+
+def cluster_rows(t, model, parts, one_rank):
+    rows = []
+    if t:
+        compute_ms = cpu_mean(one_rank) / parts if one_rank and cpu_mean(one_rank) else None
         for c in CODECS:
             tc = t["codecs"].get(c)
             if not tc:
                 continue
             per_rank = tc["bytes_sent_per_rank"]
-            rows.append({"parts": parts, "codec": c, "edge_cut_percent": t["edge_cut_percent"],
+            rows.append({"model": model, "parts": parts, "codec": c, "edge_cut_percent": t["edge_cut_percent"],
                          "mean_bytes_per_rank": statistics.fmean(per_rank), "max_bytes_per_rank": max(per_rank),
                          "total_bytes": tc["bytes_sent_total"], "critical_bytes": tc["critical_bytes"],
                          "exchanges": t["exchanges"],
@@ -148,9 +164,9 @@ def render(args, runs, results):
 
     # Speed.
     L += ["### Epoch time, GCN (2 layers, hidden 64, dropout 0.5, Adam lr 0.01, wd 5e-4)", "",
-          "Epoch = forward + backward + optimizer step, median over the epochs after 2 warm-up epochs, in "
+          "Epoch = forward + backward + optimizer step over the epochs after 2 warm-up epochs: mean "
           "process CPU time (all ranks added; PyG: time.process_time, Tango: bench/cpu_epoch_probe.py) and in "
-          "wall time. The CPU-time ratio is the one to read on this shared, oversubscribed machine; "
+          "median wall time. The CPU-time ratio is the one to read on this shared, oversubscribed machine; "
           "(`timed epochs` column; few on synth1m, where one epoch is seconds of CPU on this 2-core box). "
           "PyG runs twice: `csr` hands GCNConv a torch.sparse CSR adj_t (SpMM, PyG's lean path), `edge_index` "
           "its default gather/scatter messages; ratio = the faster PyG's ms / Tango ms (> 1: Tango faster). RSS: max resident set of the largest process "
@@ -229,24 +245,25 @@ def render(args, runs, results):
 
     # Cluster.
     if results["cluster"]:
-        L += ["### Simulated cluster: halo bytes per rank per epoch (synth1m, GCN, METIS parts)", "",
+        L += ["### Simulated cluster: halo bytes per rank per epoch (synth1m, GCN and SAGE, METIS parts)", "",
               "Bytes are exact, not estimated: `tango-halo-traffic` reads each part's send lists and sizes every "
               "message with comm's `Codec::message_bytes` (per-row bf16 scales included) for the epoch's exchanges "
-              "(GCN 2 layers: layer 1 forward + backward, 8 columns = the class count, since GCN multiplies by W "
-              "before aggregating when it narrows). Link time = critical bytes / bandwidth, where critical bytes "
+              "(2 layers, hidden 64: layer 1 forward + backward; GCN exchanges 8 columns = the class count, since it "
+              "multiplies by W before aggregating when that narrows the table; SAGE exchanges the 64-column hidden "
+              "layer). Link time = critical bytes / bandwidth, where critical bytes "
               "= the sum over the epoch's exchanges of the busiest rank's max(sent, received): every rank has its "
               "own full-duplex link, all ranks transfer in parallel, one rank's messages are serialized on its "
-              "link, exchanges follow one another, no latency. Compute per rank is an estimate: the measured "
-              "1-rank fp32 epoch on this machine divided by K (perfect split), not a measurement.", "",
-              "| parts | edge cut | codec | MB/rank mean | MB/rank max | critical MB | "
+              "link, exchanges follow one another, no latency. Compute per rank (GCN) is an estimate: the measured "
+              "1-rank fp32 CPU time per epoch on this machine divided by K (perfect split), not a measurement.", "",
+              "| model | parts | edge cut | codec | MB/rank mean | MB/rank max | critical MB | "
               + " | ".join(f"ms at {g} GB/s" for g in LINK_GBPS) + " | compute ms/rank (est.) |",
-              "|---|---|---|---|---|---|" + "---|" * len(LINK_GBPS) + "---|"]
+              "|---|---|---|---|---|---|---|" + "---|" * len(LINK_GBPS) + "---|"]
         for c in results["cluster"]:
             est = c["compute_ms_per_rank_estimate"]
-            L.append(f"| {c['parts']} | {c['edge_cut_percent']:.1f}% | {c['codec']} | {mb(c['mean_bytes_per_rank'])} | "
+            L.append(f"| {c['model'].upper()} | {c['parts']} | {c['edge_cut_percent']:.1f}% | {c['codec']} | {mb(c['mean_bytes_per_rank'])} | "
                      f"{mb(c['max_bytes_per_rank'])} | {mb(c['critical_bytes'])} | "
                      + " | ".join(f"{c['ms_at_gbps'][str(g)]:.3f}" for g in LINK_GBPS)
-                     + (f" | {est:.0f} |" if est else " | ? |"))
+                     + (f" | {est:.0f} |" if est else " | |"))
         L += [""]
         x = results.get("crosscheck")
         if x:

@@ -28,7 +28,7 @@
 #   --datasets limits the accuracy and speed phases to some of the graphs.
 #   scaling   synth1m on 4 ranks (1 and 2 come from `speed`), fp32 and int8.
 #   cluster   synth1m cut into 8/16/64 METIS parts; tango-halo-traffic counts every rank's halo bytes
-#             per epoch per codec from the parts' send lists; an 8-rank tango-train run of 2 epochs
+#             per epoch per codec from the parts' send lists (GCN and SAGE, hidden 64); an 8-rank tango-train run of 2 epochs
 #             (halos int8 forward / int4 backward) cross-checks the count against real exchanges.
 #
 # PyTorch and PyG live in a venv under the build folder (WORK/../bench-venv = BUILD/bench-venv,
@@ -265,15 +265,19 @@ if [[ $report_only -eq 0 ]]; then
 
   if has_phase cluster; then
     [[ -x "$traffic_bin" ]] || die "$traffic_bin not built (TANGO_ENABLE_BENCH=ON)"
-    for parts in 8 16 64; do
-      name="traffic-synth1m-p$parts"
-      have_run "$name" && continue
-      flag=""
-      [[ $parts -gt 8 ]] && flag=--no-halo-features # the 8-part run trains; the others are counted only
-      dir=$(ensure_parts synth1m "$parts" $flag)
-      log "tango-halo-traffic $dir"
-      "$traffic_bin" --parts "$dir" --model gcn --layers 2 --hidden 64 --codecs fp32,int8,int4,int2 \
-        > "$work_dir/runs/$name.json.tmp" && mv "$work_dir/runs/$name.json.tmp" "$work_dir/runs/$name.json"
+    # GCN exchanges its 8-column Z (class count) at layer 1; SAGE exchanges the 64-column hidden layer.
+    for model in gcn sage; do
+      for parts in 8 16 64; do
+        name="traffic-synth1m-p$parts"
+        [[ $model == gcn ]] || name="traffic-$model-synth1m-p$parts"
+        have_run "$name" && continue
+        flag=""
+        [[ $parts -gt 8 ]] && flag=--no-halo-features # the 8-part run trains; the others are counted only
+        dir=$(ensure_parts synth1m "$parts" $flag)
+        log "tango-halo-traffic $dir ($model)"
+        "$traffic_bin" --parts "$dir" --model "$model" --layers 2 --hidden 64 --codecs fp32,int8,int4,int2 \
+          > "$work_dir/runs/$name.json.tmp" && mv "$work_dir/runs/$name.json.tmp" "$work_dir/runs/$name.json"
+      done
     done
     # Cross-check: real bytes of an 8-rank run (epoch 1: no evaluation) against the count.
     name="crosscheck-synth1m-r8"
