@@ -102,7 +102,7 @@ def speed_table(runs):
     return rows
 
 
-def scaling_table(runs, cores):
+def scaling_table(runs, cores, threads):
     rows = []
     for p in ("fp32", "int8"):
         base = runs.get(f"speed-tango-synth1m-r1-{p}")
@@ -113,7 +113,7 @@ def scaling_table(runs, cores):
             tm = r.get("time_ms_median", {})
             rows.append({"ranks": k, "precision": p, "epoch_ms": r["epoch_ms_median"], "cpu_ms": cpu_mean(r),
                          "speedup": base["epoch_ms_median"] / r["epoch_ms_median"] if base else None,
-                         "oversubscribed": k > cores, "threads_per_rank": max(1, cores // k),
+                         "oversubscribed": k > cores, "threads_per_rank": threads if k == 1 else max(1, cores // k),
                          "bytes_sent_per_epoch": r["bytes_sent_per_epoch"],
                          "comm_ms": tm.get("comm_wait", 0) + tm.get("allreduce", 0),
                          "max_rss_bytes": r["max_rss_bytes"], "test_acc": r["test_acc"]})
@@ -239,7 +239,7 @@ def render(args, runs, results):
         for s in results["scaling"]:
             cpu = f"{s['cpu_ms']:.0f}" if s.get("cpu_ms") else "?"
             L.append(f"| {s['ranks']} | {s['precision']} | {s['threads_per_rank']} | {s['epoch_ms']:.0f} | "
-                     f"{s['speedup']:.2f}x | {cpu} | {mb(s['bytes_sent_per_epoch'])} | {s['comm_ms']:.0f} | "
+                     f"{(format(s['speedup'], '.2f') + 'x') if s['speedup'] else '?'} | {cpu} | {mb(s['bytes_sent_per_epoch'])} | {s['comm_ms']:.0f} | "
                      f"{mb(s['max_rss_bytes'])} | {'oversubscribed' if s['oversubscribed'] else ''} |")
         L += [""]
 
@@ -292,13 +292,14 @@ def main():
     ap.add_argument("--command", default="bench/compare_pyg.sh")
     ap.add_argument("--machine", default="?")
     ap.add_argument("--load", default="?")
+    ap.add_argument("--threads", type=int, default=1, help="threads of a 1-rank run (compare_pyg.sh --threads)")
     args = ap.parse_args()
     runs = load_runs(args.runs)
     results = {
         "generated": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
         "command": args.command, "machine": args.machine, "load_average": args.load, "cores": os.cpu_count(),
         "speed": speed_table(runs), "pyg_accuracy": accuracy_table(runs), "accuracy_vs_bits": bits_table(runs),
-        "scaling": scaling_table(runs, os.cpu_count()), "cluster": cluster_table(runs),
+        "scaling": scaling_table(runs, os.cpu_count(), args.threads), "cluster": cluster_table(runs),
         "crosscheck": runs.get("crosscheck-synth1m-r8"), "link_gbps": list(LINK_GBPS),
     }
     write_atomic(args.results, json.dumps(results, indent=1) + "\n")

@@ -299,7 +299,7 @@ fi
 machine="$(lscpu | sed -n 's/^Model name:[[:space:]]*//p' | head -1), $cores cores, $(free -g | awk '/^Mem:/ {print $2}') GiB"
 python3 "$repo_root/bench/bench_report.py" --runs "$work_dir/runs" --doc "$repo_root/docs/BENCHMARKS.md" \
   --results "$repo_root/docs/benchmark_results.json" --pyg-reference "$repo_root/docs/pyg_reference.json" \
-  --command "$command_line" --machine "$machine" --load "$(uptime | sed 's/.*load average: //')"
+  --command "$command_line" --machine "$machine" --load "$(uptime | sed 's/.*load average: //')" --threads "$threads"
 if [[ -x "$venv/bin/python" ]] && "$venv/bin/python" -c 'import matplotlib' 2> /dev/null; then
   "$venv/bin/python" "$repo_root/scripts/plot_bench.py" "$repo_root/docs/benchmark_results.json" --out "$repo_root/docs/img"
 else
