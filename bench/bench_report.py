@@ -71,7 +71,7 @@ def accuracy_table(runs):
 def bits_table(runs):
     rows = []
     for bits in (32, 8, 4, 2):
-        found = [r for r in runs.values() if r["name"].startswith(f"bits-tango-cora-r4-b{bits}-s")]
+        found = [r for r in runs.values() if r["name"].startswith(f"bits-tango-cora-r2-b{bits}-s")]
         if found:
             acc = [100 * r["test_acc"] for r in found]
             sent = statistics.fmean(r["bytes_sent_per_epoch"] for r in found)
@@ -218,12 +218,12 @@ def render(args, runs, results):
                      + ", ".join(f"{x:.1f}" for x in a["test_acc_percent"]) + " |")
         L += [""]
     if results["accuracy_vs_bits"]:
-        L += ["### Tango: accuracy against halo bits (cora, GCN, 4 ranks, fp32 local math)", "",
+        L += ["### Tango: accuracy against halo bits (cora, GCN, 2 ranks, fp32 local math)", "",
               "`--halo-bits B` (forward and backward), `--normalize-features`, 200 epochs, best-validation test "
-              "accuracy, seeds 1..n.", "", "| halo bits | test acc % | halo MB per epoch (all ranks) | vs fp32 |",
+              "accuracy, seeds 1..n.", "", "| halo bits | test acc % | halo KB per epoch (all ranks) | vs fp32 |",
               "|---|---|---|---|"]
         for b in results["accuracy_vs_bits"]:
-            L.append(f"| {b['bits']} | {fmt_acc(b['mean'], b['std'], b['n'])} | {mb(b['bytes_sent_per_epoch'])} | "
+            L.append(f"| {b['bits']} | {fmt_acc(b['mean'], b['std'], b['n'])} | {b['bytes_sent_per_epoch'] / 1e3:.1f} | "
                      f"{b['bytes_sent_per_epoch'] / b['bytes_fp32_per_epoch']:.3f} |")
         L += [""]
 
@@ -232,7 +232,10 @@ def render(args, runs, results):
         L += ["### Scaling over CPU ranks (synth1m, GCN)", "",
               f"One machine with {results['cores']} cores: ranks beyond the cores are oversubscribed (they share "
               "cores, so no speed-up is possible there; the rows show the overhead of the exchange instead). "
-              "Speed-up = 1-rank epoch ms / K-rank epoch ms of the same precision.", "",
+              "Speed-up = 1-rank wall ms / K-rank wall ms of the same precision: with the machine shared by other "
+              "jobs (load average ~15 on 2 cores) wall times swing by 2x between runs, so read the CPU column: "
+              "the work of all ranks per epoch, whose growth over 1 rank is the cost of partitioning (halo rows, "
+              "exchange, MPI polling).", "",
               "| ranks | precision | threads/rank | wall ms/epoch | speed-up (wall) | CPU ms/epoch, all ranks | "
               "halo MB/epoch (all ranks) | comm ms | max RSS MB (one rank) | note |",
               "|---|---|---|---|---|---|---|---|---|---|"]
@@ -321,7 +324,8 @@ def main():
     for r in results["speed"]:
         if r["run"]:
             ratio = f"{r['pyg_over_tango']:.2f}x" if "pyg_over_tango" in r else ""
-            print(f"{r['dataset']:9} {r['system']:6} r{r['ranks']} {r['precision']:5} {r['epoch_ms']:10.1f} ms  "
+            cpu = f"{r['cpu_ms']:10.1f}" if r.get("cpu_ms") else "         ?"
+            print(f"{r['dataset']:9} {r['system']:17} r{r['ranks']} {r['precision']:5} {cpu} CPU ms/epoch  "
                   f"PyG/Tango {ratio}")
     print(f"bench_report.py: wrote {args.doc}, {args.results}")
 

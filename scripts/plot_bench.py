@@ -85,7 +85,7 @@ def accuracy_vs_bits(results, plt, out):
     fig, ax = plt.subplots(figsize=(6, 4))
     bits = [r["bits"] for r in rows]
     ax.errorbar(range(len(rows)), [r["mean"] for r in rows], yerr=[r["std"] or 0 for r in rows], marker="o",
-                capsize=4, label="Tango GCN, 4 ranks, halos of B bits")
+                capsize=4, label="Tango GCN, 2 ranks, halos of B bits")
     ref = [a for a in results["pyg_accuracy"] if a["dataset"] == "cora" and a["model"] == "gcn"]
     if ref:
         ax.axhline(ref[0]["mean"], color="gray", linestyle="--", label=f"PyG GCN fp32 ({ref[0]['mean']:.1f})")
