@@ -1,0 +1,204 @@
+#!/usr/bin/env python3
+"""PyTorch Geometric baseline of tango-train: the same model, data and settings, timed the same way.
+
+Reads a dataset in Tango's HDF5 layout (`tango-dataset convert SPEC --out FILE.h5`: /graph/indptr,
+/graph/indices, /node/feat, /node/label, /split/{train,valid,test}), so both systems see the same
+symmetric graph without self-loops and the same split. Models follow trainer/layers/*:
+  gcn:  GCNConv (self-loops, symmetric D~^-1/2 (A+I) D~^-1/2 normalisation, bias), cached
+        normalisation as tango-train precomputes it;
+  sage: SAGEConv, mean aggregation + root weight (lin_l with bias, lin_r without);
+  gat:  GATConv, `heads` heads of hidden / heads columns concatenated, LeakyReLU 0.2, self-loops,
+        attention dropout; the output layer has one head (concat=False), as tango-train.
+Dropout before every layer, ReLU (or ELU) between layers, Adam with L2 weight decay on every
+parameter, cross entropy over the training nodes. `--hidden` is the total width of a hidden layer for
+GAT too (tango-train's meaning: 8 heads x 8 columns is --hidden 64 --heads 8).
+
+`--adjacency csr` hands the layers a torch.sparse CSR adj_t instead of edge_index (PyG's SpMM
+path, no E x F message tensor): the faster and leaner PyG configuration for GCN and SAGE.
+
+Epoch time = forward + backward + optimizer step (no evaluation), median over the epochs after
+`--warmup`, in wall time and in process CPU time (time.process_time: the work, on a shared machine); evaluation runs only on `--eval-every` epochs and is timed apart. Test accuracy is taken at
+the best validation epoch (strictly better validation accuracy), as tango-train's summary.
+Writes one JSON object (--out, or stdout).
+"""
+import argparse
+import json
+import os
+import resource
+import statistics
+import sys
+import time
+
+
+def parse_args():
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--data", required=True, help="dataset in Tango's HDF5 layout")
+    p.add_argument("--model", choices=("gcn", "sage", "gat"), default="gcn")
+    p.add_argument("--layers", type=int, default=2)
+    p.add_argument("--hidden", type=int, default=64)
+    p.add_argument("--heads", type=int, default=8)
+    p.add_argument("--activation", choices=("relu", "elu"), default="relu")
+    p.add_argument("--dropout", type=float, default=0.5)
+    p.add_argument("--attn-dropout", type=float, default=0.0)
+    p.add_argument("--lr", type=float, default=0.01)
+    p.add_argument("--weight-decay", type=float, default=5e-4)
+    p.add_argument("--epochs", type=int, default=200)
+    p.add_argument("--warmup", type=int, default=2, help="epochs left out of the timing median")
+    p.add_argument("--eval-every", type=int, default=1, help="evaluate every N epochs (and at the last)")
+    p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--threads", type=int, default=0, help="torch.set_num_threads (0: leave as is)")
+    p.add_argument("--normalize-features", action="store_true", help="row-normalize x (as tango-train)")
+    p.add_argument("--adjacency", choices=("edge_index", "csr"), default="edge_index",
+                   help="edge_index: PyG's default gather/scatter messages (materializes E x F); csr: a "
+                        "torch.sparse CSR adj_t, aggregated by SpMM (GCN, SAGE; PyG's memory-lean path)")
+    p.add_argument("--out", help="write the result JSON here (default: stdout)")
+    return p.parse_args()
+
+
+def load(path, normalize, torch):
+    import h5py
+    import numpy as np
+
+    with h5py.File(path, "r") as f:
+        indptr = np.asarray(f["/graph/indptr"][:], dtype=np.int64)
+        indices = np.asarray(f["/graph/indices"][:], dtype=np.int64)
+        x = np.asarray(f["/node/feat"][:], dtype=np.float32)
+        y = np.asarray(f["/node/label"][:], dtype=np.int64)
+        splits = {name: np.asarray(f[f"/split/{name}"][:], dtype=np.int64) for name in ("train", "valid", "test")}
+        num_classes = int(f.attrs["num_classes"])
+    n = x.shape[0]
+    if normalize:  # tango-train's --normalize-features: divide each row by its sum of |x| (zero rows kept)
+        sums = np.abs(x).sum(axis=1, keepdims=True)
+        x = x / np.where(sums == 0, 1.0, sums).astype(np.float32)
+    # Row v's entries are v's neighbours; messages flow source -> target = column -> row.
+    rows = np.repeat(np.arange(n, dtype=np.int64), np.diff(indptr))
+    edge_index = torch.from_numpy(np.stack([indices, rows]))
+    # adj_t[target, source] is the CSR itself (Tango's layout: row v lists v's in-neighbours).
+    adj_t = torch.sparse_csr_tensor(torch.from_numpy(indptr), torch.from_numpy(indices),
+                                    torch.ones(indices.shape[0], dtype=torch.float32), size=(n, n))
+    masks = {}
+    for name, ids in splits.items():
+        m = torch.zeros(n, dtype=torch.bool)
+        m[torch.from_numpy(ids)] = True
+        masks[name] = m
+    return torch.from_numpy(x), torch.from_numpy(y), edge_index, adj_t, masks, num_classes
+
+
+def build_model(args, in_features, num_classes, torch):
+    from torch_geometric.nn import GATConv, GCNConv, SAGEConv
+
+    class Net(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.convs = torch.nn.ModuleList()
+            width = in_features
+            for layer in range(args.layers):
+                last = layer + 1 == args.layers
+                out = num_classes if last else args.hidden
+                if args.model == "gcn":
+                    conv = GCNConv(width, out, cached=True)
+                elif args.model == "sage":
+                    conv = SAGEConv(width, out, aggr="mean", root_weight=True)
+                else:
+                    if last:
+                        conv = GATConv(width, out, heads=1, concat=False, dropout=args.attn_dropout)
+                    else:
+                        assert out % args.heads == 0, "--hidden must be a multiple of --heads"
+                        conv = GATConv(width, out // args.heads, heads=args.heads, concat=True,
+                                       dropout=args.attn_dropout)
+                self.convs.append(conv)
+                width = out
+            self.act = torch.nn.functional.elu if args.activation == "elu" else torch.nn.functional.relu
+
+        def forward(self, x, edge_index):
+            for layer, conv in enumerate(self.convs):
+                x = torch.nn.functional.dropout(x, p=args.dropout, training=self.training)
+                x = conv(x, edge_index)
+                if layer + 1 < len(self.convs):
+                    x = self.act(x)
+            return x
+
+    return Net()
+
+
+def main():
+    args = parse_args()
+    import torch
+
+    if args.threads > 0:
+        torch.set_num_threads(args.threads)
+    torch.manual_seed(args.seed)
+    load_start = time.perf_counter()
+    x, y, edge_index, adj_t, masks, num_classes = load(args.data, args.normalize_features, torch)
+    if args.adjacency == "csr":
+        if args.model == "gat":
+            sys.exit("pyg_train.py: --adjacency csr is for gcn and sage (GATConv needs edge_index)")
+        graph = adj_t
+    else:
+        graph = edge_index
+    del adj_t
+    load_s = time.perf_counter() - load_start
+    model = build_model(args, x.shape[1], num_classes, torch)
+    optimizer = torch.optim.Adam(model.parameters(), lr=args.lr, weight_decay=args.weight_decay)
+    train_mask = masks["train"]
+
+    epoch_ms, cpu_ms, eval_ms, losses = [], [], [], []
+    best = {"valid_acc": -1.0, "test_acc": 0.0, "epoch": 0}
+    for epoch in range(1, args.epochs + 1):
+        start, cpu_start = time.perf_counter(), time.process_time()
+        model.train()
+        optimizer.zero_grad()
+        out = model(x, graph)
+        loss = torch.nn.functional.cross_entropy(out[train_mask], y[train_mask])
+        loss.backward()
+        optimizer.step()
+        epoch_ms.append(1e3 * (time.perf_counter() - start))
+        cpu_ms.append(1e3 * (time.process_time() - cpu_start))
+        losses.append(float(loss))
+        if epoch % args.eval_every == 0 or epoch == args.epochs:
+            start = time.perf_counter()
+            model.eval()
+            with torch.no_grad():
+                pred = model(x, graph).argmax(dim=-1)
+            acc = {k: float((pred[m] == y[m]).sum()) / max(1, int(m.sum())) for k, m in masks.items()}
+            eval_ms.append(1e3 * (time.perf_counter() - start))
+            if acc["valid"] > best["valid_acc"]:
+                best = {"valid_acc": acc["valid"], "test_acc": acc["test"], "epoch": epoch}
+    timed = epoch_ms[args.warmup:] if len(epoch_ms) > args.warmup else epoch_ms
+    timed_cpu = cpu_ms[args.warmup:] if len(cpu_ms) > args.warmup else cpu_ms
+    result = {
+        "system": "pyg",
+        "torch": torch.__version__,
+        "torch_geometric": __import__("torch_geometric").__version__,
+        "threads": torch.get_num_threads(),
+        "data": os.path.abspath(args.data),
+        "nodes": int(x.shape[0]),
+        "directed_edges": int(edge_index.shape[1]),
+        "config": {k: v for k, v in vars(args).items() if k not in ("out", "data")},
+        "epochs": args.epochs,
+        "timed_epochs": len(timed),
+        "epoch_ms_median": statistics.median(timed),
+        "epoch_ms_min": min(timed),
+        "epoch_ms": epoch_ms,
+        "cpu_ms_median": statistics.median(timed_cpu),
+        "cpu_ms": cpu_ms,
+        "eval_ms_median": statistics.median(eval_ms) if eval_ms else None,
+        "load_s": load_s,
+        "final_loss": losses[-1],
+        "test_acc": best["test_acc"],
+        "best_valid_acc": best["valid_acc"],
+        "best_epoch": best["epoch"],
+        "max_rss_bytes": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024,
+    }
+    text = json.dumps(result, indent=1)
+    if args.out:
+        tmp = f"{args.out}.tmp.{os.getpid()}"
+        with open(tmp, "w") as f:
+            f.write(text + "\n")
+        os.replace(tmp, args.out)
+    else:
+        print(text)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
