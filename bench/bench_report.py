@@ -209,7 +209,7 @@ def render(args, runs, results):
         L += ["### PyG's test accuracy with docs/ACCURACY.md's settings (reference for issue 5)", "",
               "Best-validation test accuracy (%), 200 epochs, mean ± sample std over seeds (also in "
               "`docs/pyg_reference.json`). GCN / SAGE: hidden 64, dropout 0.5, Adam lr 0.01, wd 5e-4; GAT: 8 heads "
-              "x 8 columns (`--hidden 64 --heads 8` in tango-train's terms), ELU, dropout 0.6, attention dropout "
+              "x 8 columns (`--hidden 8 --heads 8` in tango-train's terms), ELU, dropout 0.6, attention dropout "
               "0.6, lr 0.005, wd 5e-4; cora with row-normalized features. GCNConv cached normalisation, SAGEConv "
               "mean + root weight, GATConv (output layer: 1 head).", "",
               "| dataset | model | PyG test acc % | per seed |", "|---|---|---|---|"]
@@ -251,9 +251,9 @@ def render(args, runs, results):
         L += ["### Simulated cluster: halo bytes per rank per epoch (synth1m, GCN and SAGE, METIS parts)", "",
               "Bytes are exact, not estimated: `tango-halo-traffic` reads each part's send lists and sizes every "
               "message with comm's `Codec::message_bytes` (per-row bf16 scales included) for the epoch's exchanges "
-              "(2 layers, hidden 64: layer 1 forward + backward; GCN exchanges 8 columns = the class count, since it "
-              "multiplies by W before aggregating when that narrows the table; SAGE exchanges the 64-column hidden "
-              "layer). Link time = critical bytes / bandwidth, where critical bytes "
+              "(2 layers, hidden 64: layer 1 forward + backward; GCN and SAGE both exchange 8 columns = the class "
+              "count, since each multiplies by its weight before aggregating when that narrows the table, so "
+              "their bytes are equal). Link time = critical bytes / bandwidth, where critical bytes "
               "= the sum over the epoch's exchanges of the busiest rank's max(sent, received): every rank has its "
               "own full-duplex link, all ranks transfer in parallel, one rank's messages are serialized on its "
               "link, exchanges follow one another, no latency. Compute per rank (GCN) is an estimate: the measured "

@@ -16,12 +16,11 @@ std::vector<Exchange> epoch_exchanges(const ModelShape& shape) {
   std::vector<int64_t> table_cols;  // per layer l >= 1: the width of the table it exchanges
   int64_t in = shape.in_features;
   for (int l = 0; l < shape.layers; ++l) {
-    const int64_t out = l + 1 == shape.layers ? shape.classes : shape.hidden;
-    if (l > 0) {
-      if (shape.model == "gcn") table_cols.push_back(std::min(in, out));
-      if (shape.model == "sage") table_cols.push_back(in);
-      if (shape.model == "gat") table_cols.push_back(out);
-    }
+    const bool last = l + 1 == shape.layers;
+    const int64_t out = last                   ? shape.classes
+                        : shape.model == "gat" ? shape.heads * shape.hidden
+                                               : shape.hidden;
+    if (l > 0) table_cols.push_back(shape.model == "gat" ? out : std::min(in, out));
     in = out;
   }
   std::vector<Exchange> exchanges;

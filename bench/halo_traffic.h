@@ -7,8 +7,8 @@
 // Exchanges of one epoch (trainer/layers/*): layer 0 reads its halo rows from the part's halo input
 // features, so only layers l >= 1 exchange, once forward (owners -> halo copies) and once backward
 // (halo gradients -> owners), both with the width of the table that layer exchanges:
-//   GCN:  the narrower of its input and output (GEMM first when in > out: Z = HW is exchanged);
-//   SAGE: its input (aggregate first);
+//   GCN, SAGE: the narrower of its input and output (transform first when in > out: Z = HW is
+//              exchanged; otherwise the input H, aggregated before the transform);
 //   GAT:  Z = HW, i.e. its output width (heads x head width; the output layer has one head).
 #pragma once
 
@@ -32,7 +32,8 @@ struct ModelShape {
   std::string model = "gcn";  // gcn | sage | gat
   int layers = 2;
   int64_t in_features = 0;
-  int64_t hidden = 64;  // total width of a hidden layer (GAT: heads x head width, as tango-train)
+  int64_t hidden = 64;  // width of a hidden layer; for GAT per head, as tango-train's --hidden
+  int64_t heads = 8;    // GAT heads of a hidden layer (the output layer has one)
   int64_t classes = 0;
 };
 

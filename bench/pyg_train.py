@@ -7,11 +7,11 @@ symmetric graph without self-loops and the same split. Models follow trainer/lay
   gcn:  GCNConv (self-loops, symmetric D~^-1/2 (A+I) D~^-1/2 normalisation, bias), cached
         normalisation as tango-train precomputes it;
   sage: SAGEConv, mean aggregation + root weight (lin_l with bias, lin_r without);
-  gat:  GATConv, `heads` heads of hidden / heads columns concatenated, LeakyReLU 0.2, self-loops,
+  gat:  GATConv, `heads` heads of `hidden` columns each, concatenated, LeakyReLU 0.2, self-loops,
         attention dropout; the output layer has one head (concat=False), as tango-train.
 Dropout before every layer, ReLU (or ELU) between layers, Adam with L2 weight decay on every
-parameter, cross entropy over the training nodes. `--hidden` is the total width of a hidden layer for
-GAT too (tango-train's meaning: 8 heads x 8 columns is --hidden 64 --heads 8).
+parameter, cross entropy over the training nodes. For GAT `--hidden` is per head, as in tango-train:
+8 heads x 8 columns is --hidden 8 --heads 8 (a 64-wide hidden layer).
 
 `--adjacency csr` hands the layers a torch.sparse CSR adj_t instead of edge_index (PyG's SpMM
 path, no E x F message tensor): the faster and leaner PyG configuration for GCN and SAGE.
@@ -103,9 +103,8 @@ def build_model(args, in_features, num_classes, torch):
                     if last:
                         conv = GATConv(width, out, heads=1, concat=False, dropout=args.attn_dropout)
                     else:
-                        assert out % args.heads == 0, "--hidden must be a multiple of --heads"
-                        conv = GATConv(width, out // args.heads, heads=args.heads, concat=True,
-                                       dropout=args.attn_dropout)
+                        conv = GATConv(width, out, heads=args.heads, concat=True, dropout=args.attn_dropout)
+                        out *= args.heads
                 self.convs.append(conv)
                 width = out
             self.act = torch.nn.functional.elu if args.activation == "elu" else torch.nn.functional.relu

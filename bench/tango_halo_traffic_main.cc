@@ -34,10 +34,8 @@ int main(int argc, char** argv) {
   app.add_option("--parts", parts_dir, "tango-partition output directory")->required();
   app.add_option("--model", shape.model, "gcn, sage or gat (which tables are exchanged)");
   app.add_option("--layers", shape.layers, "Layers, as tango-train --layers");
-  app.add_option("--hidden", shape.hidden, "Hidden width, as tango-train --hidden (GAT: all heads)");
-  int heads = 8;  // tango-train's flag; --hidden already counts every head's columns
-  app.add_option("--heads", heads,
-                 "GAT heads (accepted for tango-train's command line; bytes follow --hidden)");
+  app.add_option("--hidden", shape.hidden, "Hidden width, as tango-train --hidden (GAT: per head)");
+  app.add_option("--heads", shape.heads, "GAT heads of a hidden layer, as tango-train --heads");
   app.add_option("--codecs", codecs, "Comma-separated comm codecs (fp32, bf16, int8, int4, int2[:tensor])");
   try {
     app.parse(argc, argv);
@@ -61,6 +59,7 @@ int main(int argc, char** argv) {
                           {"model", shape.model},
                           {"layers", shape.layers},
                           {"hidden", shape.hidden},
+                          {"heads", shape.heads},
                           {"features", shape.in_features},
                           {"classes", shape.classes}};
     nlohmann::json exchange_list = nlohmann::json::array();
