@@ -15,18 +15,6 @@ namespace {
 
 using namespace testing;
 
-const Device kGpu = Device::cuda(0);
-
-Tensor abs_of(const Tensor& t) {
-  Tensor out = t.to(Device::cpu());
-  for (int64_t i = 0; i < out.numel(); ++i) out.data<float>()[i] = std::fabs(out.data<float>()[i]);
-  return out;
-}
-
-QTensor to_gpu(const QTensor& q) {
-  return {q.values.to(kGpu), q.scales.to(kGpu)};
-}
-
 // |gpu - cpu| <= 2 * rounding bound of a sum whose |terms| add up to abs_sum, with `terms` terms.
 void expect_gpu_matches(const Tensor& gpu, const Tensor& cpu, const Tensor& abs_sum, int64_t terms,
                         const char* what) {

@@ -90,6 +90,20 @@ inline Tensor dequantize_reference(const QTensor& q) {
   return out;
 }
 
+// For the CUDA-vs-CPU tests: the first GPU, a CPU copy of |t| (the bound of a sum's rounding error is
+// taken from the same op run on absolute values), and a quantized tensor moved to the GPU.
+inline const Device kGpu = Device::cuda(0);
+
+inline Tensor abs_of(const Tensor& t) {
+  Tensor out = t.to(Device::cpu());
+  for (int64_t i = 0; i < out.numel(); ++i) out.data<float>()[i] = std::fabs(out.data<float>()[i]);
+  return out;
+}
+
+inline QTensor to_gpu(const QTensor& q) {
+  return {q.values.to(kGpu), q.scales.to(kGpu)};
+}
+
 inline float max_abs(const Tensor& t) {
   float m = 0.0f;
   for (float v : t.to_vector<float>()) m = std::max(m, std::fabs(v));

@@ -13,22 +13,6 @@ namespace {
 
 using namespace testing;
 
-#define REQUIRE_GPU()           \
-  if (cuda_device_count() == 0) \
-  GTEST_SKIP() << "no GPU: the CUDA per-row attention kernels need one (" << describe_devices() << ")"
-
-const Device kGpu = Device::cuda(0);
-
-Tensor abs_of(const Tensor& t) {
-  Tensor out = t.to(Device::cpu());
-  for (int64_t i = 0; i < out.numel(); ++i) out.data<float>()[i] = std::fabs(out.data<float>()[i]);
-  return out;
-}
-
-QTensor to_gpu(const QTensor& q) {
-  return {q.values.to(kGpu), q.scales.to(kGpu)};
-}
-
 // The row-scaled operand as FP32 values (scale of the entry's destination row times its code).
 Tensor dequantize_rows(const CsrIndex& adj, const QTensor& q) {
   const auto indptr = adj.indptr.to_vector<int64_t>();
@@ -52,7 +36,7 @@ void expect_gpu_matches(const Tensor& gpu, const Tensor& cpu, const Tensor& abs_
 }
 
 TEST(SpmmRowScaledCuda, QuantizerForwardAndBackwardMatchCpu) {
-  REQUIRE_GPU();
+  TANGO_REQUIRE_GPU();
   const HostCsr h = random_csr(220, 190, 40, 8);  // a hub row with every column, empty rows
   const SparseGraph g = to_sparse_graph(h), d = g.to(kGpu);
   for (auto [heads, dim] : {std::pair<int64_t, int64_t>{1, 9}, {8, 8}, {4, 33}, {2, 64}}) {

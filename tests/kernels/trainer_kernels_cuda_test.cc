@@ -14,13 +14,8 @@
 namespace tango::kernels {
 namespace {
 
+using testing::kGpu;
 using testing::random_matrix;
-
-const Device kGpu = Device::cuda(0);
-
-#define TANGO_TRAINER_REQUIRE_GPU()      \
-  if (::tango::cuda_device_count() == 0) \
-  GTEST_SKIP() << ::tango::describe_devices() << " (run tests/gpu/run.sh)"
 
 void expect_close(const Tensor& gpu, const Tensor& cpu, double relative, const char* what) {
   std::vector<float> g = gpu.to_vector<float>(), c = cpu.to_vector<float>();
@@ -36,7 +31,7 @@ Tensor ids_for(int64_t n) {
 }
 
 TEST(TrainerKernelsCuda, KeyedDropoutsAndAddMatchCpuBitForBit) {
-  TANGO_TRAINER_REQUIRE_GPU();
+  TANGO_REQUIRE_GPU();
   const int64_t rows = 1001, cols = 37;
   Tensor x = random_matrix(rows, cols, 1), ids = ids_for(rows);
   Tensor y = Tensor::empty(DType::kF32, x.shape()), m = Tensor::empty(DType::kU8, x.shape());
@@ -68,7 +63,7 @@ TEST(TrainerKernelsCuda, KeyedDropoutsAndAddMatchCpuBitForBit) {
 }
 
 TEST(TrainerKernelsCuda, MaskedLossAndCorrectCountsMatchCpu) {
-  TANGO_TRAINER_REQUIRE_GPU();
+  TANGO_REQUIRE_GPU();
   const int64_t rows = 5003, classes = 41;
   Tensor logits = random_matrix(rows, classes, 3, -4.0f, 4.0f);
   std::vector<int32_t> labels(rows);
@@ -95,7 +90,7 @@ TEST(TrainerKernelsCuda, MaskedLossAndCorrectCountsMatchCpu) {
 }
 
 TEST(TrainerKernelsCuda, HeadReductionsMatchCpu) {
-  TANGO_TRAINER_REQUIRE_GPU();
+  TANGO_REQUIRE_GPU();
   const int64_t rows = 4099, heads = 8, width = 8, used = 4000;
   Tensor z = random_matrix(rows, heads * width, 1), a = random_matrix(heads, width, 2);
   Tensor zg = z.to(kGpu), ag = a.to(kGpu);
