@@ -53,12 +53,8 @@ work_dir=""
 force=0
 report_only=0
 
-die() {
-  echo "compare_pyg.sh: error: $*" >&2
-  exit 2
-}
-usage() { awk 'NR > 1 && !/^#/ { exit } NR > 1 { sub(/^# ?/, ""); print }' "$0"; }
-need_value() { [[ $# -ge 2 && -n "$2" ]] || die "$1 needs a value (see --help)"; }
+# shellcheck source=scripts/cli_lib.sh
+source "$repo_root/scripts/cli_lib.sh"  # die, usage, need_value
 while [[ $# -gt 0 ]]; do
   case "$1" in
     -h | --help) usage; exit 0 ;;

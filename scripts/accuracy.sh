@@ -45,12 +45,8 @@ out_file="$repo_root/docs/ACCURACY.md"
 report_only=0
 keep_other_rows=0
 
-die() {
-  echo "accuracy.sh: error: $*" >&2
-  exit 2
-}
-usage() { awk 'NR > 1 && !/^#/ { exit } NR > 1 { sub(/^# ?/, ""); print }' "$0"; }
-need_value() { [[ $# -ge 2 && -n "$2" ]] || die "$1 needs a value (see --help)"; }
+# shellcheck source=scripts/cli_lib.sh
+source "$repo_root/scripts/cli_lib.sh"  # die, usage, need_value
 
 while [[ $# -gt 0 ]]; do
   case "$1" in
