@@ -21,6 +21,16 @@ TANGO_HD inline void row_dropout_draws(uint64_t key, uint64_t global_id, uint64_
   draws[1] = static_cast<float>(static_cast<uint32_t>((bits >> 8) & 0xFFFFFFu)) * kUnit24;
 }
 
+// The draw of one column alone, equal to what row_dropout_draws gives it. A loop over columns hashes each
+// pair twice this way, but every lane does the same work, so the CPU loop vectorises (the pair loop
+// cannot: one 64-bit hash feeds two columns).
+TANGO_HD inline float row_dropout_draw(uint64_t key, uint64_t global_id, uint64_t pairs_per_row,
+                                       uint64_t column) {
+  const uint64_t bits = mix64(key + global_id * pairs_per_row + column / 2);
+  const uint64_t shift = (column & 1) != 0 ? 8 : 40;
+  return static_cast<float>(static_cast<uint32_t>((bits >> shift) & 0xFFFFFFu)) * kUnit24;
+}
+
 // Edge dropout: the uniform of head `head` of the global edge (destination id, source id).
 TANGO_HD inline float edge_dropout_draw(uint64_t key, uint64_t dst_id, uint64_t src_id,
                                         uint64_t num_global_nodes, uint64_t heads, uint64_t head) {

@@ -1,11 +1,13 @@
 #include "kernels/cpu/quantize.h"
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
 #include <type_traits>
 #include <vector>
 
 #include "kernels/cpu/isa_clones.h"
+#include "kernels/cpu/parallel_spans.h"
 #include "kernels/quant_math.h"
 
 namespace tango::kernels::cpu {
@@ -50,7 +52,7 @@ void quantize_bytes(const float* x, int64_t rows, int64_t cols, const float* ama
                     float tensor_scale, int qmin, int qmax, uint64_t key, void* values, float* scales) {
   Code* out = static_cast<Code*>(values);
   if (!per_row) {  // a flat loop parallelises even a single row
-    const int64_t n = rows * cols, chunk = 16384;
+    const int64_t n = rows * cols, chunk = kSpan;
     const float inv_scale = 1.0f / tensor_scale;
 #pragma omp parallel for schedule(static)
     for (int64_t begin = 0; begin < n; begin += chunk)
@@ -69,27 +71,39 @@ void quantize_bytes(const float* x, int64_t rows, int64_t cols, const float* ama
 
 }  // namespace
 
-float amax(const float* x, int64_t n) {
-  float result = 0.0f;
-#pragma omp parallel for reduction(max : result) schedule(static)
+namespace {
+
+// amax as an unsigned-integer max over the bits of |x|: for non-negative floats the bit patterns order
+// like the values, and an integer max reduction vectorises (a float one does not without -ffast-math).
+// The result is exactly what float compares give. NaN never wins: NaN bit patterns lie above +inf's, so
+// a result above it means the span holds a NaN, and the (rare) span is redone skipping them (folding the
+// NaN test into the vector loop made GCC keep it scalar).
+TANGO_ISA_CLONES uint32_t amax_bits_span(const float* x, int64_t n) {
+  constexpr uint32_t kInfBits = 0x7F800000u;
+  uint32_t result = 0;
+  for (int64_t i = 0; i < n; ++i) result = std::max(result, std::bit_cast<uint32_t>(x[i]) & 0x7FFFFFFFu);
+  if (result <= kInfBits) return result;
+  result = 0;
   for (int64_t i = 0; i < n; ++i) {
-    float a = std::fabs(x[i]);
-    result = a > result ? a : result;  // NaN never wins
+    const uint32_t bits = std::bit_cast<uint32_t>(x[i]) & 0x7FFFFFFFu;
+    if (bits <= kInfBits) result = std::max(result, bits);
   }
   return result;
 }
 
+}  // namespace
+
+float amax(const float* x, int64_t n) {
+  uint32_t result = 0;
+#pragma omp parallel for reduction(max : result) schedule(static)
+  for (int64_t begin = 0; begin < n; begin += kSpan)
+    result = std::max(result, amax_bits_span(x + begin, std::min(kSpan, n - begin)));
+  return std::bit_cast<float>(result);
+}
+
 void amax_rows(const float* x, int64_t rows, int64_t cols, float* out) {
 #pragma omp parallel for schedule(static)
-  for (int64_t r = 0; r < rows; ++r) {
-    const float* row = x + r * cols;
-    float m = 0.0f;
-    for (int64_t j = 0; j < cols; ++j) {
-      float a = std::fabs(row[j]);
-      m = a > m ? a : m;
-    }
-    out[r] = m;
-  }
+  for (int64_t r = 0; r < rows; ++r) out[r] = std::bit_cast<float>(amax_bits_span(x + r * cols, cols));
 }
 
 void quantize_from_amax(const float* x, int64_t rows, int64_t cols, const float* amax,

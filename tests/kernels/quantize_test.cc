@@ -37,6 +37,31 @@ TEST(Amax, MatchesLoopPerTensorAndPerRow) {
   }
 }
 
+// Over several 16K-value spans (each thread reduces whole spans), with the maximum placed in the last span,
+// a NaN that must never win (in its own span and elsewhere), an infinity that must win, and -0.0.
+TEST(Amax, NaNNeverWinsInfinityDoesAcrossSpans) {
+  const int64_t n = 3 * 16384 + 77;
+  Tensor x = random_matrix(1, n, 12, -1.0f, 1.0f);
+  float* p = x.data<float>();
+  p[0] = -0.0f;
+  p[n - 5] = -1.5f;  // the largest magnitude
+  p[100] = std::nanf("");
+  p[n - 3] = -std::nanf("");
+  Tensor all = Tensor::empty(DType::kF32, Shape::vec(1));
+  amax(x, all);
+  EXPECT_EQ(all.data<float>()[0], 1.5f);
+  Tensor rows = Tensor::empty(DType::kF32, Shape::vec(1));
+  amax_rows(x, rows);
+  EXPECT_EQ(rows.data<float>()[0], 1.5f);
+  p[20000] = -INFINITY;
+  amax(x, all);
+  EXPECT_EQ(all.data<float>()[0], INFINITY);
+  // All NaN: nothing wins, amax is 0 (quantize then uses scale 1).
+  Tensor nan = Tensor::from(std::vector<float>{std::nanf(""), -std::nanf("")}, 1, 2);
+  amax(nan, all);
+  EXPECT_EQ(all.data<float>()[0], 0.0f);
+}
+
 TEST(Quantize, ZeroTensorGivesScaleOneAndZeroCodes) {
   for (auto g : {ScaleGranularity::kPerTensor, ScaleGranularity::kPerRow}) {
     QuantizeOptions opt{.granularity = g};

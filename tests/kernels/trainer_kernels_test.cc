@@ -7,6 +7,7 @@
 
 #include "kernels/head_ops.h"
 #include "kernels/keyed_dropout.h"
+#include "kernels/keyed_dropout_math.h"
 #include "kernels/masked_nll.h"
 #include "kernels/quant_math.h"
 #include "tests/kernels/sparse_test_util.h"
@@ -22,8 +23,9 @@ Tensor ids_for(int64_t n, int64_t stride) {
   return Tensor::from(ids);
 }
 
-TEST(KeyedDropout, RowMaskIsAFunctionOfGlobalIdAndColumn) {
-  const int64_t rows = 57, cols = 13;  // odd width: the last pair has one column
+// Widths: odd (the last pair has one column), and wide enough for the vector loop's body and tail.
+void check_row_dropout(int64_t rows, int64_t cols) {
+  SCOPED_TRACE(cols);
   const float p = 0.4f;
   Tensor x = random_matrix(rows, cols, 1), ids = ids_for(rows, 7);
   Tensor y = Tensor::empty(DType::kF32, x.shape()), mask = Tensor::empty(DType::kU8, x.shape());
@@ -56,6 +58,23 @@ TEST(KeyedDropout, RowMaskIsAFunctionOfGlobalIdAndColumn) {
   for (int64_t i = 0; i < rows * cols; ++i)
     ASSERT_EQ(dx.data<float>()[i],
               mask.data<uint8_t>()[i] ? dy.data<float>()[i] * (1.0f / (1.0f - p)) : 0.0f);
+}
+
+TEST(KeyedDropout, RowMaskIsAFunctionOfGlobalIdAndColumn) {
+  check_row_dropout(57, 13);
+  check_row_dropout(23, 131);
+}
+
+TEST(KeyedDropout, PerColumnDrawEqualsThePairDraws) {
+  const uint64_t key = stream_key(3, 4);
+  for (uint64_t id : {0ull, 7ull, 123456789ull}) {
+    for (uint64_t pair = 0; pair < 70; ++pair) {
+      float draws[2];
+      row_dropout_draws(key, id, 70, pair, draws);
+      EXPECT_EQ(row_dropout_draw(key, id, 70, 2 * pair), draws[0]);
+      EXPECT_EQ(row_dropout_draw(key, id, 70, 2 * pair + 1), draws[1]);
+    }
+  }
 }
 
 TEST(KeyedDropout, EdgeMaskIsKeyedByTheGlobalEdgeAndHead) {
