@@ -4,10 +4,13 @@
 #include <oneapi/dnnl/dnnl.h>
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
 #include <vector>
 
 #include "core/error.h"
+#include "kernels/cpu/amax_bits.h"
+#include "kernels/cpu/isa_clones.h"
 #include "kernels/quant_math.h"
 
 namespace tango::kernels::cpu {
@@ -15,6 +18,27 @@ namespace {
 
 void check_dnnl(dnnl_status_t status, const char* what) {
   TANGO_CHECK(status == dnnl_success, "oneDNN {} failed with status {}", what, static_cast<int>(status));
+}
+
+// One row of the QGEMM epilogue (quant_math.h qgemm_epilogue), vectorised per ISA; returns max |dst| as
+// float bits (amax_bits.h) when track_amax. `in` and `dst` may be the same bytes (the INT32 accumulators
+// converted in place): element j is read before it is written and no other element is touched, which is
+// what ivdep promises (GCC's run-time overlap check would otherwise send exact aliasing to a scalar loop).
+// fp-contract=off: the FMA clones must not fuse the scale multiply with the bias add (qgemm_epilogue
+// rounds twice, like the GPU's __fmul_rn / __fadd_rn).
+[[gnu::optimize("fp-contract=off")]] TANGO_ISA_CLONES uint32_t epilogue_row(const int32_t* in, int64_t n, float scale, const float* bias, bool first,
+                                       bool track_amax, float* dst) {
+  if (first && bias != nullptr) {
+#pragma GCC ivdep
+    for (int64_t j = 0; j < n; ++j) dst[j] = qgemm_epilogue(in[j], scale, bias[j], true, 0.0f);
+  } else if (first) {
+#pragma GCC ivdep
+    for (int64_t j = 0; j < n; ++j) dst[j] = qgemm_epilogue(in[j], scale, 0.0f, true, 0.0f);
+  } else {
+#pragma GCC ivdep
+    for (int64_t j = 0; j < n; ++j) dst[j] = qgemm_epilogue(in[j], scale, 0.0f, false, dst[j]);
+  }
+  return track_amax ? amax_bits(dst, n) : 0u;
 }
 
 }  // namespace
@@ -67,7 +91,7 @@ float qgemm(const GemmShape& s, const void* a, bool a_is_unsigned, const int8_t*
   if (k_chunks > 1) chunk_buffer.resize(static_cast<size_t>(s.m * s.n));
   int32_t* acc = k_chunks > 1 ? chunk_buffer.data() : reinterpret_cast<int32_t*>(out);
   const float sb = b_scale[0];
-  float amax = 0.0f;
+  uint32_t amax = 0;
   for (int64_t chunk = 0; chunk < k_chunks; ++chunk) {
     const int64_t k0 = chunk * kMaxInt32ReductionLength;
     const int64_t kc = std::min(kMaxInt32ReductionLength, s.k - k0);
@@ -92,21 +116,10 @@ float qgemm(const GemmShape& s, const void* a, bool a_is_unsigned, const int8_t*
 #pragma omp parallel for schedule(static) reduction(max : amax)
     for (int64_t r = 0; r < s.m; ++r) {
       const float scale = a_scales[a_scale_per_row ? r : 0] * sb;
-      const int32_t* in = acc + r * s.n;
-      float* dst = out + r * s.n;
-      float row_max = 0.0f;
-      for (int64_t j = 0; j < s.n; ++j) {
-        const int32_t value = in[j];  // read before dst[j] (possibly the same bytes) is written
-        const float result =
-            qgemm_epilogue(value, scale, bias ? bias[j] : 0.0f, first, first ? 0.0f : dst[j]);
-        dst[j] = result;
-        const float magnitude = std::fabs(result);
-        if (last && magnitude > row_max) row_max = magnitude;
-      }
-      amax = row_max > amax ? row_max : amax;
+      amax = std::max(amax, epilogue_row(acc + r * s.n, s.n, scale, bias, first, last, out + r * s.n));
     }
   }
-  return amax;
+  return std::bit_cast<float>(amax);
 }
 
 }  // namespace tango::kernels::cpu

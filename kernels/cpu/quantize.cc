@@ -6,6 +6,7 @@
 #include <type_traits>
 #include <vector>
 
+#include "kernels/cpu/amax_bits.h"
 #include "kernels/cpu/isa_clones.h"
 #include "kernels/cpu/parallel_spans.h"
 #include "kernels/quant_math.h"
@@ -73,22 +74,9 @@ void quantize_bytes(const float* x, int64_t rows, int64_t cols, const float* ama
 
 namespace {
 
-// amax as an unsigned-integer max over the bits of |x|: for non-negative floats the bit patterns order
-// like the values, and an integer max reduction vectorises (a float one does not without -ffast-math).
-// The result is exactly what float compares give. NaN never wins: NaN bit patterns lie above +inf's, so
-// a result above it means the span holds a NaN, and the (rare) span is redone skipping them (folding the
-// NaN test into the vector loop made GCC keep it scalar).
+// amax_bits compiled per ISA.
 TANGO_ISA_CLONES uint32_t amax_bits_span(const float* x, int64_t n) {
-  constexpr uint32_t kInfBits = 0x7F800000u;
-  uint32_t result = 0;
-  for (int64_t i = 0; i < n; ++i) result = std::max(result, std::bit_cast<uint32_t>(x[i]) & 0x7FFFFFFFu);
-  if (result <= kInfBits) return result;
-  result = 0;
-  for (int64_t i = 0; i < n; ++i) {
-    const uint32_t bits = std::bit_cast<uint32_t>(x[i]) & 0x7FFFFFFFu;
-    if (bits <= kInfBits) result = std::max(result, bits);
-  }
-  return result;
+  return amax_bits(x, n);
 }
 
 }  // namespace
