@@ -102,8 +102,9 @@ void register_forward(Shape3 s, Device device, const std::string& prefix) {
     qgemm(p.qx, p.qw, p.out, {}, p.bias);
   });
   if (device.is_cpu()) {
-    add(c + "qgemm_s8shift", s, device,
-        [](Problem& p) { qgemm(p.qx, p.qw, p.out, {.cpu_int8_path = CpuInt8Path::kShiftToUint8}, p.bias); });
+    add(c + "qgemm_s8shift", s, device, [](Problem& p) {
+      qgemm(p.qx, p.qw, p.out, {.cpu_int8_path = CpuInt8Path::kBlasShiftToUint8}, p.bias);
+    });
     add(c + "qgemm_u8", s, device, [](Problem& p) { qgemm(p.qx_u8, p.qw, p.out, {}, p.bias); });
     add(c + "quant+qgemm_u8", s, device, [](Problem& p) {
       quantize(p.x, p.qx_u8, {.format = QuantFormat::kUint8});

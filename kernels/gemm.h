@@ -9,8 +9,8 @@
 // qa is INT8 (codes in [-127, 127]) or, on the CPU, UINT8 ([0, 255], for non-negative activations);
 // its scale is per tensor or per row (per row only when qa is not transposed). qb is INT8 with one
 // scale. The scales are read where they live (device scalars on a GPU): no host synchronisation.
-// CPU: OpenBLAS sgemm; oneDNN s8s8s32, or u8s8s32 for UINT8 A or signed A shifted by +128 (oneDNN
-// applies the compensating column sums). GPU: cuBLAS FP32 (TF32 only when allowed), cuBLASLt INT8
+// CPU: OpenBLAS sgemm; oneDNN's INT8 matmul primitive (AMX / VNNI), or its BLAS-like u8s8s32 call as a
+// baseline (CpuInt8Path). GPU: cuBLAS FP32 (TF32 only when allowed), cuBLASLt INT8
 // tensor cores plus a fused dequantize / bias / amax epilogue kernel.
 #pragma once
 
@@ -27,19 +27,21 @@ struct GemmOptions {
   bool allow_tf32 = false;  // GPU only; FP32 stays exact FP32 unless asked
 };
 
-// How the CPU runs INT8 x INT8 (oneDNN); ignored on the GPU and for UINT8 inputs.
-// Default kSigned: on this project's AVX-512 VNNI CPU (oneDNN ISA avx512_core_bf16) s8s8s32 measured
-// 2.3-2.8x SGEMM and the shift 2.1-2.6x (bench/gemm_bench); on AVX2 without VNNI the issue measured
-// u8s8s32 2.5x and s8s8s32 1.4x, so pick kShiftToUint8 (or UINT8 activations) there.
+// How the CPU runs INT8 x INT8 (oneDNN); ignored on the GPU.
+// Default kMatmul: oneDNN's matmul primitive (cpu/int8_matmul.h), which runs on AMX-INT8 tiles where the
+// CPU has them and on VNNI otherwise, s8 or u8 A directly. kBlasShiftToUint8 is oneDNN's BLAS-like
+// u8s8s32 call with signed A shifted by +128 (a_offset 128); it never uses AMX and is kept as a baseline
+// (bench/gemm_bench). On an AMX Xeon, one thread, 200000x256x256: matmul 45 ms CPU, BLAS-like 250 ms,
+// FP32 190 ms.
 enum class CpuInt8Path : uint8_t {
-  kSigned,        // s8s8s32 directly (oneDNN compensates internally where it needs u8)
-  kShiftToUint8,  // a + 128 as u8 with a_offset = 128: u8s8s32 after one extra pass over a
+  kMatmul,            // oneDNN matmul primitive (brgemm: AMX / VNNI), cached per shape
+  kBlasShiftToUint8,  // dnnl_gemm_u8s8s32 on a + 128 with a_offset = 128 (u8 A: no shift)
 };
 
 struct QGemmOptions {
   bool transpose_a = false;
   bool transpose_b = false;
-  CpuInt8Path cpu_int8_path = CpuInt8Path::kSigned;
+  CpuInt8Path cpu_int8_path = CpuInt8Path::kMatmul;
 };
 
 // `bias` may be an undefined Tensor (no bias).

@@ -10,6 +10,7 @@
 
 #include "core/error.h"
 #include "kernels/cpu/amax_bits.h"
+#include "kernels/cpu/int8_matmul.h"
 #include "kernels/cpu/isa_clones.h"
 #include "kernels/quant_math.h"
 
@@ -26,8 +27,10 @@ void check_dnnl(dnnl_status_t status, const char* what) {
 // what ivdep promises (GCC's run-time overlap check would otherwise send exact aliasing to a scalar loop).
 // fp-contract=off: the FMA clones must not fuse the scale multiply with the bias add (qgemm_epilogue
 // rounds twice, like the GPU's __fmul_rn / __fadd_rn).
-[[gnu::optimize("fp-contract=off")]] TANGO_ISA_CLONES uint32_t epilogue_row(const int32_t* in, int64_t n, float scale, const float* bias, bool first,
-                                       bool track_amax, float* dst) {
+[[gnu::optimize("fp-contract=off")]] TANGO_ISA_CLONES uint32_t epilogue_row(const int32_t* in, int64_t n,
+                                                                            float scale, const float* bias,
+                                                                            bool first, bool track_amax,
+                                                                            float* dst) {
   if (first && bias != nullptr) {
 #pragma GCC ivdep
     for (int64_t j = 0; j < n; ++j) dst[j] = qgemm_epilogue(in[j], scale, bias[j], true, 0.0f);
@@ -68,7 +71,7 @@ float qgemm(const GemmShape& s, const void* a, bool a_is_unsigned, const int8_t*
   if (s.m == 0 || s.n == 0) return 0.0f;
   const int64_t lda = s.transpose_a ? s.m : s.k, ldb = s.transpose_b ? s.k : s.n;
   const char ta = s.transpose_a ? 'T' : 'N', tb = s.transpose_b ? 'T' : 'N';
-  const bool shift = !a_is_unsigned && path == CpuInt8Path::kShiftToUint8;
+  const bool shift = !a_is_unsigned && path == CpuInt8Path::kBlasShiftToUint8;
   // Signed codes as offset-binary u8: (q + 128) with a_offset 128, so oneDNN computes (u - 128) . b = q . b.
   // Adding 128 to a two's-complement byte is flipping its top bit.
   thread_local std::vector<uint8_t> shifted;  // reused: a fresh buffer per call costs page faults
@@ -101,15 +104,15 @@ float qgemm(const GemmShape& s, const void* a, bool a_is_unsigned, const int8_t*
     const int32_t zero = 0;
     if (kc <= 0) {
       std::fill(acc, acc + s.m * s.n, 0);
-    } else if (a_is_unsigned || shift) {
+    } else if (path == CpuInt8Path::kMatmul) {
+      const void* a_chunk = static_cast<const uint8_t*>(a) + a_offset;  // one byte per code either way
+      int8_matmul({s.m, s.n, kc, lda, ldb, s.transpose_a, s.transpose_b, a_is_unsigned}, a_chunk,
+                  b + b_offset, acc);
+    } else {
       check_dnnl(dnnl_gemm_u8s8s32(ta, tb, 'F', s.m, s.n, kc, 1.0f, a_u8 + a_offset, lda,
                                    static_cast<uint8_t>(shift ? 128 : 0), b + b_offset, ldb, 0, 0.0f, acc,
                                    s.n, &zero),
                  "gemm_u8s8s32");
-    } else {
-      check_dnnl(dnnl_gemm_s8s8s32(ta, tb, 'F', s.m, s.n, kc, 1.0f, static_cast<const int8_t*>(a) + a_offset,
-                                   lda, 0, b + b_offset, ldb, 0, 0.0f, acc, s.n, &zero),
-                 "gemm_s8s8s32");
     }
     // Epilogue: dequantize with the scale product, add the bias, track max |out| after the last chunk.
     const bool first = chunk == 0, last = chunk == k_chunks - 1;

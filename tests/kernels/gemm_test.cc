@@ -5,6 +5,7 @@
 #include <cmath>
 #include <random>
 
+#include "kernels/cpu/int8_matmul.h"
 #include "kernels/quantize.h"
 #include "tests/kernels/test_util.h"
 
@@ -87,11 +88,23 @@ TEST(QGemm, MatchesIntegerLoopForEveryLayoutAndPath) {
   for (Dims d : kDims)
     for (bool ta : {false, true})
       for (bool tb : {false, true}) {
-        expect_qgemm_exact(d, ta, tb, false, false, CpuInt8Path::kShiftToUint8);
-        expect_qgemm_exact(d, ta, tb, false, false, CpuInt8Path::kSigned);
-        expect_qgemm_exact(d, ta, tb, true, false, CpuInt8Path::kShiftToUint8);
-        if (!ta) expect_qgemm_exact(d, ta, tb, false, true, CpuInt8Path::kShiftToUint8);
+        for (CpuInt8Path path : {CpuInt8Path::kMatmul, CpuInt8Path::kBlasShiftToUint8}) {
+          expect_qgemm_exact(d, ta, tb, false, false, path);
+          expect_qgemm_exact(d, ta, tb, true, false, path);
+          if (!ta) expect_qgemm_exact(d, ta, tb, false, true, path);
+        }
       }
+}
+
+// The matmul path creates one oneDNN primitive per shape and reuses it (creation costs ~0.1-0.6 ms).
+TEST(QGemm, MatmulPrimitiveIsCreatedOncePerShape) {
+  const Dims d{37, 29, 11};
+  expect_qgemm_exact(d, false, false, false, false, CpuInt8Path::kMatmul);
+  const int64_t created = cpu::int8_matmul_primitives_created();
+  for (int i = 0; i < 3; ++i) expect_qgemm_exact(d, false, false, false, false, CpuInt8Path::kMatmul);
+  EXPECT_EQ(cpu::int8_matmul_primitives_created(), created);
+  expect_qgemm_exact(d, true, false, false, false, CpuInt8Path::kMatmul);  // another layout: one more
+  EXPECT_EQ(cpu::int8_matmul_primitives_created(), created + 1);
 }
 
 // A reduction longer than kMaxInt32ReductionLength is split into INT32 chunks added in FP32: all-max
