@@ -28,7 +28,8 @@ TANGO_HD inline float row_dropout_draw(uint64_t key, uint64_t global_id, uint64_
                                        uint64_t column) {
   const uint64_t bits = mix64(key + global_id * pairs_per_row + column / 2);
   const uint64_t shift = (column & 1) != 0 ? 8 : 40;
-  return static_cast<float>(static_cast<uint32_t>((bits >> shift) & 0xFFFFFFu)) * kUnit24;
+  return static_cast<float>(static_cast<int32_t>((bits >> shift) & 0xFFFFFFu)) *
+         kUnit24;  // signed: see uniform_from_bits
 }
 
 // Edge dropout: the uniform of head `head` of the global edge (destination id, source id).

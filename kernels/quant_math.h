@@ -66,9 +66,11 @@ TANGO_HD inline uint32_t keyed_hash_bits(uint64_t key, uint64_t index) {
   return hash32(key, index);
 }
 
-// Uniform in [0, 1) on a 2^-24 grid (exactly representable floats) from 32 random bits.
+// Uniform in [0, 1) on a 2^-24 grid (exactly representable floats) from 32 random bits. Converted as a
+// signed int (exact: < 2^24): AVX2 has no unsigned int -> float instruction, and GCC's AVX2 clones left
+// whole loops scalar for want of one.
 TANGO_HD inline float uniform_from_bits(uint32_t bits) {
-  return static_cast<float>(bits >> 8) * (1.0f / 16777216.0f);
+  return static_cast<float>(static_cast<int32_t>(bits >> 8)) * (1.0f / 16777216.0f);
 }
 TANGO_HD inline float keyed_uniform(uint64_t key, uint64_t index) {
   return uniform_from_bits(keyed_hash_bits(key, index));

@@ -36,15 +36,23 @@ TANGO_ISA_CLONES void nearest_span_u8(const float* x, int64_t n, float inv_scale
   quantize_span<uint8_t, false>(x, n, inv_scale, qmin, qmax, 0, 0, out);
 }
 
+// Stochastic rounding spans: the 32-bit-lane hash (core/counter_hash.h) vectorises in the clones too.
+TANGO_ISA_CLONES void stochastic_span_i8(const float* x, int64_t n, float inv_scale, int qmin, int qmax,
+                                         uint64_t key, int64_t index0, int8_t* out) {
+  quantize_span<int8_t, true>(x, n, inv_scale, qmin, qmax, key, index0, out);
+}
+TANGO_ISA_CLONES void stochastic_span_u8(const float* x, int64_t n, float inv_scale, int qmin, int qmax,
+                                         uint64_t key, int64_t index0, uint8_t* out) {
+  quantize_span<uint8_t, true>(x, n, inv_scale, qmin, qmax, key, index0, out);
+}
+
 // The span function of a byte format and rounding.
 template <class Code, bool kStochastic>
 constexpr auto byte_span() {
-  if constexpr (kStochastic)
-    return quantize_span<Code, true>;
-  else if constexpr (std::is_same_v<Code, int8_t>)
-    return nearest_span_i8;
+  if constexpr (std::is_same_v<Code, int8_t>)
+    return kStochastic ? stochastic_span_i8 : nearest_span_i8;
   else
-    return nearest_span_u8;
+    return kStochastic ? stochastic_span_u8 : nearest_span_u8;
 }
 
 // Byte codes (INT8 / UINT8): one scale for everything (flat, in cache-sized chunks) or one per row.
