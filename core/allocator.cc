@@ -15,7 +15,7 @@
 namespace tango {
 
 namespace {
-constexpr size_t kCpuAlignment = 64;  // a cache line; also AVX-512 friendly
+constexpr size_t kCpuAlignment = 64;             // a cache line; also AVX-512 friendly
 constexpr size_t kSmallLimit = size_t{1} << 20;  // powers of two up to here, quarter steps above
 
 size_t round_up(size_t bytes, size_t multiple) {
@@ -32,7 +32,8 @@ size_t CachingAllocator::size_class(size_t bytes) {
   return round_up(bytes, step);
 }
 
-CachingAllocator::CachingAllocator(Device device, size_t cap_bytes) : device_(device), cap_bytes_(cap_bytes) {}
+CachingAllocator::CachingAllocator(Device device, size_t cap_bytes)
+    : device_(device), cap_bytes_(cap_bytes) {}
 
 CachingAllocator::~CachingAllocator() {
   release_cached();

@@ -70,7 +70,8 @@ TEST(CachingAllocator, FreedBlockComesBackForTheSameSizeClass) {
   EXPECT_EQ(s.in_use_bytes, static_cast<int64_t>(1024 + 4096 + CachingAllocator::size_class(5'000'000)));
   for (Block b : {again, other, big_again}) a.free(b);
   EXPECT_EQ(a.stats().in_use_bytes, 0);
-  EXPECT_EQ(a.stats().cached_bytes, static_cast<int64_t>(1024 + 4096 + CachingAllocator::size_class(5'000'000)));
+  EXPECT_EQ(a.stats().cached_bytes,
+            static_cast<int64_t>(1024 + 4096 + CachingAllocator::size_class(5'000'000)));
 }
 
 TEST(CachingAllocator, StatsTrackInUsePeakAndCachedBytes) {
