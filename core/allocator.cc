@@ -186,14 +186,17 @@ size_t cache_cap_bytes_from_env() {
 
 CachingAllocator& device_allocator(Device device) {
   static std::mutex mutex;
-  static std::vector<CachingAllocator*> cuda;  // by ordinal; leaked like the CPU one
+  // By ordinal. The registry is leaked like the allocators: a static vector would be destroyed at
+  // exit, before tensors in other static objects are freed (and LeakSanitizer would lose the
+  // allocators it points to).
   if (device.is_cpu()) {
     static CachingAllocator* cpu = new CachingAllocator(Device::cpu(), cache_cap_bytes_from_env());
     return *cpu;
   }
+  static auto* cuda = new std::vector<CachingAllocator*>;
   std::lock_guard lock(mutex);
-  if (cuda.size() <= static_cast<size_t>(device.ordinal)) cuda.resize(device.ordinal + 1, nullptr);
-  CachingAllocator*& slot = cuda[device.ordinal];
+  if (cuda->size() <= static_cast<size_t>(device.ordinal)) cuda->resize(device.ordinal + 1, nullptr);
+  CachingAllocator*& slot = (*cuda)[device.ordinal];
   if (slot == nullptr) slot = new CachingAllocator(device, cache_cap_bytes_from_env());
   return *slot;
 }
