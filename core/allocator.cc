@@ -62,7 +62,14 @@ void CachingAllocator::system_release(const Block& block) noexcept {
     return;
   }
 #ifdef TANGO_HAVE_CUDA
-  cudaFree(block.ptr);  // no throwing from a release; a failure here means the context is gone
+  // On the block's own device (a release can run while another device is current), which stays
+  // current for the caller afterwards. No throwing from a release: a failure here means the
+  // context is gone.
+  int current = -1;
+  const bool switch_device = cudaGetDevice(&current) == cudaSuccess && current != device_.ordinal;
+  if (switch_device) cudaSetDevice(device_.ordinal);
+  cudaFree(block.ptr);
+  if (switch_device) cudaSetDevice(current);
 #endif
 }
 
