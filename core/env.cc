@@ -11,6 +11,23 @@
 
 namespace tango {
 
+namespace {
+// The sanitizer build keeps the allocator cache off by default, so that AddressSanitizer still sees
+// use-after-free (a cached block stays valid memory to ASan). GCC defines __SANITIZE_ADDRESS__;
+// clang reports it through __has_feature.
+#if defined(__SANITIZE_ADDRESS__)
+constexpr const char* kAllocCacheDefault = "0";
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+constexpr const char* kAllocCacheDefault = "0";
+#else
+constexpr const char* kAllocCacheDefault = "4096";
+#endif
+#else
+constexpr const char* kAllocCacheDefault = "4096";
+#endif
+}  // namespace
+
 const std::vector<EnvKnob>& env_knobs() {
   static const std::vector<EnvKnob> knobs = {
       {"TANGO_LOG_LEVEL", "info", "Log level: trace, debug, info, warn, error, off."},
@@ -20,6 +37,8 @@ const std::vector<EnvKnob>& env_knobs() {
       {"TANGO_COMM_TIMEOUT_S", "300",
        "Seconds a rank waits on a collective or halo exchange before it aborts the job."},
       {"TANGO_NUM_THREADS", "0", "OpenMP threads per rank (0: OMP_NUM_THREADS or all cores)."},
+      {"TANGO_ALLOC_CACHE_MB", kAllocCacheDefault,
+       "MiB of freed tensor memory each device keeps for reuse (0: none; the sanitizer build's default)."},
   };
   return knobs;
 }

@@ -3,18 +3,18 @@
 #include <fmt/format.h>
 
 #include <atomic>
-#include <cstdlib>
 #include <cstring>
+
+#include "core/allocator.h"
 
 #ifdef TANGO_HAVE_CUDA
 #include "core/check_cuda.h"
+#include "core/cuda/stream.h"
 #endif
 
 namespace tango {
 
 namespace {
-constexpr size_t kCpuAlignment = 64;  // a cache line; also AVX-512 friendly
-
 struct Counters {
   std::atomic<int64_t> current{0};
   std::atomic<int64_t> peak{0};
@@ -39,45 +39,25 @@ void reset_peak_memory(Device::Kind kind) {
   counters(kind).peak.store(counters(kind).current.load());
 }
 
-// Owns one allocation on one device.
+// Owns one allocation on one device, from the device's caching allocator.
 class Storage {
  public:
   Storage(size_t bytes, Device device) : bytes_(bytes), device_(device) {
     if (bytes == 0) return;
-    if (device.is_cpu()) {
-      size_t rounded = (bytes + kCpuAlignment - 1) / kCpuAlignment * kCpuAlignment;
-      ptr_ = std::aligned_alloc(kCpuAlignment, rounded);
-      if (ptr_ == nullptr)
-        TANGO_FAIL("out of host memory allocating {} bytes: use more ranks or a smaller graph", bytes);
-    } else {
-#ifdef TANGO_HAVE_CUDA
-      TANGO_CUDA_CHECK(cudaSetDevice(device.ordinal));
-      TANGO_CUDA_CHECK(cudaMalloc(&ptr_, bytes));
-#else
-      TANGO_FAIL("cannot allocate on {}: this build has no CUDA backend", device.str());
-#endif
-    }
+    block_ = device_allocator(device).allocate(bytes);
     count_alloc(device.kind, static_cast<int64_t>(bytes));
   }
   ~Storage() {
-    if (ptr_ == nullptr) return;
-    if (device_.is_cpu()) {
-      std::free(ptr_);
-    } else {
-#ifdef TANGO_HAVE_CUDA
-      cudaFree(ptr_);  // no throwing from a destructor; a failure here means the context is gone
-#endif
-    }
+    if (block_.ptr == nullptr) return;
+    device_allocator(device_).free(block_);
     count_alloc(device_.kind, -static_cast<int64_t>(bytes_));
   }
   Storage(const Storage&) = delete;
   Storage& operator=(const Storage&) = delete;
-  void* ptr() const {
-    return ptr_;
-  }
+  void* ptr() const { return block_.ptr; }
 
  private:
-  void* ptr_ = nullptr;
+  Block block_;
   size_t bytes_;
   Device device_;
 };
@@ -147,11 +127,18 @@ void Tensor::copy_from(const Tensor& src) {
   cudaMemcpyKind kind = src.device_.is_cpu() ? cudaMemcpyHostToDevice
                         : device_.is_cpu()   ? cudaMemcpyDeviceToHost
                                              : cudaMemcpyDeviceToDevice;
-  // Kernels run on per-device non-blocking streams, which the legacy-stream cudaMemcpy does not wait
-  // for: finish them before the copy, and finish the copy before later stream work uses the data.
-  TANGO_CUDA_CHECK(cudaDeviceSynchronize());
-  TANGO_CUDA_CHECK(cudaMemcpy(raw_data(), src.raw_data(), nbytes(), kind));
-  TANGO_CUDA_CHECK(cudaDeviceSynchronize());
+  // Queued on the device's stream, behind the kernels that produce the source (work on other
+  // streams is joined to it by its owner), so nothing needs a device-wide wait first. Device to
+  // device, the copy stays queued: every later use of the data is on the same stream. To the host,
+  // the host needs the data now; from the host, the source may be freed as soon as this returns and
+  // callers may hand the tensor to code on another stream, so both wait for the copy.
+  // Between two GPUs (not Tango's one-GPU-per-rank layout, but allowed) the source's stream is
+  // another stream: wait for it before, and for the copy after.
+  cudaStream_t stream = cuda_stream(device_.is_cuda() ? device_ : src.device_);
+  const bool across_gpus = kind == cudaMemcpyDeviceToDevice && device_ != src.device_;
+  if (across_gpus) TANGO_CUDA_CHECK(cudaStreamSynchronize(cuda_stream(src.device_)));
+  TANGO_CUDA_CHECK(cudaMemcpyAsync(raw_data(), src.raw_data(), nbytes(), kind, stream));
+  if (kind != cudaMemcpyDeviceToDevice || across_gpus) TANGO_CUDA_CHECK(cudaStreamSynchronize(stream));
 #else
   TANGO_FAIL("copy between {} and {}: this build has no CUDA backend", src.device_.str(), device_.str());
 #endif
@@ -164,9 +151,8 @@ void Tensor::fill_zero() {
     return;
   }
 #ifdef TANGO_HAVE_CUDA
-  TANGO_CUDA_CHECK(cudaDeviceSynchronize());  // see copy_from: order against the non-blocking streams
-  TANGO_CUDA_CHECK(cudaMemset(raw_data(), 0, nbytes()));
-  TANGO_CUDA_CHECK(cudaDeviceSynchronize());
+  // Stream-ordered like a device-to-device copy: no wait.
+  TANGO_CUDA_CHECK(cudaMemsetAsync(raw_data(), 0, nbytes(), cuda_stream(device_)));
 #endif
 }
 

@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <memory>
 
+#include "core/allocator.h"
 #include "core/device.h"
 #include "core/log.h"
 #include "core/timer.h"
@@ -406,6 +407,14 @@ TrainResult train(const TrainConfig& config, const DistGraph& host_graph, comm::
       {"bytes_fp32", result.bytes_fp32},
       {"config", config_json},
       {"config_hash", config.hash()}};
+  // This rank's tensor-memory cache (core/allocator.h): hits are per-epoch buffers that came back
+  // without a trip to the system allocator. peak_memory_bytes above counts live tensors only.
+  const AllocatorStats cache = device_allocator(device).stats();
+  result.summary["alloc_cache"] = {{"hits", cache.hits},
+                                   {"misses", cache.misses},
+                                   {"evictions", cache.evictions},
+                                   {"cached_bytes", cache.cached_bytes},
+                                   {"peak_in_use_bytes", cache.peak_in_use_bytes}};
   if (leader && !config.summary_path.empty()) write_json_atomic(config.summary_path, result.summary);
   return result;
 }

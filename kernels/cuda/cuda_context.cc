@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "core/check_cuda.h"
+#include "core/cuda/stream.h"
 
 namespace tango::kernels::cuda {
 
@@ -22,7 +23,8 @@ CudaContext& CudaContext::get(Device device) {
 
 CudaContext::CudaContext(int ordinal) : ordinal_(ordinal) {
   TANGO_CUDA_CHECK(cudaSetDevice(ordinal));
-  TANGO_CUDA_CHECK(cudaStreamCreateWithFlags(&stream_, cudaStreamNonBlocking));
+  // Core's stream, so that Tensor copies and the allocator's block reuse are ordered with the kernels.
+  stream_ = cuda_stream(Device::cuda(ordinal));
   TANGO_CUBLAS_CHECK(cublasCreate(&cublas_));
   TANGO_CUBLAS_CHECK(cublasSetStream(cublas_, stream_));
   // FP32 GEMMs stay FP32 unless a caller asks for TF32 explicitly.

@@ -1,6 +1,6 @@
-// Per-device CUDA state the kernels share: one stream and the cuBLAS, cuBLASLt and cuSPARSE handles
-// bound to it, plus a growable workspace. Created lazily, one per device ordinal, per process.
-// Only compiled with the CUDA backend.
+// Per-device CUDA state the kernels share: the device's stream (core/cuda/stream.h) and the cuBLAS,
+// cuBLASLt and cuSPARSE handles bound to it, plus a growable workspace. Created lazily, one per device
+// ordinal, per process. Only compiled with the CUDA backend.
 #pragma once
 
 #include <cublasLt.h>

@@ -11,6 +11,7 @@
 
 #include "comm/cpu/message_codec.h"
 #include "comm/cuda/message_codec.h"
+#include "core/cuda/stream.h"
 #include "core/tensor.h"
 
 namespace tango::comm {
@@ -27,6 +28,8 @@ TEST(MessageCodecCuda, WireBytesAndDecodedRowsMatchTheCpu) {
   std::vector<int64_t> map_rows(rows);
   for (int64_t i = 0; i < rows; ++i) map_rows[i] = (i * 7) % table_rows;  // distinct, scattered
   Device gpu = Device::cuda(0);
+  // The kernels run on the device's stream, where Tensor's fills and copies are queued too.
+  cudaStream_t stream = cuda_stream(gpu);
   Tensor table = Tensor::from(x, table_rows, cols).to(gpu);
   Tensor index = Tensor::from(map_rows).to(gpu);
   Tensor stats = Tensor::zeros(DType::kI64, Shape::vec(4), gpu);
@@ -41,7 +44,7 @@ TEST(MessageCodecCuda, WireBytesAndDecodedRowsMatchTheCpu) {
                      &cpu_stats);
     Tensor wire = Tensor::zeros(DType::kU8, Shape::vec(bytes), gpu);
     cuda::encode_rows(codec, table.data<float>(), cols, RowMap{index.data<int64_t>(), 0}, rows, params,
-                      wire.data<uint8_t>(), reinterpret_cast<double*>(stats.raw_data()), nullptr);
+                      wire.data<uint8_t>(), reinterpret_cast<double*>(stats.raw_data()), stream);
     ASSERT_EQ(cudaDeviceSynchronize(), cudaSuccess);
     EXPECT_EQ(wire.to_vector<uint8_t>(), cpu_wire) << name;
     // Decode into the first rows (forward) and add into the scattered rows (backward).
@@ -52,9 +55,9 @@ TEST(MessageCodecCuda, WireBytesAndDecodedRowsMatchTheCpu) {
                      RowMap{map_rows.data(), 0}, true);
     Tensor out = Tensor::from(x, table_rows, cols).to(gpu);
     cuda::decode_rows(codec, wire.data<uint8_t>(), rows, cols, params.tensor_scale, out.data<float>(),
-                      RowMap{nullptr, 0}, false, nullptr);
+                      RowMap{nullptr, 0}, false, stream);
     cuda::decode_rows(codec, wire.data<uint8_t>(), rows, cols, params.tensor_scale, out.data<float>(),
-                      RowMap{index.data<int64_t>(), 0}, true, nullptr);
+                      RowMap{index.data<int64_t>(), 0}, true, stream);
     ASSERT_EQ(cudaDeviceSynchronize(), cudaSuccess);
     EXPECT_EQ(out.to_vector<float>(), expected) << name;
   }

@@ -40,7 +40,7 @@ nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader | 
 cmake -S . -B build-gpu -G Ninja -DCMAKE_BUILD_TYPE=Release -DTANGO_ENABLE_CUDA=ON \
   -DCMAKE_CUDA_ARCHITECTURES="$arch" "${extra_cmake[@]}" 2>&1 | tee "$out_dir/configure.log" | tail -n 3
 grep -q "CUDA backend ON" "$out_dir/configure.log" || { echo "run.sh: CUDA backend not enabled" >&2; exit 1; }
-cmake --build build-gpu -j"$(nproc)" --target kernels_tests comm_tests comm_collectives gemm_bench quantize_bench spmm_bench \
+cmake --build build-gpu -j"$(nproc)" --target core_tests kernels_tests comm_tests comm_collectives gemm_bench quantize_bench spmm_bench \
   trainer_device_equivalence tango-train 2>&1 |
   tee "$out_dir/build.log" | tail -n 3
 
@@ -48,6 +48,9 @@ cmake --build build-gpu -j"$(nproc)" --target kernels_tests comm_tests comm_coll
 set +e
 ./build-gpu/tests/kernels_tests --gtest_filter='*Cuda*' --gtest_brief=1 2>&1 | tee "$out_dir/cuda_tests.log"
 test_rc=${PIPESTATUS[0]}
+# core: the caching allocator's block reuse against a queued copy, and Tensor's host/device round trip.
+./build-gpu/tests/core_tests --gtest_filter='*Cuda*:Device.*' --gtest_brief=1 2>&1 | tee -a "$out_dir/cuda_tests.log"
+[[ ${PIPESTATUS[0]} -eq 0 ]] || test_rc=1
 # comm: the fused message-codec kernels against the CPU, then NCCL collectives on one rank.
 ./build-gpu/tests/comm_tests --gtest_filter='*Cuda*' --gtest_brief=1 2>&1 | tee -a "$out_dir/cuda_tests.log"
 [[ ${PIPESTATUS[0]} -eq 0 ]] || test_rc=1
