@@ -1,6 +1,7 @@
 #include "kernels/cpu/keyed_dropout.h"
 
 #include <algorithm>
+#include <cstdint>
 
 #include "kernels/cpu/isa_clones.h"
 #include "kernels/cpu/parallel_spans.h"
@@ -27,6 +28,71 @@ TANGO_ISA_CLONES void dropout_backward_span(const float* dy, const uint8_t* mask
   for (int64_t i = 0; i < n; ++i) dx[i] = keyed_dropout_value(dy[i], mask[i] != 0, keep_scale);
 }
 
+// The entries [first, last) of one destination row, every head. kHeads > 0: the head count as a constant,
+// so the per-edge head loop is unrolled into one vector of lanes (the 32-bit-lane hash of
+// core/counter_hash.h); with a run-time count of 8 the loop stayed scalar (shorter than the clone's vector).
+template <int64_t kHeads>
+[[gnu::always_inline]] inline void edge_dropout_entries(int64_t first, int64_t last, const int32_t* indices,
+                                                        uint64_t dst_id, const int64_t* global_ids,
+                                                        uint64_t num_global_nodes, int64_t run_time_heads,
+                                                        float p, float keep_scale, uint64_t key,
+                                                        float* values, uint8_t* mask) {
+  const int64_t heads = kHeads > 0 ? kHeads : run_time_heads;
+  for (int64_t e = first; e < last; ++e) {
+    const uint64_t src_id = static_cast<uint64_t>(global_ids[indices[e]]);
+    float* v = values + e * heads;
+    uint8_t* m = mask + e * heads;
+    // The draw of head h is keyed_uniform(key, base + h) (edge_dropout_draw). When the heads' indices share
+    // their high word, the lanes differ only in the low word: 32-bit lanes, as hash32 is written for.
+    const uint64_t base = (dst_id * num_global_nodes + src_id) * static_cast<uint64_t>(heads);
+    const uint32_t low = static_cast<uint32_t>(base);
+    if (low <= UINT32_MAX - static_cast<uint32_t>(heads)) {
+      const Hash32Key lane_key = hash32_key(key, static_cast<uint32_t>(base >> 32));
+      if constexpr (kHeads > 0) {  // hashes first, into a register-sized array: the SLP vectoriser's shape
+        uint32_t bits[kHeads];
+        for (int64_t h = 0; h < kHeads; ++h) bits[h] = hash32(lane_key, low + static_cast<uint32_t>(h));
+        for (int64_t h = 0; h < kHeads; ++h) {
+          const bool kept = uniform_from_bits(bits[h]) >= p;
+          m[h] = kept ? 1 : 0;
+          v[h] = keyed_dropout_value(v[h], kept, keep_scale);
+        }
+      } else {
+        for (int64_t h = 0; h < heads; ++h) {
+          const bool kept = uniform_from_bits(hash32(lane_key, low + static_cast<uint32_t>(h))) >= p;
+          m[h] = kept ? 1 : 0;
+          v[h] = keyed_dropout_value(v[h], kept, keep_scale);
+        }
+      }
+      continue;
+    }
+    for (int64_t h = 0; h < heads; ++h) {
+      const bool kept = edge_dropout_draw(key, dst_id, src_id, num_global_nodes, static_cast<uint64_t>(heads),
+                                          static_cast<uint64_t>(h)) >= p;
+      m[h] = kept ? 1 : 0;
+      v[h] = keyed_dropout_value(v[h], kept, keep_scale);
+    }
+  }
+}
+
+TANGO_ISA_CLONES void edge_dropout_row(int64_t first, int64_t last, const int32_t* indices, uint64_t dst_id,
+                                       const int64_t* global_ids, uint64_t num_global_nodes, int64_t heads,
+                                       float p, float keep_scale, uint64_t key, float* values,
+                                       uint8_t* mask) {
+  switch (heads) {
+#define TANGO_EDGE_DROPOUT_HEADS(k)                                                                      \
+  case k:                                                                                                \
+    return edge_dropout_entries<k>(first, last, indices, dst_id, global_ids, num_global_nodes, heads, p, \
+                                   keep_scale, key, values, mask);
+    TANGO_EDGE_DROPOUT_HEADS(4)
+    TANGO_EDGE_DROPOUT_HEADS(8)
+    TANGO_EDGE_DROPOUT_HEADS(16)
+#undef TANGO_EDGE_DROPOUT_HEADS
+    default:
+      return edge_dropout_entries<0>(first, last, indices, dst_id, global_ids, num_global_nodes, heads, p,
+                                     keep_scale, key, values, mask);
+  }
+}
+
 }  // namespace
 
 void keyed_dropout(const float* x, int64_t rows, int64_t cols, const int64_t* global_ids, float p,
@@ -44,18 +110,9 @@ void keyed_edge_dropout(const int64_t* indptr, const int32_t* indices, int64_t r
                         uint64_t key, float* values, uint8_t* mask) {
   const float keep_scale = 1.0f / (1.0f - p);
 #pragma omp parallel for schedule(dynamic, 64)
-  for (int64_t r = 0; r < rows; ++r) {
-    for (int64_t e = indptr[r]; e < indptr[r + 1]; ++e) {
-      for (int64_t h = 0; h < heads; ++h) {
-        const bool kept = edge_dropout_draw(key, static_cast<uint64_t>(global_ids[r]),
-                                            static_cast<uint64_t>(global_ids[indices[e]]),
-                                            static_cast<uint64_t>(num_global_nodes),
-                                            static_cast<uint64_t>(heads), static_cast<uint64_t>(h)) >= p;
-        mask[e * heads + h] = kept ? 1 : 0;
-        values[e * heads + h] = keyed_dropout_value(values[e * heads + h], kept, keep_scale);
-      }
-    }
-  }
+  for (int64_t r = 0; r < rows; ++r)
+    edge_dropout_row(indptr[r], indptr[r + 1], indices, static_cast<uint64_t>(global_ids[r]), global_ids,
+                     static_cast<uint64_t>(num_global_nodes), heads, p, keep_scale, key, values, mask);
 }
 
 void masked_dropout_backward(const float* dy, const uint8_t* mask, int64_t n, float p, float* dx) {
