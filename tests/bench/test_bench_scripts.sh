@@ -24,7 +24,9 @@ set -e
 [[ $rc -eq 2 ]] && grep -q "nonsense" "$work/bad.err" || fail "a bad --phases gave rc $rc: $(cat "$work/bad.err")"
 
 mkdir -p "$work/runs"
-spec="synthetic:nodes=4000,avg_degree=8,classes=4,features=32,seed=2"
+# Big enough that an epoch costs several 10 ms CPU ticks (cpu_epoch_probe reads /proc in ticks: a tiny graph
+# could record 0 ms for all timed epochs on a fast machine)
+spec="synthetic:nodes=40000,avg_degree=8,classes=4,features=64,seed=2"
 for precision in fp32 int8; do
   name="speed-tango-synth1m-r1-$precision" # the report's name for this cell; the graph is small here
   /usr/bin/time -v python3 "$src/bench/cpu_epoch_probe.py" "$work/$name.cpu.json" -- "$build/bin/tango-train" \
