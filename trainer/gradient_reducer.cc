@@ -43,6 +43,10 @@ void GradientReducer::layer_done(int layer) {
   if (!overlap_) return;
   start(layer);
   if (in_flight_[static_cast<size_t>(layer)]) ++started_early_;
+  progress();
+}
+
+void GradientReducer::progress() {
   for (auto& reduction : in_flight_) {
     if (reduction) reduction->test();
   }

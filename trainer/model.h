@@ -25,8 +25,9 @@ class Model {
   // From dL/d logits, fills every parameter's grad (this rank's share). `layer_done(l)`, when given,
   // is called as soon as layer l's gradients are final (last layer first): the trainer starts their
   // allreduce there while the layers below run backward.
+  // `progress` goes to the layers (LayerContext::progress).
   void backward(const Tensor& d_logits, const std::vector<HaloLink*>& halos,
-                const std::function<void(int)>& layer_done = {});
+                const std::function<void(int)>& layer_done = {}, const std::function<void()>& progress = {});
 
   std::vector<Parameter*> parameters();
   // Moves every parameter (drawn on the host) to `device`, with zero gradients there. Once, before

@@ -241,7 +241,8 @@ TrainResult train(const TrainConfig& config, const DistGraph& host_graph, comm::
     Tensor logits = model.forward(graph, halos, /*training=*/true, epoch);
     Tensor d_logits = Tensor::empty(DType::kF32, logits.shape(), device);
     log_softmax_nll(logits, graph.labels, graph.train_mask, train_count, d_logits, scalars, kLossSlot);
-    model.backward(d_logits, halos, [&](int layer) { reducer.layer_done(layer); });
+    model.backward(
+        d_logits, halos, [&](int layer) { reducer.layer_done(layer); }, [&] { reducer.progress(); });
 
     // With overlap, only what the allreduces did not hide behind backward is waited for here.
     Timer allreduce_timer;

@@ -106,6 +106,7 @@ void GcnLayer::backward(const Tensor& d_output, const LayerContext& context, Ten
     Tensor dz = Tensor::empty(DType::kF32, Shape::mat(graph.num_rows(), out_features()), graph.device);
     if (first) {
       aggregate_backward(d_output, context, dz);
+      context.make_progress();
       linear_.backward(dz, context.precision, nullptr);  // dW = H_all^T dZ_all
       return;
     }

@@ -79,6 +79,7 @@ void aggregate_and_return(Tensor& d_table, const kernels::CsrIndex& reverse, con
   if (graph.num_halo == 0 || !context.overlap) {
     aggregate(reverse, 0, d_table);
     return_halo_gradients(d_table, context);
+    context.make_progress();
     if (meanwhile) meanwhile();
     return;
   }
@@ -86,10 +87,12 @@ void aggregate_and_return(Tensor& d_table, const kernels::CsrIndex& reverse, con
   Tensor halo_rows = d_table.slice_rows(graph.num_owned, graph.num_rows());
   aggregate(split.halo, graph.num_owned, halo_rows);
   context.halo->post(HaloDirection::kBackward, d_table);
+  context.make_progress();
   if (graph.num_owned > 0) {
     Tensor owned_rows = d_table.slice_rows(0, graph.num_owned);
     aggregate(split.owned, 0, owned_rows);
   }
+  context.make_progress();
   if (meanwhile) meanwhile();
   context.halo->wait();
 }

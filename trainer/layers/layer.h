@@ -45,6 +45,13 @@ struct LayerContext {
   uint64_t seed = 0;
   uint64_t attention_dropout_stream = 0;
   bool training = false;
+  // Backward only, may be empty: drives the progress of communication started earlier (the weight
+  // gradients' allreduce: MPI advances a non-blocking collective only inside MPI calls). Layers call
+  // it between their kernels; it changes no value.
+  std::function<void()> progress;
+  void make_progress() const {
+    if (progress) progress();
+  }
 };
 
 struct Parameter {

@@ -100,7 +100,9 @@ void SageLayer::backward(const Tensor& d_output, const LayerContext& context, Te
   if (transform_first() && first) {
     Tensor dz = Tensor::empty(DType::kF32, Shape::mat(graph.num_rows(), out_features()), graph.device);
     aggregate_backward(d_output, context, dz);
+    context.make_progress();
     root_.backward(d_output, context.precision, nullptr);
+    context.make_progress();
     neighbours_.backward(dz, context.precision, nullptr);  // dW_neigh = H_all^T dZ_all
     return;
   }
