@@ -3,13 +3,14 @@
 // finish()) give the same bits; both equal the rank-order sum (exactly at 2 ranks, where a float sum
 // does not depend on the order, within float rounding at 3); a layer without parameters and one rank
 // are no-ops; layers must report last to first. Runs as 3 ranks; each K uses the first K ranks.
+#include "trainer/gradient_reducer.h"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <cstring>
 
 #include "comm/communicator.h"
-#include "trainer/gradient_reducer.h"
 
 namespace tango::trainer {
 namespace {
@@ -100,7 +101,8 @@ TEST(GradientReducer, OverlappedEqualsSequentialBitForBitAndTheRankOrderSum) {
         if (k == 2) {
           EXPECT_EQ(overlapped[i], reference[i]) << "element " << i;
         } else {
-          EXPECT_NEAR(overlapped[i], reference[i], 1e-6f * std::fabs(reference[i]) + 1e-30f) << "element " << i;
+          EXPECT_NEAR(overlapped[i], reference[i], 1e-6f * std::fabs(reference[i]) + 1e-30f)
+              << "element " << i;
         }
         differing += overlapped[i] != reference[i] ? 1 : 0;
       }
