@@ -132,7 +132,8 @@ void add_train_flags(CLI::App& app, TrainConfig& c) {
       ->transform(CLI::CheckedTransformer(attention, CLI::ignore_case));
   app.add_flag("--stochastic-rounding,!--nearest-rounding", c.stochastic_rounding,
                "Round quantized values stochastically (unbiased) instead of to nearest");
-  app.add_flag("--overlap,!--no-overlap", c.overlap, "Overlap the halo exchange with inner-row compute");
+  app.add_flag("--overlap,!--no-overlap", c.overlap,
+               "Overlap halo exchanges and the weight-gradient allreduce with compute (same bits)");
   c.device = "auto";
   app.add_option("--device", c.device,
                  "auto | cpu | cuda: where this rank's tables live (cuda: the GPU of its node-local rank; "

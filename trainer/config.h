@@ -55,7 +55,7 @@ struct TrainConfig {
   std::vector<HaloBits> halo_bits;  // resolved per layer (size = layers)
   GatAttention gat_attention = GatAttention::kFP32;
   bool stochastic_rounding = false;
-  bool overlap = true;  // overlap halo exchange with inner-row compute
+  bool overlap = true;  // overlap halo exchanges and the gradient allreduce with compute
 
   // Device: "cpu", "cuda" (this rank's GPU by node-local rank; an input error without one) or "auto"
   // (CUDA when the build has it and every rank sees a GPU). Library callers get "cpu" unless they ask;

@@ -64,6 +64,35 @@ RowSplit split_inner_boundary(const kernels::CsrIndex& whole, int64_t num_inner,
   return split;
 }
 
+ReverseSplit split_owned_halo(const kernels::CsrIndex& reverse, int64_t num_owned) {
+  TANGO_CHECK(reverse.num_cols == num_owned && num_owned <= reverse.num_rows,
+              "cannot split a reverse CSR of {} x {} at {} owned rows", reverse.num_rows, reverse.num_cols,
+              num_owned);
+  const int64_t* indptr = reverse.indptr.data<int64_t>();
+  const int64_t owned_entries = indptr[num_owned];
+  ReverseSplit split;
+  split.owned.num_rows = num_owned;
+  split.owned.num_cols = num_owned;
+  split.owned.indptr = reverse.indptr.slice_rows(0, num_owned + 1);
+  split.owned.indices = reverse.indices.slice_rows(0, owned_entries);
+  split.owned.edge_ids =
+      reverse.edge_ids.defined() ? reverse.edge_ids.slice_rows(0, owned_entries) : Tensor();
+  split.owned.edge_ids_are_identity = reverse.edge_ids_are_identity;
+  const int64_t halo_rows = reverse.num_rows - num_owned;
+  split.halo.num_rows = halo_rows;
+  split.halo.num_cols = num_owned;
+  split.halo.indptr = Tensor::empty(DType::kI64, Shape::vec(halo_rows + 1));
+  int64_t* rebased = split.halo.indptr.data<int64_t>();
+  for (int64_t r = 0; r <= halo_rows; ++r) rebased[r] = indptr[num_owned + r] - owned_entries;
+  split.halo.indices = reverse.indices.slice_rows(owned_entries, reverse.num_entries());
+  split.halo.edge_ids = reverse.edge_ids.defined()
+                            ? reverse.edge_ids.slice_rows(owned_entries, reverse.num_entries())
+                            : Tensor();
+  split.halo.edge_ids_are_identity = reverse.edge_ids_are_identity;
+  split.halo_first_entry = owned_entries;
+  return split;
+}
+
 void build_local_operators(DistGraph& graph, const Graph& local_graph, const Tensor& global_degree) {
   const int64_t rows = graph.num_rows();
   TANGO_CHECK(local_graph.num_nodes == graph.num_owned, "local graph has {} rows for {} owned nodes",
@@ -78,6 +107,9 @@ void build_local_operators(DistGraph& graph, const Graph& local_graph, const Ten
   graph.adjacency_split = split_inner_boundary(graph.adjacency.csr(), graph.num_inner, graph.num_owned);
   graph.adjacency_with_self_split =
       split_inner_boundary(graph.adjacency_with_self.csr(), graph.num_inner, graph.num_owned);
+  graph.adjacency_reverse_split = split_owned_halo(graph.adjacency.csr_t(), graph.num_owned);
+  graph.adjacency_with_self_reverse_split =
+      split_owned_halo(graph.adjacency_with_self.csr_t(), graph.num_owned);
 
   const int64_t* degree = global_degree.data<int64_t>();
   graph.gcn_norm = Tensor::empty(DType::kF32, Shape::vec(rows));
@@ -110,6 +142,21 @@ RowSplit split_on_device(const RowSplit& host, const kernels::CsrIndex& whole) {
   return split;
 }
 
+// The same for a reverse split.
+ReverseSplit split_on_device(const ReverseSplit& host, const kernels::CsrIndex& whole) {
+  ReverseSplit split = host;
+  const int64_t owned_entries = host.halo_first_entry;
+  split.owned.indptr = whole.indptr.slice_rows(0, host.owned.num_rows + 1);
+  split.owned.indices = whole.indices.slice_rows(0, owned_entries);
+  split.halo.indptr = host.halo.indptr.to(whole.device());
+  split.halo.indices = whole.indices.slice_rows(owned_entries, whole.num_entries());
+  if (whole.edge_ids.defined()) {
+    split.owned.edge_ids = whole.edge_ids.slice_rows(0, owned_entries);
+    split.halo.edge_ids = whole.edge_ids.slice_rows(owned_entries, whole.num_entries());
+  }
+  return split;
+}
+
 Tensor to_device(const Tensor& t, Device device) {
   return t.defined() ? t.to(device) : Tensor();
 }
@@ -132,6 +179,9 @@ DistGraph graph_on_device(const DistGraph& graph, Device device) {
   out.adjacency_split = split_on_device(graph.adjacency_split, out.adjacency.csr());
   out.adjacency_with_self_split =
       split_on_device(graph.adjacency_with_self_split, out.adjacency_with_self.csr());
+  out.adjacency_reverse_split = split_on_device(graph.adjacency_reverse_split, out.adjacency.csr_t());
+  out.adjacency_with_self_reverse_split =
+      split_on_device(graph.adjacency_with_self_reverse_split, out.adjacency_with_self.csr_t());
   out.gcn_norm = to_device(graph.gcn_norm, device);
   out.inverse_degree = to_device(graph.inverse_degree, device);
   return out;

@@ -33,6 +33,18 @@ struct RowSplit {
 
 RowSplit split_inner_boundary(const kernels::CsrIndex& whole, int64_t num_inner, int64_t num_owned);
 
+// The rows of a reverse-graph CSR (csr_t(): rows [owned | halo], columns owned) split for the backward
+// overlap: the halo rows, whose sums go home to their owners and so are computed and sent first, and
+// the owned rows, computed while they travel. Views of the whole CSR's arrays (halo indptr rebased),
+// in the same order: each row is the same sum as over the whole CSR.
+struct ReverseSplit {
+  kernels::CsrIndex owned;
+  kernels::CsrIndex halo;
+  int64_t halo_first_entry = 0;  // entry id of the first halo-row entry in the whole CSR
+};
+
+ReverseSplit split_owned_halo(const kernels::CsrIndex& reverse, int64_t num_owned);
+
 struct DistGraph {
   int32_t part_id = 0;
   int32_t num_parts = 1;
@@ -48,12 +60,14 @@ struct DistGraph {
   Tensor labels;      // i32 [num_owned]
   Tensor train_mask, valid_mask, test_mask;  // u8 [num_owned]
 
-  kernels::SparseGraph adjacency;            // owned x (owned + halo), no self-loops (SAGE)
-  kernels::SparseGraph adjacency_with_self;  // the same plus (v, v) for each owned v (GCN, GAT)
-  RowSplit adjacency_split;                  // of adjacency.csr()
-  RowSplit adjacency_with_self_split;        // of adjacency_with_self.csr()
-  Tensor gcn_norm;                           // f32 [num_owned + num_halo]: (global degree + 1)^-1/2
-  Tensor inverse_degree;                     // f32 [num_owned]: 1 / global degree (0 for an isolated node)
+  kernels::SparseGraph adjacency;                  // owned x (owned + halo), no self-loops (SAGE)
+  kernels::SparseGraph adjacency_with_self;        // the same plus (v, v) for each owned v (GCN, GAT)
+  RowSplit adjacency_split;                        // of adjacency.csr()
+  RowSplit adjacency_with_self_split;              // of adjacency_with_self.csr()
+  ReverseSplit adjacency_reverse_split;            // of adjacency.csr_t()
+  ReverseSplit adjacency_with_self_reverse_split;  // of adjacency_with_self.csr_t()
+  Tensor gcn_norm;                                 // f32 [num_owned + num_halo]: (global degree + 1)^-1/2
+  Tensor inverse_degree;  // f32 [num_owned]: 1 / global degree (0 for an isolated node)
 
   // Halo plan arrays (see comm/halo_plan.h); empty lists when num_parts == 1.
   std::vector<int64_t> send_offsets;  // [num_parts + 1]
@@ -65,7 +79,7 @@ struct DistGraph {
 };
 
 // A copy of `graph` with every tensor on `device` (copied once, before training; the plan arrays stay on
-// the host). The row splits are re-made as views of the copied adjacency, as on the host.
+// the host). The row splits (both directions) are re-made as views of the copied adjacency, as on the host.
 DistGraph graph_on_device(const DistGraph& graph, Device device);
 
 // The whole dataset as the single part of a 1-rank run.

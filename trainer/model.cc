@@ -108,11 +108,15 @@ Tensor Model::forward(const DistGraph& graph, const std::vector<HaloLink*>& halo
   return h;
 }
 
-void Model::backward(const Tensor& d_logits, const std::vector<HaloLink*>& halos) {
+void Model::backward(const Tensor& d_logits, const std::vector<HaloLink*>& halos,
+                     const std::function<void(int)>& layer_done, const std::function<void()>& progress) {
   Tensor d = d_logits;
   for (int l = num_layers() - 1; l >= 0; --l) {
     Tensor d_input;
-    layers_[l]->backward(d, context(l, halos), l > 0 ? &d_input : nullptr);
+    LayerContext layer_context = context(l, halos);
+    layer_context.progress = progress;
+    layers_[l]->backward(d, layer_context, l > 0 ? &d_input : nullptr);
+    if (layer_done) layer_done(l);
     if (l == 0) break;
     if (dropout_masks_[l].defined())
       dropout_backward(d_input, dropout_masks_[l], static_cast<float>(config_.dropout), d_input);

@@ -4,6 +4,7 @@
 // compute what 1 rank computes, dropout included.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <vector>
 
@@ -21,8 +22,12 @@ class Model {
   // Logits of the owned rows [num_owned, classes]. `epoch` keys the dropout masks; training = false
   // runs without dropout (evaluation). halos[l] is layer l's link (may be null with one rank).
   Tensor forward(const DistGraph& graph, const std::vector<HaloLink*>& halos, bool training, int64_t epoch);
-  // From dL/d logits, fills every parameter's grad (this rank's share).
-  void backward(const Tensor& d_logits, const std::vector<HaloLink*>& halos);
+  // From dL/d logits, fills every parameter's grad (this rank's share). `layer_done(l)`, when given,
+  // is called as soon as layer l's gradients are final (last layer first): the trainer starts their
+  // allreduce there while the layers below run backward.
+  // `progress` goes to the layers (LayerContext::progress).
+  void backward(const Tensor& d_logits, const std::vector<HaloLink*>& halos,
+                const std::function<void(int)>& layer_done = {}, const std::function<void()>& progress = {});
 
   std::vector<Parameter*> parameters();
   // Moves every parameter (drawn on the host) to `device`, with zero gradients there. Once, before

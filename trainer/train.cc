@@ -16,6 +16,7 @@
 #include "io/metrics_writer.h"
 #include "kernels/masked_nll.h"
 #include "trainer/device_choice.h"
+#include "trainer/gradient_reducer.h"
 #include "trainer/halo_link.h"
 #include "trainer/model.h"
 #include "trainer/ops.h"
@@ -50,23 +51,6 @@ enum ScalarSlot : int {
   kCorrectSlot = 1,
   kNumScalarSlots = 4
 };  // correct: train, valid, test
-
-// Makes every parameter's gradient a view into one flat f32 buffer on `device` (each gradient starting
-// on a 256-byte boundary on GPUs), so the weight gradients are allreduced in place in one call: MPI for
-// host tensors, NCCL for CUDA ones.
-Tensor flat_gradients(const std::vector<Parameter*>& parameters, Device device) {
-  const int64_t align = device.is_cuda() ? 64 : 1;
-  int64_t total = 0;
-  for (Parameter* p : parameters) total += (p->grad.numel() + align - 1) / align * align;
-  Tensor flat = Tensor::zeros(DType::kF32, Shape::vec(total), device);
-  int64_t offset = 0;
-  for (Parameter* p : parameters) {
-    const int64_t n = p->grad.numel();
-    p->grad = flat.slice_rows(offset, offset + n).reshaped(p->grad.shape());
-    offset += (n + align - 1) / align * align;
-  }
-  return flat;
-}
 
 // Rows a u8 mask selects, counted on the host (load time only).
 int64_t host_mask_count(const Tensor& mask) {
@@ -154,7 +138,10 @@ TrainResult train(const TrainConfig& config, const DistGraph& host_graph, comm::
 
   Model model(config, graph.num_features(), graph.num_classes);
   model.to(device);
-  Tensor gradients = flat_gradients(model.parameters(), device);
+  // Weight gradients: one bucket per layer, allreduced while backward goes on (--overlap).
+  std::vector<std::vector<Parameter*>> layer_parameters;
+  for (int l = 0; l < model.num_layers(); ++l) layer_parameters.push_back(model.layer(l).parameters());
+  GradientReducer reducer(comm, layer_parameters, device, config.overlap);
   AdamOptions adam_options;
   adam_options.lr = static_cast<float>(config.lr);
   adam_options.weight_decay = static_cast<float>(config.weight_decay);
@@ -255,10 +242,12 @@ TrainResult train(const TrainConfig& config, const DistGraph& host_graph, comm::
     Tensor logits = model.forward(graph, halos, /*training=*/true, epoch);
     Tensor d_logits = Tensor::empty(DType::kF32, logits.shape(), device);
     log_softmax_nll(logits, graph.labels, graph.train_mask, train_count, d_logits, scalars, kLossSlot);
-    model.backward(d_logits, halos);
+    model.backward(
+        d_logits, halos, [&](int layer) { reducer.layer_done(layer); }, [&] { reducer.progress(); });
 
+    // With overlap, only what the allreduces did not hide behind backward is waited for here.
     Timer allreduce_timer;
-    if (comm.size() > 1) comm.allreduce(gradients, comm::ReduceOp::kSum);
+    reducer.finish();
     double allreduce_ms = allreduce_timer.millis();
 
     Timer optimizer_timer;
@@ -387,6 +376,7 @@ TrainResult train(const TrainConfig& config, const DistGraph& host_graph, comm::
   result.test_acc = best.epoch > 0 ? static_cast<double>(best.test_correct) / test_total : 0.0;
   for (Parameter* p : model.parameters()) result.weights[p->name] = p->value.to(Device::cpu());
   result.device = device.str();
+  result.allreduces_started_early = reducer.started_early();
 
   result.summary = {
       {"test_acc", result.test_acc},

@@ -30,6 +30,7 @@ struct TrainResult {
   int64_t bytes_fp32 = 0;                 // the same rows in fp32
   std::map<std::string, Tensor> weights;  // final weights by name (CPU copies)
   std::string device;                     // where this rank trained: "cpu" or "cuda:N"
+  int64_t allreduces_started_early = 0;   // weight-gradient buckets started inside backward (--overlap)
   nlohmann::json summary;                 // what --summary gets
 };
 

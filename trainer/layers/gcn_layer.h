@@ -8,7 +8,9 @@
 //             dW = H^T dZ (layer 0: over owned + halo rows, so no exchange); dH = dZ_owned W^T
 // Aggregate first otherwise:
 //   forward:  exchange H's halo rows (not at layer 0);  M = S_v A S_u H_all;  Y = M W + b
-//   backward: dW = M^T dY; dM = dY W^T; dH_all = S_u A^T S_v dM; halo rows of dH go home.
+//   backward: dM = dY W^T; dH_all = S_u A^T S_v dM; halo rows of dH go home; dW = M^T dY.
+// Backward overlap (--overlap, layers > 0): the halo rows of dZ / dH are aggregated first and sent,
+// then the owned rows (and, aggregating first, dW) are computed while they travel; bit-identical.
 // --precision int8: every GEMM is a QGEMM on per-tensor INT8 operands (H and W cached for backward),
 // every SpMM a QSpMM on the per-tensor INT8 aggregated operand (Tango's rules); bias in FP32.
 #pragma once
@@ -38,6 +40,10 @@ class GcnLayer : public Layer {
                       const LayerContext& context, Tensor& out);
   // dx = S_u A^T S_v dy ([num_owned, F] -> [num_rows, F]).
   void aggregate_backward(const Tensor& dy, const LayerContext& context, Tensor& dx);
+  // The same, then dx's halo rows go home (added into the owners' rows) and `meanwhile` runs, overlapped
+  // with the exchange under context.overlap (see aggregate_and_return).
+  void aggregate_backward_and_return(const Tensor& dy, const LayerContext& context, Tensor& dx,
+                                     const std::function<void()>& meanwhile);
 
   int index_;
   LinearMap linear_;  // multiplies H (GEMM first) or M (aggregate first) by W

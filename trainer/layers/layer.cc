@@ -42,15 +42,21 @@ void exchange_and_aggregate(Tensor& table, const kernels::CsrIndex& whole, const
   TANGO_CHECK(context.halo != nullptr, "a part with {} halo rows needs a halo link", graph.num_halo);
   if (!context.overlap) {
     context.halo->exchange(HaloDirection::kForward, table);
-    aggregate(whole, 0, table, out);
-    return;
+    if (context.precision != Precision::kINT8) {
+      aggregate(whole, 0, table, out);
+      return;
+    }
+    // INT8 quantizes each aggregation's operand with one scale: the overlapped inner rows can only
+    // take it over the owned rows (the halo has not arrived), so this path makes the same two calls
+    // and gives the same bits.
+  } else {
+    context.halo->post(HaloDirection::kForward, table);
   }
-  context.halo->post(HaloDirection::kForward, table);
   if (graph.num_inner > 0) {
     Tensor inner_out = out.slice_rows(0, graph.num_inner);
     aggregate(split.inner, 0, table.slice_rows(0, graph.num_owned), inner_out);
   }
-  context.halo->wait();
+  if (context.overlap) context.halo->wait();
   if (graph.num_owned > graph.num_inner) {
     Tensor boundary_out = out.slice_rows(graph.num_inner, graph.num_owned);
     aggregate(split.boundary, graph.num_inner, table, boundary_out);
@@ -61,6 +67,34 @@ void return_halo_gradients(Tensor& table, const LayerContext& context) {
   if (context.graph->num_halo == 0) return;
   TANGO_CHECK(context.halo != nullptr, "a part with {} halo rows needs a halo link", context.graph->num_halo);
   context.halo->exchange(HaloDirection::kBackward, table);
+}
+
+void aggregate_and_return(Tensor& d_table, const kernels::CsrIndex& reverse, const ReverseSplit& split,
+                          const LayerContext& context, const ReverseAggregation& aggregate,
+                          const std::function<void()>& meanwhile) {
+  const DistGraph& graph = *context.graph;
+  TANGO_CHECK(d_table.rows() == graph.num_rows() && reverse.num_rows == graph.num_rows(),
+              "backward table {} or reverse CSR of {} rows does not fit the part ({} owned, {} halo rows)",
+              d_table.str(), reverse.num_rows, graph.num_owned, graph.num_halo);
+  if (graph.num_halo == 0 || !context.overlap) {
+    aggregate(reverse, 0, d_table);
+    return_halo_gradients(d_table, context);
+    context.make_progress();
+    if (meanwhile) meanwhile();
+    return;
+  }
+  TANGO_CHECK(context.halo != nullptr, "a part with {} halo rows needs a halo link", graph.num_halo);
+  Tensor halo_rows = d_table.slice_rows(graph.num_owned, graph.num_rows());
+  aggregate(split.halo, graph.num_owned, halo_rows);
+  context.halo->post(HaloDirection::kBackward, d_table);
+  context.make_progress();
+  if (graph.num_owned > 0) {
+    Tensor owned_rows = d_table.slice_rows(0, graph.num_owned);
+    aggregate(split.owned, 0, owned_rows);
+  }
+  context.make_progress();
+  if (meanwhile) meanwhile();
+  context.halo->wait();
 }
 
 }  // namespace tango::trainer

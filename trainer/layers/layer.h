@@ -45,6 +45,13 @@ struct LayerContext {
   uint64_t seed = 0;
   uint64_t attention_dropout_stream = 0;
   bool training = false;
+  // Backward only, may be empty: drives the progress of communication started earlier (the weight
+  // gradients' allreduce: MPI advances a non-blocking collective only inside MPI calls). Layers call
+  // it between their kernels; it changes no value.
+  std::function<void()> progress;
+  void make_progress() const {
+    if (progress) progress();
+  }
 };
 
 struct Parameter {
@@ -83,10 +90,26 @@ using RowAggregation =
 // Fills the halo rows of `table` from their owners and aggregates all owned rows into `out`. With
 // context.overlap, the exchange is posted, the inner rows (no halo column) are aggregated while it is
 // in flight, and the boundary rows after it completes; otherwise exchange, then one aggregation over
-// `whole`. Without halo rows it only aggregates.
+// `whole` (INT8: the same two aggregations as with overlap, whose inner operand is quantized over the
+// owned rows only, so both paths give the same bits). Without halo rows it only aggregates.
 void exchange_and_aggregate(Tensor& table, const kernels::CsrIndex& whole, const RowSplit& split,
                             const LayerContext& context, Tensor& out, const RowAggregation& aggregate);
 // Sends the halo rows of a gradient table home, where they are added into the owners' rows.
 void return_halo_gradients(Tensor& table, const LayerContext& context);
+
+// Writes rows [first_row, first_row + rows.num_rows) of a backward aggregation table into `out`
+// ([rows.num_rows, F]), aggregating over the reverse-graph CSR `rows` (its columns: owned rows).
+using ReverseAggregation = std::function<void(const kernels::CsrIndex& rows, int64_t first_row, Tensor& out)>;
+
+// Fills the backward aggregation table `d_table` ([num_rows, F]) over the reverse graph (`reverse`:
+// its csr_t(), `split`: that CSR's owned/halo rows) and sends its halo rows home, where the owners add
+// them into their rows; `meanwhile` (may be empty) is work that reads neither the returned gradients
+// nor d_table's owned rows. With context.overlap the halo rows are aggregated first and posted, and the
+// owned rows and `meanwhile` run while they travel; otherwise all rows, the exchange, then `meanwhile`.
+// Either way each row is the same sum and the received rows are added to finished rows in the same
+// order: the bits do not change. Without halo rows: all rows, then `meanwhile`.
+void aggregate_and_return(Tensor& d_table, const kernels::CsrIndex& reverse, const ReverseSplit& split,
+                          const LayerContext& context, const ReverseAggregation& aggregate,
+                          const std::function<void()>& meanwhile = {});
 
 }  // namespace tango::trainer

@@ -21,14 +21,30 @@ void LinearMap::forward(const Tensor& x, Precision precision, Tensor& out) {
 }
 
 void LinearMap::backward(const Tensor& dy, Precision precision, Tensor* dx) {
-  if (dx != nullptr) *dx = Tensor::empty(DType::kF32, Shape::mat(dy.rows(), in_features()), dy.device());
+  const kernels::QTensor dy_q = quantize_gradient(dy, precision);
+  backward_weight(dy, dy_q, precision);
+  if (dx != nullptr) backward_input(dy, dy_q, precision, *dx);
+}
+
+kernels::QTensor LinearMap::quantize_gradient(const Tensor& dy, Precision precision) const {
+  return precision == Precision::kINT8 ? quantize_int8(dy) : kernels::QTensor();
+}
+
+void LinearMap::backward_input(const Tensor& dy, const kernels::QTensor& dy_q, Precision precision,
+                               Tensor& dx) {
+  dx = Tensor::empty(DType::kF32, Shape::mat(dy.rows(), in_features()), dy.device());
   if (precision == Precision::kINT8) {
-    kernels::QTensor dy_q = quantize_int8(dy);
+    qgemm(dy_q, false, weight_q_, true, dx);
+  } else {
+    gemm(dy, false, weight_.value, true, dx);
+  }
+}
+
+void LinearMap::backward_weight(const Tensor& dy, const kernels::QTensor& dy_q, Precision precision) {
+  if (precision == Precision::kINT8) {
     qgemm(input_q_, true, dy_q, false, weight_.grad);
-    if (dx != nullptr) qgemm(dy_q, false, weight_q_, true, *dx);
   } else {
     gemm(input_, true, dy, false, weight_.grad);
-    if (dx != nullptr) gemm(dy, false, weight_.value, true, *dx);
   }
 }
 

@@ -20,6 +20,11 @@ class LinearMap {
   void forward(const Tensor& x, Precision precision, Tensor& out);
   // weight.grad = x^T dy; when dx is not null, *dx = dy W^T (allocated here).
   void backward(const Tensor& dy, Precision precision, Tensor* dx);
+  // backward() in two halves, for callers that overlap something between them (same bits).
+  // `dy_q` is quantize_gradient(dy): dy quantized once for both (INT8), empty in FP32.
+  kernels::QTensor quantize_gradient(const Tensor& dy, Precision precision) const;
+  void backward_input(const Tensor& dy, const kernels::QTensor& dy_q, Precision precision, Tensor& dx);
+  void backward_weight(const Tensor& dy, const kernels::QTensor& dy_q, Precision precision);
 
   Parameter& weight() { return weight_; }
   int64_t in_features() const { return weight_.value.rows(); }

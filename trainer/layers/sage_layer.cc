@@ -46,6 +46,23 @@ void SageLayer::aggregate_backward(const Tensor& dy, const LayerContext& context
   }
 }
 
+void SageLayer::aggregate_backward_and_return(const Tensor& dy, const LayerContext& context, Tensor& dx,
+                                              const std::function<void()>& meanwhile) {
+  const DistGraph& graph = *context.graph;
+  // Over the reverse graph 1/deg scales the (owned) columns. INT8: dy quantized once for both ranges.
+  const bool int8 = context.precision == Precision::kINT8;
+  const kernels::QTensor dy_q = int8 ? quantize_int8(dy) : kernels::QTensor();
+  const kernels::SpmmScaling scaling{Tensor(), graph.inverse_degree};
+  auto rows = [&](const kernels::CsrIndex& csr, int64_t, Tensor& out) {
+    if (int8) {
+      kernels::qspmm_copy_u(csr, dy_q, out, scaling);
+    } else {
+      kernels::spmm_copy_u(csr, dy, out, scaling);
+    }
+  };
+  aggregate_and_return(dx, graph.adjacency.csr_t(), graph.adjacency_reverse_split, context, rows, meanwhile);
+}
+
 Tensor SageLayer::forward(const Tensor& input, const LayerContext& context) {
   const DistGraph& graph = *context.graph;
   const bool first = index_ == 0;
@@ -80,38 +97,37 @@ void SageLayer::backward(const Tensor& d_output, const LayerContext& context, Te
   const bool first = index_ == 0;
   TANGO_CHECK(!(first && d_input != nullptr), "layer 0 has no input gradient to give");
   bias_grad(d_output, bias_.grad);
-  // The halo-gradient table: dZ (transform first) or A^T D^-1 (dY W_neigh^T) (aggregate first).
-  Tensor d_table;
-  if (transform_first()) {
-    d_table = Tensor::empty(DType::kF32, Shape::mat(graph.num_rows(), out_features()), graph.device);
-    aggregate_backward(d_output, context, d_table);
-    if (first) {
-      root_.backward(d_output, context.precision, nullptr);
-      neighbours_.backward(d_table, context.precision, nullptr);  // dW_neigh = H_all^T dZ_all
-      return;
-    }
-  } else if (d_input != nullptr) {
-    Tensor d_mean;
-    neighbours_.backward(d_output, context.precision, &d_mean);
-    d_table = Tensor::empty(DType::kF32, Shape::mat(graph.num_rows(), in_features()), graph.device);
-    aggregate_backward(d_mean, context, d_table);
-  } else {
+  if (transform_first() && first) {
+    Tensor dz = Tensor::empty(DType::kF32, Shape::mat(graph.num_rows(), out_features()), graph.device);
+    aggregate_backward(d_output, context, dz);
+    context.make_progress();
+    root_.backward(d_output, context.precision, nullptr);
+    context.make_progress();
+    neighbours_.backward(dz, context.precision, nullptr);  // dW_neigh = H_all^T dZ_all
+    return;
+  }
+  if (!transform_first() && d_input == nullptr) {
     root_.backward(d_output, context.precision, nullptr);
     neighbours_.backward(d_output, context.precision, nullptr);
     return;
   }
-  // Send the halo rows of the table home. With overlap, the root branch (dW_root, dY W_root^T), which
-  // needs no halo gradient, runs while they are in flight; each result is the same sum either way.
-  const bool overlap = context.overlap && graph.num_halo > 0;
-  if (overlap) {
-    TANGO_CHECK(context.halo != nullptr, "a part with {} halo rows needs a halo link", graph.num_halo);
-    context.halo->post(HaloDirection::kBackward, d_table);
-  } else {
-    return_halo_gradients(d_table, context);
-  }
+  // The halo-gradient table: dZ (transform first) or A^T D^-1 (dY W_neigh^T) (aggregate first). Its
+  // halo rows go home; the root branch (dW_root, dY W_root^T) needs no halo gradient, so it runs while
+  // they travel (with overlap; after the exchange otherwise: each result is the same sum either way).
   Tensor d_owned;
-  root_.backward(d_output, context.precision, d_input != nullptr ? &d_owned : nullptr);
-  if (overlap) context.halo->wait();
+  auto root_branch = [&] {
+    root_.backward(d_output, context.precision, d_input != nullptr ? &d_owned : nullptr);
+  };
+  Tensor d_table;
+  if (transform_first()) {
+    d_table = Tensor::empty(DType::kF32, Shape::mat(graph.num_rows(), out_features()), graph.device);
+    aggregate_backward_and_return(d_output, context, d_table, root_branch);
+  } else {
+    Tensor d_mean;
+    neighbours_.backward(d_output, context.precision, &d_mean);
+    d_table = Tensor::empty(DType::kF32, Shape::mat(graph.num_rows(), in_features()), graph.device);
+    aggregate_backward_and_return(d_mean, context, d_table, root_branch);
+  }
   Tensor d_table_owned = d_table.slice_rows(0, graph.num_owned);
   if (transform_first()) {
     Tensor d_from_neighbours;

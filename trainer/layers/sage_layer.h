@@ -11,7 +11,8 @@
 // input features.
 //   backward: dW_root = H_owned^T dY, dW_neigh = M^T dY, db = colsum dY,
 //             dH_owned = dY W_root^T + [A^T D^-1 (dY W_neigh^T)]_owned, whose halo rows go home.
-// With context.overlap, the halo-gradient exchange of backward runs while the root branch is computed.
+// With context.overlap, backward aggregates the halo rows of its gradient table first and sends them;
+// the owned rows and the root branch are computed while they travel (bit-identical).
 // A part holds all in-edges of an owned node, so its local in-degree is its global degree.
 // --precision int8: QGEMMs as in LinearMap, QSpMM on the per-tensor INT8 aggregated operand.
 #pragma once
@@ -38,6 +39,10 @@ class SageLayer : public Layer {
   void aggregate(Tensor& table, bool exchange, const LayerContext& context, Tensor& out);
   // dx = A^T D^-1 dy ([num_owned, F] -> [num_rows, F]).
   void aggregate_backward(const Tensor& dy, const LayerContext& context, Tensor& dx);
+  // The same, then dx's halo rows go home and `meanwhile` runs, overlapped with the exchange under
+  // context.overlap (see aggregate_and_return).
+  void aggregate_backward_and_return(const Tensor& dy, const LayerContext& context, Tensor& dx,
+                                     const std::function<void()>& meanwhile);
 
   int index_;
   LinearMap root_;

@@ -126,35 +126,5 @@ TEST(RankEquivalence, SageHaloBytesScaleWithTheOutputWidth) {
               static_cast<long long>(gcn16));
 }
 
-// Overlapping the forward exchange with the inner rows (and SAGE's backward exchange with its root
-// branch) changes no bit: each output row is one sum in the same order either way.
-void expect_overlap_changes_no_bit(ModelKind model, int layers, int64_t hidden) {
-  TANGO_REQUIRE_DATASET(dir, "cora");
-  int world_size = 0, world_rank = 0;
-  MPI_Comm_size(MPI_COMM_WORLD, &world_size);
-  MPI_Comm_rank(MPI_COMM_WORLD, &world_rank);
-  Dataset cora = read_ogb_dir(dir);
-  TrainConfig config = small_config(0.5, layers, model);
-  config.hidden = hidden;
-  config.epochs = 5;
-  config.overlap = true;
-  const std::vector<double> overlapped = losses_on_k_ranks(cora, world_size, config);
-  config.overlap = false;
-  const std::vector<double> sequential = losses_on_k_ranks(cora, world_size, config);
-  if (world_rank == 0) {
-    EXPECT_EQ(overlapped, sequential);
-  }
-}
-
-TEST(RankEquivalence, OverlapGivesTheSameBitsAsPostThenWait) {
-  expect_overlap_changes_no_bit(ModelKind::kGCN, 3, 16);
-}
-
-// SAGE also overlaps its backward halo-gradient exchange with the root branch: both orders of
-// aggregation (16 -> 16 aggregates first, 16 -> 7 transforms first) and layer 1's transform first.
-TEST(RankEquivalence, SageOverlapBothDirectionsGivesTheSameBitsAsPostThenWait) {
-  expect_overlap_changes_no_bit(ModelKind::kSAGE, 3, 16);
-}
-
 }  // namespace
 }  // namespace tango::trainer
