@@ -229,6 +229,21 @@ def previous_lines(prefix):
     return [line for line in previous if line.startswith(prefix)]
 
 
+def previous_header():
+    """The previous file's Command / Date / Runs lines and its own carry-over note (with the header it
+    quotes, indented), so rows carried twice still name the invocation that ran them."""
+    out, in_carry = [], False
+    for line in previous:
+        if line.startswith(("- Command:", "- Date:", "- Runs in the table:", "- Carried over verbatim")):
+            out.append(line)
+            in_carry = line.startswith("- Carried over verbatim")
+        elif in_carry and line.startswith("  "):
+            out.append(line)
+        else:
+            in_carry = False
+    return out
+
+
 def load(d, m, r, p):
     """Summaries of one cell, one per seed that finished."""
     found = []
@@ -305,11 +320,13 @@ lines += [
     "|---|---|---|---|---|---|---|---|",
 ]
 if keep:
-    carried = [f"{d} {model_label[m]}" for d in ALL_DATASETS for m in ALL_MODELS if not requested(d, m)]
+    carried = [f"{d} {model_label[m]}" + ("" if not requested(d, m) else f" {r} rank{'s' if r > 1 else ''}")
+               for d in ALL_DATASETS for m in ALL_MODELS for r in ALL_RANKS
+               if not requested(d, m, r) and (requested(d, m) or r == ALL_RANKS[0])]
     lines[-3:-3] = [
         f"- Carried over verbatim (`--keep-other-rows`) from the previous file for {', '.join(carried)}: "
         "those runs are not in this work dir. The previous file's header:"] + [
-        "  " + line for line in previous if line.startswith(("- Command:", "- Date:", "- Runs in the table:"))]
+        "  " + line for line in previous_header()]
 for d in ALL_DATASETS if keep else datasets:
     for m in ALL_MODELS if keep else models:
         for r in ALL_RANKS if keep else ranks:

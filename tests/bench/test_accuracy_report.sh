@@ -3,7 +3,8 @@
 # 1 rank, 3 seeds each) and a docs/pyg_reference.json-shaped file are written here; the table must
 # show both sides with Δ and 2 SE of Δ, and the issue-5 facebook target must come out "met" (Tango
 # above), "within the seed noise" (below by less than 2 SE) and "not met" (below by more) for the three
-# models. Without a reference file the target says so instead of judging.
+# models. --keep-other-rows names every carried row and quotes the previous carry-over, nested. Without
+# a reference file the target says so instead of judging.
 #   test_accuracy_report.sh
 set -euo pipefail
 src="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -44,6 +45,18 @@ expect "| facebook | GAT | 89.00 ± 0.10 (n=3) | 88.00 ± 0.20 (n=3) | -1.00 | 0
 expect "- facebook GCN fp32, 1 rank, at least PyTorch Geometric's accuracy with the same settings: 89.20 (n=3) vs PyG 89.00 ± 0.10 (n=3), Δ +0.20: met"
 expect "- facebook SAGE fp32, 1 rank, at least PyTorch Geometric's accuracy with the same settings: 90.00 (n=3) vs PyG 90.10 ± 0.10 (n=3), Δ -0.10: mean 0.10 pp below, within the seed noise (2 SE = 0.26 pp): met within noise"
 expect "- facebook GAT fp32, 1 rank, at least PyTorch Geometric's accuracy with the same settings: 88.00 (n=3) vs PyG 89.00 ± 0.10 (n=3), Δ -1.00: **not met** (below by more than 2 SE = 0.26 pp)"
+
+# --keep-other-rows with 1 rank of facebook GCN requested: every other row is named as carried over, and
+# a second carry-over quotes the first one's header, nested (the invocation that ran the rows stays named).
+keep_args=(--report-only --datasets facebook --models gcn --ranks 1 --precisions fp32 --seeds 3 --work "$work"
+  --out "$doc" --pyg-reference "$work/pyg.json" --keep-other-rows)
+"$src/scripts/accuracy.sh" "${keep_args[@]}" 2> "$work/log" || fail "--keep-other-rows"
+expect "from the previous file for cora GCN, cora SAGE, cora GAT, facebook GCN 4 ranks, facebook SAGE, facebook GAT:"
+expect "| facebook | SAGE | 1 | 90.00 ± 0.20 (n=3) |"
+first_command=$(grep -m1 "^  - Command:" "$doc")
+[[ "$first_command" == *"--precisions fp32 --seeds 3 --work"* ]] || fail "first carry-over header: $first_command"
+"$src/scripts/accuracy.sh" "${keep_args[@]}" 2> "$work/log" || fail "--keep-other-rows twice"
+grep -qF -- "  ${first_command}" "$doc" || fail "the first carry-over's header is not quoted, nested"
 
 "$src/scripts/accuracy.sh" "${args[@]}" --pyg-reference "$work/absent.json" 2> "$work/log" || fail "no reference"
 expect "GAT fp32, 1 rank, at least PyTorch Geometric's accuracy with the same settings: PyG reference not recorded"
