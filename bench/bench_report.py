@@ -167,7 +167,8 @@ def carry_over(results, previous):
         results[key] = previous[key]
         # A table carried twice keeps the invocation that measured it.
         carried[key] = previous.get("carried_over", {}).get(key) or {
-            "generated": previous.get("generated", "?"), "command": previous.get("command", "?")}
+            "generated": previous.get("generated", "?"), "command": previous.get("command", "?"),
+            "machine": previous.get("machine", "?")}
     return carried
 
 
@@ -186,7 +187,7 @@ def render(args, runs, results):
           "one table, not absolute times. GPU figures: not measured here (no GPU lent to this session).", ""]
     if results["carried_over"]:
         L += ["Carried over from earlier invocations (none of their runs is in this work dir): "
-              + "; ".join(f"{TABLE_TITLES[k]} from `{o['command']}` ({o['generated']})"
+              + "; ".join(f"{TABLE_TITLES[k]} from `{o['command']}` ({o['generated']}, {o.get('machine', '?')})"
                           for k, o in results["carried_over"].items()) + ".", ""]
     vers = next((r["versions"] for r in runs.values() if r.get("system") == "pyg"), None) or next(
         (a["versions"] for a in results["pyg_accuracy"]), None)
