@@ -11,7 +11,8 @@
 # Phases (each run's result is kept in WORK/runs/NAME.json and not repeated unless --force, so a
 # stopped run continues where it stopped; --report-only runs nothing and only writes the outputs):
 #   accuracy  PyG's test accuracy of GCN, SAGE and GAT on cora (seeds 1..N, default 5) and facebook
-#             (default 3) with docs/ACCURACY.md's settings, 200 epochs, best-validation test accuracy;
+#             (default 5, as scripts/accuracy.sh) with docs/ACCURACY.md's settings, 200 epochs,
+#             best-validation test accuracy (mean and sample std go to docs/pyg_reference.json);
 #             and Tango's GCN on 2 cora ranks with 32/8/4/2-bit halos (seeds 1..3), accuracy vs bits.
 #   speed     GCN (2 layers, hidden 64, dropout 0.5, Adam lr 0.01, wd 5e-4) on cora, facebook
 #             (--small-epochs, default 30) and synth1m (1M nodes / 20M directed edges, --large-epochs,
@@ -35,6 +36,9 @@
 # created once from bench/pyg_requirements.txt; PyPI's default torch wheel, ~3.5 GB with its CUDA
 # libraries, which it loads but does not use on a CPU-only machine). Neither is a dependency of the
 # build or the tests.
+# A table none of whose runs is in WORK/runs (other phases, another work dir) is carried over from
+# docs/benchmark_results.json with its command and date (bench/bench_report.py), so one phase can be
+# rerun alone.
 # Environment: TANGO_DATA_DIR (cora/, facebook/; default ../shared/datasets beside the repository).
 set -euo pipefail
 
@@ -43,7 +47,7 @@ command_line="bench/compare_pyg.sh$(printf ' %q' "$@")"
 build_dir="$repo_root/build"
 phases="accuracy,speed,scaling,cluster"
 seeds_cora=5
-seeds_facebook=3
+seeds_facebook=5
 large_epochs=10
 small_epochs=30
 threads=1

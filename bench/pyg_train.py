@@ -9,6 +9,10 @@ symmetric graph without self-loops and the same split. Models follow trainer/lay
   sage: SAGEConv, mean aggregation + root weight (lin_l with bias, lin_r without);
   gat:  GATConv, `heads` heads of `hidden` columns each, concatenated, LeakyReLU 0.2, self-loops,
         attention dropout; the output layer has one head (concat=False), as tango-train.
+Weights: PyG's own initialisation by default, which is tango-train's (Glorot uniform W, zero bias) for
+GCNConv and GATConv but not for SAGEConv (torch.nn.Linear's: U(+-1/sqrt(fan_in)) for W and for lin_l's
+bias); `--init glorot` gives every layer tango-train's Glorot W and zero bias (attention vectors stay
+PyG's Glorot, as tango-train's).
 Dropout before every layer, ReLU (or ELU) between layers, Adam with L2 weight decay on every
 parameter, cross entropy over the training nodes. For GAT `--hidden` is per head, as in tango-train:
 8 heads x 8 columns is --hidden 8 --heads 8 (a 64-wide hidden layer).
@@ -19,7 +23,8 @@ path, no E x F message tensor): the faster and leaner PyG configuration for GCN 
 Epoch time = forward + backward + optimizer step (no evaluation), median over the epochs after
 `--warmup`, in wall time and in process CPU time (time.process_time: the work, on a shared machine); evaluation runs only on `--eval-every` epochs and is timed apart. Test accuracy is taken at
 the best validation epoch (strictly better validation accuracy), as tango-train's summary.
-Writes one JSON object (--out, or stdout).
+Writes one JSON object (--out, or stdout), with the per-epoch loss and every evaluation's train / valid
+/ test accuracy (`accuracy_history`), to compare curves with tango-train's --metrics lines.
 """
 import argparse
 import json
@@ -51,6 +56,8 @@ def parse_args():
     p.add_argument("--adjacency", choices=("edge_index", "csr"), default="edge_index",
                    help="edge_index: PyG's default gather/scatter messages (materializes E x F); csr: a "
                         "torch.sparse CSR adj_t, aggregated by SpMM (GCN, SAGE; PyG's memory-lean path)")
+    p.add_argument("--init", choices=("pyg", "glorot"), default="pyg",
+                   help="pyg: each conv's own reset_parameters; glorot: tango-train's (Glorot W, zero bias)")
     p.add_argument("--out", help="write the result JSON here (default: stdout)")
     return p.parse_args()
 
@@ -117,7 +124,15 @@ def build_model(args, in_features, num_classes, torch):
                     x = self.act(x)
             return x
 
-    return Net()
+    net = Net()
+    if args.init == "glorot":
+        from torch_geometric.nn.inits import glorot
+        for name, param in net.named_parameters():
+            if name.endswith("bias"):
+                torch.nn.init.zeros_(param)
+            elif param.dim() == 2:  # a Linear's [out, in] weight: Glorot over fan_in + fan_out
+                glorot(param)
+    return net
 
 
 def main():
@@ -142,6 +157,7 @@ def main():
     train_mask = masks["train"]
 
     epoch_ms, cpu_ms, eval_ms, losses = [], [], [], []
+    history = {"epoch": [], "train": [], "valid": [], "test": []}  # every evaluation, as tango-train's metrics
     best = {"valid_acc": -1.0, "test_acc": 0.0, "epoch": 0}
     for epoch in range(1, args.epochs + 1):
         start, cpu_start = time.perf_counter(), time.process_time()
@@ -161,6 +177,9 @@ def main():
                 pred = model(x, graph).argmax(dim=-1)
             acc = {k: float((pred[m] == y[m]).sum()) / max(1, int(m.sum())) for k, m in masks.items()}
             eval_ms.append(1e3 * (time.perf_counter() - start))
+            history["epoch"].append(epoch)
+            for k in ("train", "valid", "test"):
+                history[k].append(acc[k])
             if acc["valid"] > best["valid_acc"]:
                 best = {"valid_acc": acc["valid"], "test_acc": acc["test"], "epoch": epoch}
     timed = epoch_ms[args.warmup:] if len(epoch_ms) > args.warmup else epoch_ms
@@ -184,6 +203,8 @@ def main():
         "eval_ms_median": statistics.median(eval_ms) if eval_ms else None,
         "load_s": load_s,
         "final_loss": losses[-1],
+        "loss": losses,  # per epoch (training forward, with dropout), as tango-train's metrics lines
+        "accuracy_history": history,
         "test_acc": best["test_acc"],
         "best_valid_acc": best["valid_acc"],
         "best_epoch": best["epoch"],

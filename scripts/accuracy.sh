@@ -11,6 +11,7 @@
 #   scripts/accuracy.sh [--datasets cora,facebook] [--models gcn,sage,gat] [--ranks 1,4]
 #                       [--precisions fp32,int8,int8-halo,int8-attn-tensor,int8-attn-row] [--seeds N] [--first-seed S] [--epochs E]
 #                       [--stop-at HH:MM] [--build DIR] [--work DIR] [--out FILE] [--report-only]
+#                       [--pyg-reference FILE]
 #
 #   --seeds N       seeds S .. S+N-1 per cell (default 5, first seed 1)
 #   --epochs E      training epochs (default 200; the hyperparameters are otherwise fixed, below)
@@ -21,6 +22,9 @@
 #   --out FILE      the markdown file (default docs/ACCURACY.md), written atomically (temp + mv)
 #   --keep-other-rows  rows (and traffic / target lines) of the datasets and models NOT requested now are
 #                   copied verbatim from the existing FILE, so a sweep of one model updates only its rows
+#   --pyg-reference FILE  PyTorch Geometric's accuracies with the same settings (default
+#                   docs/pyg_reference.json, written by bench/compare_pyg.sh --phases accuracy): each fp32
+#                   1-rank row is compared with them (the facebook target of issue 5); absent: "not recorded"
 # Runs go seed-major (every cell's seed 1, then every cell's seed 2, ...), so a sweep stopped early
 # still has an even seed count. Cells not run say "not run"; 1-rank halo cells say "n/a" (no halo).
 # Environment: TANGO_DATA_DIR (folder with cora/ and facebook/; default ../shared/datasets beside the
@@ -42,6 +46,7 @@ stop_at=""
 build_dir="$repo_root/build"
 work_dir=""
 out_file="$repo_root/docs/ACCURACY.md"
+pyg_reference="$repo_root/docs/pyg_reference.json"
 report_only=0
 keep_other_rows=0
 
@@ -64,6 +69,7 @@ while [[ $# -gt 0 ]]; do
     --out) need_value "$@"; out_file="$2"; shift 2 ;;
     --report-only) report_only=1; shift ;;
     --keep-other-rows) keep_other_rows=1; shift ;;
+    --pyg-reference) need_value "$@"; pyg_reference="$2"; shift 2 ;;
     *) die "unknown argument '$1' (see --help)" ;;
   esac
 done
@@ -192,11 +198,11 @@ trap 'rm -f "$tmp_out"' EXIT
 machine="$(lscpu | sed -n 's/^Model name:[[:space:]]*//p' | head -1), $(nproc) cores"
 python3 - "$work_dir/runs" "$tmp_out" "$datasets" "$models" "$ranks_list" "$precisions" \
   "$first_seed" "$seeds" "$epochs" "$command_line" "$machine" "$executed" "$reused" "$failed" \
-  "$stopped_early" "$stop_at" "$out_file" "$keep_other_rows" <<'PY'
-import datetime, json, math, os, statistics, sys
+  "$stopped_early" "$stop_at" "$out_file" "$keep_other_rows" "$pyg_reference" <<'PY'
+import datetime, json, math, os, re, statistics, sys
 
 (runs_dir, out, datasets, models, ranks, precisions, first_seed, seeds, epochs, command, machine,
- executed, reused, failed, stopped_early, stop_at, previous_out, keep_other_rows) = sys.argv[1:]
+ executed, reused, failed, stopped_early, stop_at, previous_out, keep_other_rows, pyg_reference) = sys.argv[1:]
 datasets, models, precisions = datasets.split(","), models.split(","), precisions.split(",")
 ranks = [int(r) for r in ranks.split(",")]
 seed_list = list(range(int(first_seed), int(first_seed) + int(seeds)))
@@ -221,6 +227,21 @@ def requested(d, m, r=None):
 def previous_lines(prefix):
     """Lines of the previous file that start with `prefix` (a carried-over row)."""
     return [line for line in previous if line.startswith(prefix)]
+
+
+def previous_header():
+    """The previous file's Command / Date / Runs lines and its own carry-over note (with the header it
+    quotes, indented), so rows carried twice still name the invocation that ran them."""
+    out, in_carry = [], False
+    for line in previous:
+        if line.startswith(("- Command:", "- Date:", "- Runs in the table:", "- Carried over verbatim")):
+            out.append(line)
+            in_carry = line.startswith("- Carried over verbatim")
+        elif in_carry and line.startswith("  "):
+            out.append(line)
+        else:
+            in_carry = False
+    return out
 
 
 def load(d, m, r, p):
@@ -299,11 +320,13 @@ lines += [
     "|---|---|---|---|---|---|---|---|",
 ]
 if keep:
-    carried = [f"{d} {model_label[m]}" for d in ALL_DATASETS for m in ALL_MODELS if not requested(d, m)]
+    carried = [f"{d} {model_label[m]}" + ("" if not requested(d, m) else f" {r} rank{'s' if r > 1 else ''}")
+               for d in ALL_DATASETS for m in ALL_MODELS for r in ALL_RANKS
+               if not requested(d, m, r) and (requested(d, m) or r == ALL_RANKS[0])]
     lines[-3:-3] = [
         f"- Carried over verbatim (`--keep-other-rows`) from the previous file for {', '.join(carried)}: "
         "those runs are not in this work dir. The previous file's header:"] + [
-        "  " + line for line in previous if line.startswith(("- Command:", "- Date:", "- Runs in the table:"))]
+        "  " + line for line in previous_header()]
 for d in ALL_DATASETS if keep else datasets:
     for m in ALL_MODELS if keep else models:
         for r in ALL_RANKS if keep else ranks:
@@ -335,7 +358,7 @@ if "gat" in models and any(p.startswith("int8-attn") for p in attention):
 traffic = []
 for d in ALL_DATASETS if keep else datasets:
     for m in ALL_MODELS if keep else models:
-        if not requested(d, m):
+        if not requested(d, m) or (keep and 4 not in ranks):  # kept 4-rank rows keep their traffic lines
             traffic += [line for line in previous_lines(f"| {d} | {model_label[m]} | ")
                         if not line.split("|")[3].strip().isdigit()]  # not the main table's rows
             continue
@@ -357,6 +380,63 @@ if traffic:
 def mean_of(d, m, r, p):
     runs = load(d, m, r, p) if p in precisions and r in ranks and d in datasets and m in models else []
     return stats(runs) if runs else None
+
+# PyTorch Geometric with the same settings, against the fp32 1-rank rows (fresh or carried over).
+def parse_cell(text):
+    """(mean, std or None, n) of a table cell "82.30 ± 0.33 (n=5)" / "82.30 (n=1)"; None if not run."""
+    m = re.match(r"\s*([0-9.]+)(?: ± ([0-9.]+))? \(n=(\d+)\)", text)
+    return (float(m.group(1)), float(m.group(2)) if m.group(2) else None, int(m.group(3))) if m else None
+
+
+def tango_fp32(d, m):
+    row = next((line for line in lines if line.startswith(f"| {d} | {model_label[m]} | 1 |")), None)
+    return parse_cell(row.split("|")[4]) if row else None
+
+
+pyg = {}
+if os.path.exists(pyg_reference):
+    with open(pyg_reference) as f:
+        reference = json.load(f)
+    pyg = {(e["dataset"], e["model"]): e for e in reference["entries"]}
+
+
+def versus_pyg(d, m):
+    """(Tango, PyG entry, Δ, 2 SE of Δ or None) or None when either side is missing."""
+    t, p = tango_fp32(d, m), pyg.get((d, m))
+    if t is None or p is None:
+        return None
+    n_p = len(p["seeds"])
+    two_se = (2 * math.sqrt(t[1] ** 2 / t[2] + p["std"] ** 2 / n_p)
+              if t[1] is not None and p["std"] is not None else None)
+    return t, p, t[0] - p["mean"], two_se
+
+
+def pyg_text(p):
+    n = len(p["seeds"])
+    return f"{p['mean']:.2f}" + (f" ± {p['std']:.2f}" if p["std"] is not None else "") + f" (n={n})"
+
+
+if pyg:
+    first = next(iter(pyg.values()))
+    lines += ["", "## PyTorch Geometric with the same settings", "",
+              f"PyG: [`{os.path.basename(pyg_reference)}`]"
+              f"({os.path.relpath(pyg_reference, os.path.dirname(os.path.abspath(previous_out)))}) (generated "
+              f"{reference.get('generated', '?')} by `bench/compare_pyg.sh --phases accuracy`: `bench/pyg_train.py`, "
+              f"torch {first['versions']['torch']}, torch_geometric {first['versions']['torch_geometric']}, one "
+              "process, on the same HDF5 data, split and hyperparameters as the rows above; GCNConv / SAGEConv "
+              "(mean, root weight) / GATConv with PyG's own weight init). Tango: the fp32 1-rank cell above. "
+              "Δ = Tango mean − PyG mean; 2 SE = 2 sqrt(s_T²/n_T + s_P²/n_P), the noise of that difference "
+              "over seeds.", "",
+              "| dataset | model | PyG | Tango fp32, 1 rank | Δ | 2 SE |", "|---|---|---|---|---|---|"]
+    for d in ALL_DATASETS:
+        for m in ALL_MODELS:
+            v = versus_pyg(d, m)
+            if v is None:
+                continue
+            t, p, delta, two_se = v
+            lines.append(f"| {d} | {model_label[m]} | {pyg_text(p)} | "
+                         f"{t[0]:.2f}{f' ± {t[1]:.2f}' if t[1] is not None else ''} (n={t[2]}) | {delta:+.2f} | "
+                         f"{f'{two_se:.2f}' if two_se is not None else '?'} |")
 
 lines += ["", "## Targets (issue 5)", ""]
 for m, target in (("gcn", 81.0), ("gat", 82.0), ("sage", 79.5)):
@@ -386,8 +466,20 @@ for d in datasets:
                     misses.append(f"{d} {model_label[m]} {r} rank(s) {labels[p]}: {q[0] - base[0]:+.2f} pp")
 lines.append(f"- Quantized within 0.5 pp of fp32 in the mean (not more than 0.5 pp below): {checked} pairs "
              f"checked{' (this invocation; carried-over rows show theirs in their Δ columns)' if keep else ''}, " + ("all met" if not misses else f"{len(misses)} not met: " + "; ".join(misses)))
-lines.append("- facebook, each model at least PyTorch Geometric's accuracy with the same settings: the PyG "
-             "reference is not measured by this script (see docs/BENCHMARKS.md when recorded).")
+for m in ALL_MODELS:
+    v = versus_pyg("facebook", m)
+    head = f"- facebook {model_label[m]} fp32, 1 rank, at least PyTorch Geometric's accuracy with the same settings: "
+    if v is None:
+        lines.append(head + ("not run" if pyg else "PyG reference not recorded (bench/compare_pyg.sh --phases accuracy)"))
+        continue
+    t, p, delta, two_se = v
+    if delta >= 0:
+        verdict = "met"
+    elif two_se is not None and -delta <= two_se:
+        verdict = f"mean {-delta:.2f} pp below, within the seed noise (2 SE = {two_se:.2f} pp): met within noise"
+    else:
+        verdict = "**not met**" + (f" (below by more than 2 SE = {two_se:.2f} pp)" if two_se is not None else "")
+    lines.append(head + f"{t[0]:.2f} (n={t[2]}) vs PyG {pyg_text(p)}, Δ {delta:+.2f}: {verdict}")
 notes = []
 if os.path.exists(previous_out):
     with open(previous_out) as f:

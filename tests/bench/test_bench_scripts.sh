@@ -3,7 +3,8 @@
 # two real 1-rank tango-train runs (fp32, int8) on a small synthetic graph, under
 # bench/cpu_epoch_probe.py, are collected with bench/bench_collect.py like compare_pyg.sh does, then bench/bench_report.py writes its section into a
 # copy of a document twice: the hand-written text around it stays, the section is replaced (not
-# duplicated), missing runs read "not run", and the results JSON holds the runs' figures.
+# duplicated), missing runs read "not run", and the results JSON holds the runs' figures; then a work dir
+# with PyG accuracy runs only keeps the other tables (carried over from the results JSON).
 #   test_bench_scripts.sh BUILD_DIR
 set -euo pipefail
 build=$1
@@ -56,5 +57,45 @@ for r in speed.values():
 assert "int8 faster than fp32 (1 rank)" in doc
 assert not os.path.exists(sys.argv[3]), "no PyG runs: no reference file"
 print("report ok:", {k: round(v["epoch_ms"], 2) for k, v in speed.items()})
+PY
+
+# An accuracy-only work dir (compare_pyg.sh --phases accuracy): two PyG seeds, in pyg_train.py's output
+# form (written here: no PyTorch in the tests), collected like compare_pyg.sh does. The report must keep
+# the speed table of round 2 (its origin named), write the PyG reference with the seeds' mean and std,
+# and, run again, keep naming round 2 (not round 3) as the origin of the carried table.
+mkdir -p "$work/acc-runs"
+cp "$work/results.json" "$work/results-round2.json"
+for seed in 1 2; do
+  name="acc-pyg-facebook-gcn-s$seed"
+  python3 - "$work/$name.result.json" "$seed" <<'PY'
+import json, sys
+out, seed = sys.argv[1], int(sys.argv[2])
+json.dump({"config": {"model": "gcn", "seed": seed, "hidden": 64}, "epochs": 200, "timed_epochs": 198, "threads": 1,
+           "epoch_ms_median": 1.0, "epoch_ms": [1.0], "cpu_ms_median": 1.0, "cpu_ms": [1.0],
+           "test_acc": 0.89 + 0.01 * seed, "best_valid_acc": 0.9, "best_epoch": 100,
+           "torch": "t", "torch_geometric": "g"}, open(out, "w"))
+PY
+  echo "Maximum resident set size (kbytes): 1000" > "$work/$name.time.log"
+  python3 "$src/bench/bench_collect.py" pyg "$name" facebook "$work/$name.result.json" "$work/$name.time.log" \
+    > "$work/acc-runs/$name.json"
+done
+for round in 3 4; do
+  python3 "$src/bench/bench_report.py" --runs "$work/acc-runs" --doc "$work/doc.md" --results "$work/results.json" \
+    --pyg-reference "$work/pyg.json" --command "test round $round" --machine test --load 0 > "$work/report.log" ||
+    fail "bench_report.py round $round"
+done
+python3 - "$work/doc.md" "$work/results.json" "$work/results-round2.json" "$work/pyg.json" <<'PY'
+import json, sys
+doc, results, before, ref = (open(sys.argv[1]).read(), json.load(open(sys.argv[2])), json.load(open(sys.argv[3])),
+                             json.load(open(sys.argv[4])))
+assert results["speed"] == before["speed"], "the speed table was not carried over unchanged"
+assert results["carried_over"]["speed"]["command"] == "test round 2", results["carried_over"]
+assert "pyg_accuracy" not in results["carried_over"] and "Carried over from earlier invocations" in doc
+assert "epoch time from `test round 2`" in doc and "test round 4" in doc
+assert "| synth1m | Tango | 1 | fp32 | " in doc and "| synth1m | Tango | 1 | fp32 | not run" not in doc
+(entry,) = ref["entries"]
+assert entry["seeds"] == [1, 2] and abs(entry["mean"] - 90.5) < 1e-9 and abs(entry["std"] - 0.7071) < 1e-3, entry
+assert "| facebook | GCN | 90.50 ± 0.71 (n=2) |" in doc
+print("carry-over ok")
 PY
 echo "test_bench_scripts: ok"
