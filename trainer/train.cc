@@ -248,7 +248,8 @@ TrainResult train(const TrainConfig& config, const DistGraph& host_graph, comm::
     // With overlap, only what the allreduces did not hide behind backward is waited for here.
     Timer allreduce_timer;
     reducer.finish();
-    double allreduce_ms = allreduce_timer.millis();
+    const double gradient_allreduce_ms = allreduce_timer.millis();
+    double allreduce_ms = gradient_allreduce_ms;
 
     Timer optimizer_timer;
     adam.step();
@@ -297,11 +298,11 @@ TrainResult train(const TrainConfig& config, const DistGraph& host_graph, comm::
         seconds.push_back(now.quantization.squared_signal - then.quantization.squared_signal);
       }
     }
-    const double local_comm_ms = [&] {
-      double s = 0;
-      for (size_t i = 0; i < seconds.size(); i += 3) s += seconds[i];
-      return s * 1e3;
-    }();
+    // This rank's halo time (wait + encode + decode) per direction: entries (l, d) at (l * 2 + d) * 3.
+    double local_comm_ms_by_direction[2] = {0.0, 0.0};
+    for (size_t i = 0; i < seconds.size(); i += 3)
+      local_comm_ms_by_direction[(i / 3) % 2] += seconds[i] * 1e3;
+    const double local_comm_ms = local_comm_ms_by_direction[0] + local_comm_ms_by_direction[1];
     comm.allreduce(std::span<int64_t>(bytes), comm::ReduceOp::kSum);
     comm.allreduce(std::span<double>(seconds), comm::ReduceOp::kSum);
     int64_t epoch_sent = 0, epoch_fp32 = 0;
@@ -333,7 +334,10 @@ TrainResult train(const TrainConfig& config, const DistGraph& host_graph, comm::
                                {"time_ms",
                                 {{"compute", compute_ms},
                                  {"comm_wait", local_comm_ms},
+                                 {"comm_wait_forward", local_comm_ms_by_direction[0]},
+                                 {"comm_wait_backward", local_comm_ms_by_direction[1]},
                                  {"allreduce", allreduce_ms},
+                                 {"gradient_allreduce_wait", gradient_allreduce_ms},
                                  {"optimizer", optimizer_ms}}},
                                {"halo_bits", bit_policy.describe()},
                                {"bytes_sent", epoch_sent},

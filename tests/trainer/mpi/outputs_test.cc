@@ -49,8 +49,20 @@ TEST(TrainOutputs, MetricsSummaryAndResolvedConfigAreWritten) {
     const nlohmann::json& line = lines[e];
     EXPECT_EQ(line["epoch"], static_cast<int>(e + 1));
     EXPECT_GT(line["loss"].get<double>(), 0.0);
-    for (const char* part : {"compute", "comm_wait", "allreduce", "optimizer"}) {
-      EXPECT_GE(line["time_ms"][part].get<double>(), 0.0) << part;
+    const nlohmann::json& time_ms = line["time_ms"];
+    for (const char* part : {"compute", "comm_wait", "comm_wait_forward", "comm_wait_backward", "allreduce",
+                             "gradient_allreduce_wait", "optimizer"}) {
+      EXPECT_GE(time_ms[part].get<double>(), 0.0) << part;
+    }
+    // The splits add up: halo time by direction, and the gradient allreduce's wait is part of "allreduce"
+    // (which also holds the loss and accuracy counts' allreduces).
+    EXPECT_NEAR(time_ms["comm_wait"].get<double>(),
+                time_ms["comm_wait_forward"].get<double>() + time_ms["comm_wait_backward"].get<double>(),
+                1e-9 * (1.0 + time_ms["comm_wait"].get<double>()));
+    EXPECT_LE(time_ms["gradient_allreduce_wait"].get<double>(), time_ms["allreduce"].get<double>());
+    if (comm.size() > 1) {  // both directions exchange (layer 1) on every epoch
+      EXPECT_GT(time_ms["comm_wait_forward"].get<double>(), 0.0);
+      EXPECT_GT(time_ms["comm_wait_backward"].get<double>(), 0.0);
     }
     EXPECT_EQ(line.contains("valid_acc"), (e + 1) % 2 == 0) << "epoch " << e + 1;
     EXPECT_EQ(line["peak_memory_bytes"].size(), static_cast<size_t>(comm.size()));
