@@ -229,6 +229,13 @@ def previous_lines(prefix):
     return [line for line in previous if line.startswith(prefix)]
 
 
+def is_traffic_row(line):
+    """A row of the halo traffic table: 7 cells, the reduction ending in "x". The main table's rows (8
+    cells) and the PyG table's (6) start with the same "| dataset | model |"."""
+    cells = line.strip().split("|")[1:-1]
+    return len(cells) == 7 and cells[5].strip().endswith("x")
+
+
 def previous_header():
     """The previous file's Command / Date / Runs lines and its own carry-over note (with the header it
     quotes, indented), so rows carried twice still name the invocation that ran them."""
@@ -360,7 +367,7 @@ for d in ALL_DATASETS if keep else datasets:
     for m in ALL_MODELS if keep else models:
         if not requested(d, m) or (keep and 4 not in ranks):  # kept 4-rank rows keep their traffic lines
             traffic += [line for line in previous_lines(f"| {d} | {model_label[m]} | ")
-                        if not line.split("|")[3].strip().isdigit()]  # not the main table's rows
+                        if is_traffic_row(line)]
             continue
         for p in precisions:
             runs = [x for x in load(d, m, 4, p) if x.get("bytes_fp32")]

@@ -57,6 +57,10 @@ first_command=$(grep -m1 "^  - Command:" "$doc")
 [[ "$first_command" == *"--precisions fp32 --seeds 3 --work"* ]] || fail "first carry-over header: $first_command"
 "$src/scripts/accuracy.sh" "${keep_args[@]}" 2> "$work/log" || fail "--keep-other-rows twice"
 grep -qF -- "  ${first_command}" "$doc" || fail "the first carry-over's header is not quoted, nested"
+# Carried traffic lines are traffic lines only: the PyG table's rows (same "| dataset | model |" start)
+# stay in the PyG table, once.
+pyg_row_count=$(grep -cF -- "| facebook | SAGE | 90.10 ± 0.10 (n=3) |" "$doc" || true)
+[[ "$pyg_row_count" == 1 ]] || fail "a PyG row was carried into another table ($pyg_row_count copies)"$'\n'"$(cat "$doc")"
 
 "$src/scripts/accuracy.sh" "${args[@]}" --pyg-reference "$work/absent.json" 2> "$work/log" || fail "no reference"
 expect "GAT fp32, 1 rank, at least PyTorch Geometric's accuracy with the same settings: PyG reference not recorded"
