@@ -50,27 +50,6 @@ void GcnLayer::aggregate_backward(const Tensor& dy, const LayerContext& context,
   }
 }
 
-void GcnLayer::aggregate_backward_and_return(const Tensor& dy, const LayerContext& context, Tensor& dx,
-                                             const std::function<void()>& meanwhile) {
-  const DistGraph& graph = *context.graph;
-  // Over the reverse graph the roles of the two scalings swap: rows [owned | halo] take S_u, the
-  // owned columns S_v. INT8: dy is quantized once (one per-tensor scale) for both row ranges.
-  const bool int8 = context.precision == Precision::kINT8;
-  const kernels::QTensor dy_q = int8 ? quantize_int8(dy) : kernels::QTensor();
-  const Tensor column_scale = graph.gcn_norm.slice_rows(0, graph.num_owned);
-  auto rows = [&](const kernels::CsrIndex& csr, int64_t first_row, Tensor& out) {
-    const kernels::SpmmScaling scaling{graph.gcn_norm.slice_rows(first_row, first_row + csr.num_rows),
-                                       column_scale};
-    if (int8) {
-      kernels::qspmm_copy_u(csr, dy_q, out, scaling);
-    } else {
-      kernels::spmm_copy_u(csr, dy, out, scaling);
-    }
-  };
-  aggregate_and_return(dx, graph.adjacency_with_self.csr_t(), graph.adjacency_with_self_reverse_split,
-                       context, rows, meanwhile);
-}
-
 Tensor GcnLayer::forward(const Tensor& input, const LayerContext& context) {
   const DistGraph& graph = *context.graph;
   const bool first = index_ == 0;
@@ -112,7 +91,9 @@ void GcnLayer::backward(const Tensor& d_output, const LayerContext& context, Ten
     }
     // dW and dH both read the owned rows of dZ with the halo contributions added: with overlap, the
     // owned rows' aggregation is what runs while the halo rows travel.
-    aggregate_backward_and_return(d_output, context, dz, {});
+    // Over the reverse graph the two scalings swap roles: rows [owned | halo] take S_u, owned columns S_v.
+    copy_u_backward_and_return(d_output, graph.adjacency_with_self, graph.adjacency_with_self_reverse_split,
+                               graph.gcn_norm, graph.gcn_norm.slice_rows(0, graph.num_owned), context, dz);
     Tensor dz_owned = dz.slice_rows(0, graph.num_owned);
     linear_.backward(dz_owned, context.precision, d_input);
   } else {
@@ -126,8 +107,9 @@ void GcnLayer::backward(const Tensor& d_output, const LayerContext& context, Ten
     Tensor dm;
     linear_.backward_input(d_output, dy_q, context.precision, dm);
     Tensor dh = Tensor::empty(DType::kF32, Shape::mat(graph.num_rows(), in_features()), graph.device);
-    aggregate_backward_and_return(dm, context, dh,
-                                  [&] { linear_.backward_weight(d_output, dy_q, context.precision); });
+    copy_u_backward_and_return(dm, graph.adjacency_with_self, graph.adjacency_with_self_reverse_split,
+                               graph.gcn_norm, graph.gcn_norm.slice_rows(0, graph.num_owned), context, dh,
+                               [&] { linear_.backward_weight(d_output, dy_q, context.precision); });
     *d_input = dh.slice_rows(0, graph.num_owned).clone();
   }
 }

@@ -40,10 +40,6 @@ class GcnLayer : public Layer {
                       const LayerContext& context, Tensor& out);
   // dx = S_u A^T S_v dy ([num_owned, F] -> [num_rows, F]).
   void aggregate_backward(const Tensor& dy, const LayerContext& context, Tensor& dx);
-  // The same, then dx's halo rows go home (added into the owners' rows) and `meanwhile` runs, overlapped
-  // with the exchange under context.overlap (see aggregate_and_return).
-  void aggregate_backward_and_return(const Tensor& dy, const LayerContext& context, Tensor& dx,
-                                     const std::function<void()>& meanwhile);
 
   int index_;
   LinearMap linear_;  // multiplies H (GEMM first) or M (aggregate first) by W

@@ -3,6 +3,8 @@
 #include <cmath>
 
 #include "io/counter_rng.h"
+#include "kernels/spmm.h"
+#include "trainer/ops.h"
 
 namespace tango::trainer {
 
@@ -95,6 +97,25 @@ void aggregate_and_return(Tensor& d_table, const kernels::CsrIndex& reverse, con
   context.make_progress();
   if (meanwhile) meanwhile();
   context.halo->wait();
+}
+
+void copy_u_backward_and_return(const Tensor& dy, const kernels::SparseGraph& graph,
+                                const ReverseSplit& split, const Tensor& row_scale,
+                                const Tensor& column_scale, const LayerContext& context, Tensor& d_table,
+                                const std::function<void()>& meanwhile) {
+  const bool int8 = context.precision == Precision::kINT8;
+  const kernels::QTensor dy_q = int8 ? quantize_int8(dy) : kernels::QTensor();
+  auto rows = [&](const kernels::CsrIndex& csr, int64_t first_row, Tensor& out) {
+    const kernels::SpmmScaling scaling{
+        row_scale.defined() ? row_scale.slice_rows(first_row, first_row + csr.num_rows) : Tensor(),
+        column_scale};
+    if (int8) {
+      kernels::qspmm_copy_u(csr, dy_q, out, scaling);
+    } else {
+      kernels::spmm_copy_u(csr, dy, out, scaling);
+    }
+  };
+  aggregate_and_return(d_table, graph.csr_t(), split, context, rows, meanwhile);
 }
 
 }  // namespace tango::trainer

@@ -112,4 +112,13 @@ void aggregate_and_return(Tensor& d_table, const kernels::CsrIndex& reverse, con
                           const LayerContext& context, const ReverseAggregation& aggregate,
                           const std::function<void()>& meanwhile = {});
 
+// The copy_u backward of GCN and SAGE through aggregate_and_return: d_table = S_r A^T S_c dy over
+// `graph`'s reverse CSR (csr_t(), split by `split`), in the context's precision (INT8: dy quantized once,
+// one per-tensor scale for both row ranges). `row_scale` ([num_rows], the reverse rows [owned | halo]) may
+// be undefined; `column_scale` is [num_owned].
+void copy_u_backward_and_return(const Tensor& dy, const kernels::SparseGraph& graph,
+                                const ReverseSplit& split, const Tensor& row_scale,
+                                const Tensor& column_scale, const LayerContext& context, Tensor& d_table,
+                                const std::function<void()>& meanwhile = {});
+
 }  // namespace tango::trainer

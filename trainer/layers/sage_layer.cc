@@ -46,23 +46,6 @@ void SageLayer::aggregate_backward(const Tensor& dy, const LayerContext& context
   }
 }
 
-void SageLayer::aggregate_backward_and_return(const Tensor& dy, const LayerContext& context, Tensor& dx,
-                                              const std::function<void()>& meanwhile) {
-  const DistGraph& graph = *context.graph;
-  // Over the reverse graph 1/deg scales the (owned) columns. INT8: dy quantized once for both ranges.
-  const bool int8 = context.precision == Precision::kINT8;
-  const kernels::QTensor dy_q = int8 ? quantize_int8(dy) : kernels::QTensor();
-  const kernels::SpmmScaling scaling{Tensor(), graph.inverse_degree};
-  auto rows = [&](const kernels::CsrIndex& csr, int64_t, Tensor& out) {
-    if (int8) {
-      kernels::qspmm_copy_u(csr, dy_q, out, scaling);
-    } else {
-      kernels::spmm_copy_u(csr, dy, out, scaling);
-    }
-  };
-  aggregate_and_return(dx, graph.adjacency.csr_t(), graph.adjacency_reverse_split, context, rows, meanwhile);
-}
-
 Tensor SageLayer::forward(const Tensor& input, const LayerContext& context) {
   const DistGraph& graph = *context.graph;
   const bool first = index_ == 0;
@@ -121,12 +104,15 @@ void SageLayer::backward(const Tensor& d_output, const LayerContext& context, Te
   Tensor d_table;
   if (transform_first()) {
     d_table = Tensor::empty(DType::kF32, Shape::mat(graph.num_rows(), out_features()), graph.device);
-    aggregate_backward_and_return(d_output, context, d_table, root_branch);
+    // Over the reverse graph 1/deg scales the (owned) columns.
+    copy_u_backward_and_return(d_output, graph.adjacency, graph.adjacency_reverse_split, Tensor(),
+                               graph.inverse_degree, context, d_table, root_branch);
   } else {
     Tensor d_mean;
     neighbours_.backward(d_output, context.precision, &d_mean);
     d_table = Tensor::empty(DType::kF32, Shape::mat(graph.num_rows(), in_features()), graph.device);
-    aggregate_backward_and_return(d_mean, context, d_table, root_branch);
+    copy_u_backward_and_return(d_mean, graph.adjacency, graph.adjacency_reverse_split, Tensor(),
+                               graph.inverse_degree, context, d_table, root_branch);
   }
   Tensor d_table_owned = d_table.slice_rows(0, graph.num_owned);
   if (transform_first()) {

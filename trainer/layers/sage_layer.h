@@ -39,10 +39,6 @@ class SageLayer : public Layer {
   void aggregate(Tensor& table, bool exchange, const LayerContext& context, Tensor& out);
   // dx = A^T D^-1 dy ([num_owned, F] -> [num_rows, F]).
   void aggregate_backward(const Tensor& dy, const LayerContext& context, Tensor& dx);
-  // The same, then dx's halo rows go home and `meanwhile` runs, overlapped with the exchange under
-  // context.overlap (see aggregate_and_return).
-  void aggregate_backward_and_return(const Tensor& dy, const LayerContext& context, Tensor& dx,
-                                     const std::function<void()>& meanwhile);
 
   int index_;
   LinearMap root_;
