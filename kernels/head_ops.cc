@@ -40,25 +40,34 @@ void head_scores_backward(const Tensor& z, const Tensor& ds, int64_t rows, const
                           Tensor& da) {
   check_z(z, rows, a, "head_scores_backward");
   check_f32(ds, "head_scores_backward ds");
-  check_f32(dz, "head_scores_backward dz");
-  check_f32(da, "head_scores_backward da");
   check_same_device(z, ds, "head_scores_backward");
-  check_same_device(z, dz, "head_scores_backward");
-  check_same_device(z, da, "head_scores_backward");
+  TANGO_CHECK(dz.defined() || da.defined(), "head_scores_backward: neither dz nor da asked for");
+  if (dz.defined()) {
+    check_f32(dz, "head_scores_backward dz");
+    check_same_device(z, dz, "head_scores_backward");
+  }
+  if (da.defined()) {
+    check_f32(da, "head_scores_backward da");
+    check_same_device(z, da, "head_scores_backward");
+  }
   const int64_t heads = a.rows(), width = a.cols();
-  TANGO_CHECK(ds.ndim() == 2 && ds.cols() == heads && ds.rows() >= rows && dz.cols() == z.cols() &&
-                  dz.rows() >= rows && da.numel() == a.numel(),
+  TANGO_CHECK(ds.ndim() == 2 && ds.cols() == heads && ds.rows() >= rows &&
+                  (!dz.defined() || (dz.cols() == z.cols() && dz.rows() >= rows)) &&
+                  (!da.defined() || da.numel() == a.numel()),
               "head_scores_backward: ds {}, dz {}, da {} for z {} and a {}", ds.str(), dz.str(), da.str(),
               z.str(), a.str());
+  float* dz_data = dz.defined() ? dz.data<float>() : nullptr;
+  float* da_data = da.defined() ? da.data<float>() : nullptr;
   if (z.device().is_cpu())
     return cpu::head_scores_backward(z.data<float>(), ds.data<float>(), rows, a.data<float>(), heads, width,
-                                     dz.data<float>(), da.data<float>());
+                                     dz_data, da_data);
 #ifdef TANGO_HAVE_CUDA
   // The double sums of da need heads * width doubles of scratch (an i64 tensor of that many slots).
-  Tensor scratch = Tensor::empty(DType::kI64, Shape::vec(heads * width), z.device());
-  cuda::head_scores_backward(z.data<float>(), ds.data<float>(), rows, a.data<float>(), heads, width,
-                             dz.data<float>(), da.data<float>(),
-                             reinterpret_cast<double*>(scratch.data<int64_t>()), z.device());
+  Tensor scratch =
+      da.defined() ? Tensor::empty(DType::kI64, Shape::vec(heads * width), z.device()) : Tensor();
+  cuda::head_scores_backward(
+      z.data<float>(), ds.data<float>(), rows, a.data<float>(), heads, width, dz_data, da_data,
+      da.defined() ? reinterpret_cast<double*>(scratch.data<int64_t>()) : nullptr, z.device());
 #else
   fail_no_cuda("head_scores_backward", z);
 #endif

@@ -15,7 +15,8 @@ namespace tango::kernels {
 
 // z f32 [>= rows, heads * width]; a f32 [heads, width]; out f32 [>= rows, heads].
 void head_scores(const Tensor& z, int64_t rows, const Tensor& a, Tensor& out);
-// ds f32 [>= rows, heads]; dz like z (accumulated); da f32 [heads, width] (overwritten).
+// ds f32 [>= rows, heads]; dz like z (accumulated); da f32 [heads, width] (overwritten). Either output may
+// be undefined to skip it (a row range's dz before the rows' owners need them, da once over all rows).
 void head_scores_backward(const Tensor& z, const Tensor& ds, int64_t rows, const Tensor& a, Tensor& dz,
                           Tensor& da);
 // x f32 [rows, heads * width]; out f32 [rows, width].

@@ -47,7 +47,7 @@ void keyed_dropout(const Tensor& x, Tensor& y, Tensor& mask, const Tensor& globa
 }
 
 void keyed_edge_dropout(const CsrIndex& csr, const Tensor& global_ids, int64_t num_global_nodes,
-                        Tensor& values, Tensor& mask, const KeyedDropoutOptions& options) {
+                        Tensor& values, Tensor& mask, const KeyedDropoutOptions& options, int64_t first_row) {
   check_p(options.p, "keyed_edge_dropout");
   check_f32(values, "keyed_edge_dropout values");
   check_dtype(mask, DType::kU8, "keyed_edge_dropout mask");
@@ -58,16 +58,17 @@ void keyed_edge_dropout(const CsrIndex& csr, const Tensor& global_ids, int64_t n
   TANGO_CHECK(values.ndim() == 2 && values.rows() == csr.num_entries() && mask.numel() == values.numel(),
               "keyed_edge_dropout: values {} and mask {} for a CSR of {} entries", values.str(), mask.str(),
               csr.num_entries());
-  TANGO_CHECK(global_ids.numel() >= std::max(csr.num_rows, csr.num_cols),
+  TANGO_CHECK(first_row >= 0 && global_ids.numel() >= std::max(first_row + csr.num_rows, csr.num_cols),
               "keyed_edge_dropout needs a global id for each of {} nodes, got {}",
-              std::max(csr.num_rows, csr.num_cols), global_ids.numel());
+              std::max(first_row + csr.num_rows, csr.num_cols), global_ids.numel());
+  const int64_t* row_ids = global_ids.data<int64_t>() + first_row;
   const uint64_t key = stream_key(options.seed, options.stream);
   if (values.device().is_cpu())
     return cpu::keyed_edge_dropout(csr.indptr.data<int64_t>(), csr.indices.data<int32_t>(), csr.num_rows,
-                                   global_ids.data<int64_t>(), num_global_nodes, values.cols(), options.p,
-                                   key, values.data<float>(), mask.data<uint8_t>());
+                                   row_ids, global_ids.data<int64_t>(), num_global_nodes, values.cols(),
+                                   options.p, key, values.data<float>(), mask.data<uint8_t>());
 #ifdef TANGO_HAVE_CUDA
-  cuda::keyed_edge_dropout(csr.indptr.data<int64_t>(), csr.indices.data<int32_t>(), csr.num_rows,
+  cuda::keyed_edge_dropout(csr.indptr.data<int64_t>(), csr.indices.data<int32_t>(), csr.num_rows, row_ids,
                            global_ids.data<int64_t>(), num_global_nodes, values.cols(), options.p, key,
                            values.data<float>(), mask.data<uint8_t>(), values.device());
 #else

@@ -3,7 +3,8 @@
 //   keyed_dropout:      element (r, j) of x [rows, cols] is kept when draw(key, global_ids[r], j) >= p,
 //                       then scaled by 1 / (1 - p); key = stream_key(seed, stream).
 //   keyed_edge_dropout: entry e of `csr` (row r, column c) and head h of values [E, H], in place, keyed
-//                       by the global edge (global_ids[r], global_ids[c]) and h.
+//                       by the global edge (global_ids[first_row + r], global_ids[c]) and h; first_row > 0
+//                       when `csr` is a row range of a part's adjacency (its columns stay the part's).
 //   masked_dropout_backward: dx = dy * mask / (1 - p) (dx may be dy).
 #pragma once
 
@@ -23,9 +24,11 @@ struct KeyedDropoutOptions {
 // x, y f32 [rows, cols] (y may be x); mask u8 [rows, cols]; global_ids i64 [>= rows].
 void keyed_dropout(const Tensor& x, Tensor& y, Tensor& mask, const Tensor& global_ids,
                    const KeyedDropoutOptions& options);
-// values f32 [csr entries, heads], mask u8 of the same shape; global_ids i64 [>= max(rows, cols)].
+// values f32 [csr entries, heads], mask u8 of the same shape; global_ids i64 [>= max(first_row + rows,
+// cols)].
 void keyed_edge_dropout(const CsrIndex& csr, const Tensor& global_ids, int64_t num_global_nodes,
-                        Tensor& values, Tensor& mask, const KeyedDropoutOptions& options);
+                        Tensor& values, Tensor& mask, const KeyedDropoutOptions& options,
+                        int64_t first_row = 0);
 void masked_dropout_backward(const Tensor& dy, const Tensor& mask, float p, Tensor& dx);
 
 }  // namespace tango::kernels

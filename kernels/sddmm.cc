@@ -34,7 +34,7 @@ void run(const EdgeSegmentSumArgs& args, Device device) {
 void sddmm_dispatch(const CsrIndex& adj, SddmmOp op, DenseOperand u, int64_t u_width, DenseOperand v,
                     int64_t v_width, Tensor& out) {
   const Device device = adj.device();
-  detail::check_f32(out, "SDDMM output", adj.num_entries(), -1, device);
+  detail::check_f32(out, "SDDMM output", adj.num_edge_values(), -1, device);
   const int64_t heads = out.cols();
   TANGO_CHECK(
       u_width == v_width && heads >= 1 && u_width % heads == 0 && (op == SddmmOp::kDot || u_width == heads),
@@ -95,12 +95,12 @@ void qsddmm_u_dot_v(const CsrIndex& adj, const QTensor& u, const QTensor& v, Ten
 }
 
 void edge_segment_sum(const CsrIndex& adj, const Tensor& z, Tensor& out) {
-  detail::check_f32(z, "edge segment sum input", adj.num_entries(), -1, adj.device());
+  detail::check_f32(z, "edge segment sum input", adj.num_edge_values(), -1, adj.device());
   segment_sum_dispatch(adj, detail::operand_of(z), z.cols(), out);
 }
 
 void qedge_segment_sum(const CsrIndex& adj, const QTensor& z, Tensor& out) {
-  detail::check_quantized(z, "edge segment sum input", adj.num_entries(), z.values.cols(), adj.device());
+  detail::check_quantized(z, "edge segment sum input", adj.num_edge_values(), z.values.cols(), adj.device());
   detail::check_per_tensor_scale(z, "quantized edge values");
   segment_sum_dispatch(adj, detail::operand_of(z), z.values.cols(), out);
 }

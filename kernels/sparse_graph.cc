@@ -151,4 +151,30 @@ SparseGraph SparseGraph::to(Device device) const {
   return g;
 }
 
+CsrIndex csr_row_range(const CsrIndex& whole, int64_t begin, int64_t end, int64_t num_cols) {
+  TANGO_CHECK(whole.device().is_cpu() && 0 <= begin && begin <= end && end <= whole.num_rows &&
+                  0 <= num_cols && num_cols <= whole.num_cols,
+              "rows [{}, {}) over {} columns of a {} x {} CSR on {}: out of range or not on the host", begin,
+              end, num_cols, whole.num_rows, whole.num_cols, whole.device().str());
+  const int64_t* indptr = whole.indptr.data<int64_t>();
+  const int64_t first = indptr[begin], last = indptr[end];
+  CsrIndex part;
+  part.num_rows = end - begin;
+  part.num_cols = num_cols;
+  if (begin == 0) {
+    part.indptr = whole.indptr.slice_rows(0, end + 1);
+  } else {
+    part.indptr = Tensor::empty(DType::kI64, Shape::vec(end - begin + 1));
+    int64_t* rebased = part.indptr.data<int64_t>();
+    for (int64_t r = 0; r <= end - begin; ++r) rebased[r] = indptr[begin + r] - first;
+  }
+  part.indices = whole.indices.slice_rows(first, last);
+  part.edge_ids_are_identity = whole.edge_ids_are_identity;
+  if (!whole.edge_ids_are_identity) {
+    part.edge_ids = whole.edge_ids.slice_rows(first, last);
+    part.edge_value_rows = whole.num_edge_values();
+  }
+  return part;
+}
+
 }  // namespace tango::kernels

@@ -30,10 +30,22 @@ struct CsrIndex {
   Tensor indices;                      // i32 [nnz], column (source) ids, sorted within each row
   Tensor edge_ids;                     // i32 [nnz], canonical edge id of each entry
   bool edge_ids_are_identity = false;  // entry p is canonical edge p (kernels then skip the indirection)
+  // Rows of the edge tensors read or written through edge_ids; -1 means num_entries(). A row range of a
+  // reverse CSR (trainer/dist_graph.h, ReverseSplit) keeps the whole graph's canonical ids, so its edge
+  // tensors are the whole graph's [E, H] ones although it has fewer entries.
+  int64_t edge_value_rows = -1;
 
   int64_t num_entries() const { return indices.defined() ? indices.numel() : 0; }
+  int64_t num_edge_values() const { return edge_value_rows >= 0 ? edge_value_rows : num_entries(); }
   Device device() const { return indptr.device(); }
 };
+
+// Rows [begin, end) of `whole` (a host CSR) as a CSR over `num_cols` columns (at most whole's, when the rows
+// reach no further): views of its index arrays, the indptr rebased to start at 0 (a copy when begin > 0),
+// each row's entries in the same order, so each row's sums are the whole CSR's. Edge values: with
+// identity ids the range's entry p is whole's entry indptr[begin] + p (slice the edge tensors there);
+// otherwise its canonical ids keep indexing the whole graph's edge tensors (edge_value_rows).
+CsrIndex csr_row_range(const CsrIndex& whole, int64_t begin, int64_t end, int64_t num_cols);
 
 class SparseGraph {
  public:

@@ -63,14 +63,14 @@ void qspmm_copy_u(const CsrIndex& adj, const QTensor& x, Tensor& out, const Spmm
 
 void spmm_u_mul_e(const CsrIndex& adj, const Tensor& x, const Tensor& edge, Tensor& out) {
   detail::check_f32(x, "SpMM u_mul_e input x", adj.num_cols, -1, adj.device());
-  detail::check_f32(edge, "SpMM u_mul_e edge values", adj.num_entries(), -1, adj.device());
+  detail::check_f32(edge, "SpMM u_mul_e edge values", adj.num_edge_values(), -1, adj.device());
   spmm_dispatch(adj, detail::operand_of(x), x.cols(), detail::operand_of(edge),
                 static_cast<int32_t>(edge.cols()), out, {});
 }
 
 void qspmm_u_mul_e(const CsrIndex& adj, const QTensor& x, const QTensor& edge, Tensor& out) {
   detail::check_quantized(x, "QSpMM u_mul_e input x", adj.num_cols, x.values.cols(), adj.device());
-  detail::check_quantized(edge, "QSpMM u_mul_e edge values", adj.num_entries(), edge.values.cols(),
+  detail::check_quantized(edge, "QSpMM u_mul_e edge values", adj.num_edge_values(), edge.values.cols(),
                           adj.device());
   detail::check_per_tensor_scale(edge, "quantized edge values");
   spmm_dispatch(adj, detail::operand_of(x), x.values.cols(), detail::operand_of(edge),
@@ -83,8 +83,8 @@ namespace {
 // src_scale), after checking the scales are one per destination row of `destinations` rows.
 DenseOperand row_scaled_edge(const CsrIndex& adj, const QTensor& edge, int64_t destinations) {
   TANGO_CHECK(edge.values.defined() && edge.values.dtype() == DType::kI8 &&
-                  edge.values.rows() == adj.num_entries() && edge.values.device() == adj.device(),
-              "QSpMM u_mul_e per-row edge values must be i8 [{}, H] on {}, got {}", adj.num_entries(),
+                  edge.values.rows() == adj.num_edge_values() && edge.values.device() == adj.device(),
+              "QSpMM u_mul_e per-row edge values must be i8 [{}, H] on {}, got {}", adj.num_edge_values(),
               adj.device().str(), edge.values.str());
   detail::check_optional_vector(edge.scales, "QSpMM u_mul_e per-destination-row edge scales", destinations,
                                 adj.device());
@@ -140,13 +140,18 @@ void qspmm_u_mul_e_backward(const SparseGraph& g, const QTensor& x, const QTenso
   if (d_edge.defined()) qsddmm_u_dot_v(g.csr(), x, dy, d_edge);
 }
 
-void qspmm_u_mul_e_row_scaled_backward(const SparseGraph& g, const QTensor& x, const QTensor& edge,
-                                       const QTensor& dy, Tensor& dx, Tensor& d_edge) {
-  const CsrIndex& reverse = g.csr_t();
-  detail::check_quantized(dy, "QSpMM u_mul_e backward dy", reverse.num_cols, dy.values.cols(), g.device());
+void qspmm_u_mul_e_row_scaled_transposed(const CsrIndex& reverse, const QTensor& dy, const QTensor& edge,
+                                         Tensor& dx) {
+  detail::check_quantized(dy, "QSpMM u_mul_e backward dy", reverse.num_cols, dy.values.cols(),
+                          reverse.device());
   const DenseOperand e = row_scaled_edge(reverse, edge, reverse.num_cols);
   spmm_dispatch(reverse, detail::operand_of(dy), dy.values.cols(), e,
                 static_cast<int32_t>(edge.values.cols()), dx, {{}, edge.scales});
+}
+
+void qspmm_u_mul_e_row_scaled_backward(const SparseGraph& g, const QTensor& x, const QTensor& edge,
+                                       const QTensor& dy, Tensor& dx, Tensor& d_edge) {
+  qspmm_u_mul_e_row_scaled_transposed(g.csr_t(), dy, edge, dx);
   if (d_edge.defined()) qsddmm_u_dot_v(g.csr(), x, dy, d_edge);
 }
 

@@ -65,5 +65,9 @@ void qspmm_u_mul_e_backward(const SparseGraph& g, const QTensor& x, const QTenso
 // destination is the column, so s_e becomes the src_scale factor; dx's alpha is s_dy.
 void qspmm_u_mul_e_row_scaled_backward(const SparseGraph& g, const QTensor& x, const QTensor& edge,
                                        const QTensor& dy, Tensor& dx, Tensor& d_edge);
+// Its dx half alone over `reverse`: g.csr_t() or a row range of it (trainer/dist_graph.h, ReverseSplit),
+// whose columns are the forward destinations that edge.scales ([reverse.num_cols]) is indexed by.
+void qspmm_u_mul_e_row_scaled_transposed(const CsrIndex& reverse, const QTensor& dy, const QTensor& edge,
+                                         Tensor& dx);
 
 }  // namespace tango::kernels

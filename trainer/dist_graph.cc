@@ -36,43 +36,14 @@ Graph with_self_loops(const Graph& local_graph, int64_t num_cols) {
   return out;
 }
 
-namespace {
-
-// Rows [begin, end) of `whole` as a CSR over `num_cols` columns: views of its index arrays, the indptr
-// rebased to start at 0 (a copy when begin > 0). Each row keeps its entries in the same order.
-kernels::CsrIndex csr_row_range(const kernels::CsrIndex& whole, int64_t begin, int64_t end,
-                                int64_t num_cols) {
-  const int64_t* indptr = whole.indptr.data<int64_t>();
-  const int64_t first = indptr[begin], last = indptr[end];
-  kernels::CsrIndex part;
-  part.num_rows = end - begin;
-  part.num_cols = num_cols;
-  if (begin == 0) {
-    part.indptr = whole.indptr.slice_rows(0, end + 1);
-  } else {
-    part.indptr = Tensor::empty(DType::kI64, Shape::vec(end - begin + 1));
-    int64_t* rebased = part.indptr.data<int64_t>();
-    for (int64_t r = 0; r <= end - begin; ++r) rebased[r] = indptr[begin + r] - first;
-  }
-  part.indices = whole.indices.slice_rows(first, last);
-  part.edge_ids = whole.edge_ids.defined() ? whole.edge_ids.slice_rows(first, last) : Tensor();
-  part.edge_ids_are_identity = whole.edge_ids_are_identity;
-  return part;
-}
-
-}  // namespace
-
 RowSplit split_inner_boundary(const kernels::CsrIndex& whole, int64_t num_inner, int64_t num_owned) {
   TANGO_CHECK(whole.num_rows == num_owned && num_inner >= 0 && num_inner <= num_owned,
               "cannot split {} rows at {} inner rows ({} owned)", whole.num_rows, num_inner, num_owned);
   RowSplit split;
-  split.inner = csr_row_range(whole, 0, num_inner, num_owned);
-  split.boundary = csr_row_range(whole, num_inner, num_owned, whole.num_cols);
-  // The forward aggregations take entry ids as positions (no edge values are gathered through them).
-  for (kernels::CsrIndex* part : {&split.inner, &split.boundary}) {
-    part->edge_ids = Tensor();
-    part->edge_ids_are_identity = true;
-  }
+  TANGO_CHECK(whole.edge_ids_are_identity, "a forward CSR has identity edge ids");
+  // Identity ids: edge tensors are sliced at boundary_first_entry for the boundary rows.
+  split.inner = kernels::csr_row_range(whole, 0, num_inner, num_owned);
+  split.boundary = kernels::csr_row_range(whole, num_inner, num_owned, whole.num_cols);
   const int64_t inner_entries = whole.indptr.data<int64_t>()[num_inner];
   split.boundary_first_entry = inner_entries;
   // The inner rows may not reach a halo column.
@@ -88,8 +59,8 @@ ReverseSplit split_owned_halo(const kernels::CsrIndex& reverse, int64_t num_owne
               "cannot split a reverse CSR of {} x {} at {} owned rows", reverse.num_rows, reverse.num_cols,
               num_owned);
   ReverseSplit split;
-  split.owned = csr_row_range(reverse, 0, num_owned, num_owned);
-  split.halo = csr_row_range(reverse, num_owned, reverse.num_rows, num_owned);
+  split.owned = kernels::csr_row_range(reverse, 0, num_owned, num_owned);
+  split.halo = kernels::csr_row_range(reverse, num_owned, reverse.num_rows, num_owned);
   split.halo_first_entry = reverse.indptr.data<int64_t>()[num_owned];
   return split;
 }

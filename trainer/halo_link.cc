@@ -59,6 +59,10 @@ void CommHaloLink::wait() {
   policy_.observe(layer_, to_comm(direction_), exchange_.last(), comm_);
 }
 
+void CommHaloLink::progress() {
+  if (exchange_.in_flight()) exchange_.test();
+}
+
 const comm::ExchangeStats& CommHaloLink::stats(HaloDirection direction) const {
   return exchange_.stats(to_comm(direction));
 }

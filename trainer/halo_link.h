@@ -34,6 +34,7 @@ class CommHaloLink : public HaloLink {
   void post(HaloDirection direction, Tensor& table) override;
   // Completes the exchange and feeds its statistics to the policy (collective when a decision is due).
   void wait() override;
+  void progress() override;
 
   const comm::ExchangeStats& stats(HaloDirection direction) const;
   comm::Codec codec(HaloDirection direction) const;

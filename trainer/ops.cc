@@ -61,8 +61,8 @@ void dropout_backward(const Tensor& dy, const Tensor& mask, float p, Tensor& dx)
 }
 
 void edge_dropout(const kernels::CsrIndex& csr, const Tensor& global_ids, int64_t num_global_nodes,
-                  Tensor& values, Tensor& mask, float p, uint64_t seed, uint64_t stream) {
-  kernels::keyed_edge_dropout(csr, global_ids, num_global_nodes, values, mask, {p, seed, stream});
+                  Tensor& values, Tensor& mask, float p, uint64_t seed, uint64_t stream, int64_t first_row) {
+  kernels::keyed_edge_dropout(csr, global_ids, num_global_nodes, values, mask, {p, seed, stream}, first_row);
 }
 
 void log_softmax_nll(const Tensor& logits, const Tensor& labels, const Tensor& mask, double normalizer,

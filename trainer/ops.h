@@ -51,10 +51,11 @@ void dropout(const Tensor& x, Tensor& y, Tensor& mask, float p, uint64_t seed, u
 void dropout_backward(const Tensor& dy, const Tensor& mask, float p, Tensor& dx);
 
 // Dropout of edge values [E, H] in place, entry p of `csr` (row r, column c) keyed by the GLOBAL edge
-// (global_ids[r], global_ids[c]) and the head, so every rank count draws the same mask; `mask` (u8
-// [E, H]) records what was kept.
+// (global_ids[first_row + r], global_ids[c]) and the head, so every rank count draws the same mask; `mask`
+// (u8 [E, H]) records what was kept. first_row: where `csr`'s rows start when it is a row range.
 void edge_dropout(const kernels::CsrIndex& csr, const Tensor& global_ids, int64_t num_global_nodes,
-                  Tensor& values, Tensor& mask, float p, uint64_t seed, uint64_t stream);
+                  Tensor& values, Tensor& mask, float p, uint64_t seed, uint64_t stream,
+                  int64_t first_row = 0);
 
 // Sum over rows r with mask[r] of -log_softmax(logits)[r, label[r]], and d(sum / normalizer)/d logits
 // into grad (zero rows outside the mask). The sum (not divided) goes to scalars[slot] (i64 [n] on the

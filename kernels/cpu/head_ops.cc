@@ -17,16 +17,26 @@ void head_scores(const float* z, int64_t rows, const float* a, int64_t heads, in
 
 void head_scores_backward(const float* z, const float* ds, int64_t rows, const float* a, int64_t heads,
                           int64_t width, float* dz, float* da) {
+  if (dz != nullptr) {
+#pragma omp parallel for schedule(static)
+    for (int64_t r = 0; r < rows; ++r) {
+      for (int64_t h = 0; h < heads; ++h) {
+        const float g = ds[r * heads + h];
+        for (int64_t d = 0; d < width; ++d) {
+          const int64_t i = (r * heads + h) * width + d;
+          dz[i] = mul_add_rounded(g, a[h * width + d], dz[i]);
+        }
+      }
+    }
+  }
+  if (da == nullptr) return;
   // Rows in order: the double sums are deterministic.
   std::vector<double> sums(static_cast<size_t>(heads * width), 0.0);
   for (int64_t r = 0; r < rows; ++r) {
     for (int64_t h = 0; h < heads; ++h) {
       const float g = ds[r * heads + h];
-      for (int64_t d = 0; d < width; ++d) {
-        const int64_t i = (r * heads + h) * width + d;
-        dz[i] = mul_add_rounded(g, a[h * width + d], dz[i]);
-        sums[h * width + d] += static_cast<double>(g) * z[i];
-      }
+      for (int64_t d = 0; d < width; ++d)
+        sums[h * width + d] += static_cast<double>(g) * z[(r * heads + h) * width + d];
     }
   }
   for (size_t i = 0; i < sums.size(); ++i) da[i] = static_cast<float>(sums[i]);

@@ -105,13 +105,13 @@ void keyed_dropout(const float* x, int64_t rows, int64_t cols, const int64_t* gl
                 y + r * cols, mask + r * cols);
 }
 
-void keyed_edge_dropout(const int64_t* indptr, const int32_t* indices, int64_t rows,
+void keyed_edge_dropout(const int64_t* indptr, const int32_t* indices, int64_t rows, const int64_t* row_ids,
                         const int64_t* global_ids, int64_t num_global_nodes, int64_t heads, float p,
                         uint64_t key, float* values, uint8_t* mask) {
   const float keep_scale = 1.0f / (1.0f - p);
 #pragma omp parallel for schedule(dynamic, 64)
   for (int64_t r = 0; r < rows; ++r)
-    edge_dropout_row(indptr[r], indptr[r + 1], indices, static_cast<uint64_t>(global_ids[r]), global_ids,
+    edge_dropout_row(indptr[r], indptr[r + 1], indices, static_cast<uint64_t>(row_ids[r]), global_ids,
                      static_cast<uint64_t>(num_global_nodes), heads, p, keep_scale, key, values, mask);
 }
 

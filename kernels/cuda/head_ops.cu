@@ -78,11 +78,14 @@ void head_scores_backward(const float* z, const float* ds, int64_t rows, const f
   cudaStream_t stream = stream_for(device);
   const int64_t columns = heads * width;
   if (columns == 0) return;
-  TANGO_CU_CHECK(cudaMemsetAsync(scratch, 0, sizeof(double) * columns, stream));
-  if (rows > 0) {
+  if (dz != nullptr && rows > 0) {
     head_scores_dz_kernel<<<grid_size(rows * columns, device), kThreads, 0, stream>>>(ds, rows, a, heads,
                                                                                       width, dz);
     TANGO_CU_CHECK(cudaGetLastError());
+  }
+  if (da == nullptr) return;
+  TANGO_CU_CHECK(cudaMemsetAsync(scratch, 0, sizeof(double) * columns, stream));
+  if (rows > 0) {
     const int threads = 128;
     dim3 grid(static_cast<unsigned>((columns + threads - 1) / threads),
               static_cast<unsigned>(std::min<int64_t>((rows + kStripRows - 1) / kStripRows, 2048)));

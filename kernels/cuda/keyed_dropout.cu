@@ -29,6 +29,7 @@ __global__ void keyed_dropout_kernel(const float* __restrict__ x, int64_t rows, 
 // Warp = row; lanes stride over the row's (entry, head) pairs.
 __global__ void keyed_edge_dropout_kernel(const int64_t* __restrict__ indptr,
                                           const int32_t* __restrict__ indices, int64_t rows,
+                                          const int64_t* __restrict__ row_ids,
                                           const int64_t* __restrict__ global_ids, int64_t num_global_nodes,
                                           int64_t heads, float p, uint64_t key, float keep_scale,
                                           float* values, uint8_t* mask) {
@@ -36,7 +37,7 @@ __global__ void keyed_edge_dropout_kernel(const int64_t* __restrict__ indptr,
   const int lane = threadIdx.x % 32;
   for (int64_t r = int64_t{blockIdx.x} * (blockDim.x / 32) + threadIdx.x / 32; r < rows; r += warps) {
     const int64_t first = indptr[r], count = (indptr[r + 1] - first) * heads;
-    const uint64_t dst = static_cast<uint64_t>(global_ids[r]);
+    const uint64_t dst = static_cast<uint64_t>(row_ids[r]);
     for (int64_t k = lane; k < count; k += 32) {
       const int64_t e = first + k / heads, h = k % heads;
       const bool kept = edge_dropout_draw(key, dst, static_cast<uint64_t>(global_ids[indices[e]]),
@@ -66,12 +67,13 @@ void keyed_dropout(const float* x, int64_t rows, int64_t cols, const int64_t* gl
   TANGO_CU_CHECK(cudaGetLastError());
 }
 
-void keyed_edge_dropout(const int64_t* indptr, const int32_t* indices, int64_t rows,
+void keyed_edge_dropout(const int64_t* indptr, const int32_t* indices, int64_t rows, const int64_t* row_ids,
                         const int64_t* global_ids, int64_t num_global_nodes, int64_t heads, float p,
                         uint64_t key, float* values, uint8_t* mask, Device device) {
   if (rows == 0 || heads == 0) return;
   keyed_edge_dropout_kernel<<<grid_size(rows * 32, device), kThreads, 0, stream_for(device)>>>(
-      indptr, indices, rows, global_ids, num_global_nodes, heads, p, key, 1.0f / (1.0f - p), values, mask);
+      indptr, indices, rows, row_ids, global_ids, num_global_nodes, heads, p, key, 1.0f / (1.0f - p), values,
+      mask);
   TANGO_CU_CHECK(cudaGetLastError());
 }
 

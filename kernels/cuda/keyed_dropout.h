@@ -9,7 +9,7 @@ namespace tango::kernels::cuda {
 
 void keyed_dropout(const float* x, int64_t rows, int64_t cols, const int64_t* global_ids, float p,
                    uint64_t key, float* y, uint8_t* mask, Device device);
-void keyed_edge_dropout(const int64_t* indptr, const int32_t* indices, int64_t rows,
+void keyed_edge_dropout(const int64_t* indptr, const int32_t* indices, int64_t rows, const int64_t* row_ids,
                         const int64_t* global_ids, int64_t num_global_nodes, int64_t heads, float p,
                         uint64_t key, float* values, uint8_t* mask, Device device);
 void masked_dropout_backward(const float* dy, const uint8_t* mask, int64_t n, float p, float* dx,

@@ -3,7 +3,13 @@
 
 #include <gtest/gtest.h>
 
+#include <cstring>
+#include <utility>
+
 #include "core/error.h"
+#include "kernels/edge_softmax.h"
+#include "kernels/sddmm.h"
+#include "kernels/spmm.h"
 #include "tests/kernels/sparse_test_util.h"
 
 namespace tango::kernels {
@@ -94,6 +100,63 @@ TEST(SparseGraph, RejectsColumnIdOutsideRange) {
     EXPECT_EQ(e.kind(), ErrorKind::kInvalidInput);
     EXPECT_NE(std::string(e.what()).find("row 1"), std::string::npos) << e.what();
   }
+}
+
+bool same_bits(const Tensor& a, const Tensor& b) {
+  return a.shape() == b.shape() && std::memcmp(a.raw_data(), b.raw_data(), a.nbytes()) == 0;
+}
+
+// GAT's overlap runs its edge kernels over row ranges (trainer/dist_graph.h). Forward ranges (identity ids)
+// take slices of the edge tensors; reverse ranges keep the canonical ids into the whole ones. Either way each
+// row is the whole CSR's sum, bit for bit.
+TEST(SparseGraph, RowRangesGiveTheWholeCsrsRowsBitForBit) {
+  const HostCsr h = random_csr(61, 47, 8, 5);
+  const SparseGraph g = to_sparse_graph(h);
+  const int64_t heads = 2, width = 3 * heads, split = 23;
+  const Tensor x = testing::random_matrix(h.cols, width, 1), dy = testing::random_matrix(h.rows, width, 2);
+  const Tensor edge = testing::random_matrix(g.num_edges(), heads, 3);
+  auto f32 = [](int64_t rows, int64_t cols) { return Tensor::empty(DType::kF32, Shape::mat(rows, cols)); };
+
+  // Forward: SDDMM and the edge softmax over [0, split) and [split, rows).
+  Tensor scores = f32(g.num_edges(), heads), probs = f32(g.num_edges(), heads);
+  const Tensor el = testing::random_matrix(h.cols, heads, 4), er = testing::random_matrix(h.rows, heads, 5);
+  sddmm_u_add_v(g.csr(), el, er, scores);
+  edge_softmax(g.csr(), scores, probs);
+  Tensor range_scores = f32(g.num_edges(), heads), range_probs = f32(g.num_edges(), heads);
+  for (auto [begin, end] : {std::pair<int64_t, int64_t>{0, split}, {split, h.rows}}) {
+    const CsrIndex rows = csr_row_range(g.csr(), begin, end, h.cols);
+    const int64_t first = h.indptr[begin], last = h.indptr[end];
+    EXPECT_TRUE(rows.edge_ids_are_identity);
+    EXPECT_EQ(rows.num_edge_values(), last - first);
+    Tensor s = range_scores.slice_rows(first, last), p = range_probs.slice_rows(first, last);
+    sddmm_u_add_v(rows, el, er.slice_rows(begin, end), s);
+    edge_softmax(rows, s, p);
+  }
+  EXPECT_TRUE(same_bits(range_scores, scores));
+  EXPECT_TRUE(same_bits(range_probs, probs));
+
+  // Backward: dX = A_e^T dY and the edge segment sums over row ranges of csr_t, with the whole edge tensor.
+  Tensor dx = f32(h.cols, width), sums = f32(h.cols, heads);
+  spmm_u_mul_e(g.csr_t(), dy, edge, dx);
+  edge_segment_sum(g.csr_t(), edge, sums);
+  Tensor range_dx = f32(h.cols, width), range_sums = f32(h.cols, heads);
+  for (auto [begin, end] : {std::pair<int64_t, int64_t>{0, split}, {split, h.cols}}) {
+    const CsrIndex rows = csr_row_range(g.csr_t(), begin, end, h.rows);
+    EXPECT_FALSE(rows.edge_ids_are_identity);
+    EXPECT_EQ(rows.num_edge_values(), g.num_edges());
+    Tensor d = range_dx.slice_rows(begin, end), s = range_sums.slice_rows(begin, end);
+    spmm_u_mul_e(rows, dy, edge, d);
+    edge_segment_sum(rows, edge, s);
+  }
+  EXPECT_TRUE(same_bits(range_dx, dx));
+  EXPECT_TRUE(same_bits(range_sums, sums));
+
+  // A reverse range that forgot the whole graph's edge count is refused, not read out of bounds.
+  CsrIndex short_range = csr_row_range(g.csr_t(), split, h.cols, h.rows);
+  short_range.edge_value_rows = -1;
+  Tensor d = range_dx.slice_rows(split, h.cols);
+  EXPECT_THROW(spmm_u_mul_e(short_range, dy, edge, d), Error);
+  EXPECT_THROW(csr_row_range(g.csr(), 5, h.rows + 1, h.cols), Error);
 }
 
 }  // namespace

@@ -4,7 +4,9 @@
 
 #include <algorithm>
 #include <cmath>
+#include <utility>
 
+#include "core/error.h"
 #include "kernels/head_ops.h"
 #include "kernels/keyed_dropout.h"
 #include "kernels/keyed_dropout_math.h"
@@ -102,6 +104,34 @@ TEST(KeyedDropout, EdgeMaskIsKeyedByTheGlobalEdgeAndHead) {
   }
 }
 
+// GAT's overlap drops the attention of the inner and the boundary rows apart: a row range keyed with its
+// first row draws the whole CSR's mask.
+TEST(KeyedDropout, EdgeMaskOfARowRangeIsTheWholeCsrsMask) {
+  const testing::HostCsr g = testing::random_csr(40, 45, 6, 3);
+  SparseGraph graph = testing::to_sparse_graph(g);
+  const int64_t heads = 2, split = 17;
+  Tensor ids = ids_for(45, 11);
+  Tensor whole = random_matrix(g.nnz(), heads, 4), ranged = whole.clone();
+  Tensor whole_mask = Tensor::empty(DType::kU8, whole.shape()), ranged_mask = whole_mask.clone();
+  keyed_edge_dropout(graph.csr(), ids, 1000, whole, whole_mask, {0.4f, 2, 8});
+  for (auto [begin, end] : {std::pair<int64_t, int64_t>{0, split}, {split, g.rows}}) {
+    const CsrIndex rows = csr_row_range(graph.csr(), begin, end, g.cols);
+    const int64_t first = g.indptr[begin], last = g.indptr[end];
+    Tensor values = ranged.slice_rows(first, last), mask = ranged_mask.slice_rows(first, last);
+    keyed_edge_dropout(rows, ids, 1000, values, mask, {0.4f, 2, 8}, begin);
+  }
+  EXPECT_EQ(ranged.to_vector<float>(), whole.to_vector<float>());
+  EXPECT_EQ(ranged_mask.to_vector<uint8_t>(), whole_mask.to_vector<uint8_t>());
+  // Keyed by the wrong rows (no offset), the second range draws another mask.
+  Tensor other = whole.clone(), other_mask = whole_mask.clone();
+  const CsrIndex tail = csr_row_range(graph.csr(), split, g.rows, g.cols);
+  Tensor tail_values = other.slice_rows(g.indptr[split], g.nnz());
+  Tensor tail_mask = other_mask.slice_rows(g.indptr[split], g.nnz());
+  keyed_edge_dropout(tail, ids, 1000, tail_values, tail_mask, {0.4f, 2, 8});
+  EXPECT_NE(other_mask.to_vector<uint8_t>(), whole_mask.to_vector<uint8_t>());
+  EXPECT_THROW(keyed_edge_dropout(tail, ids, 1000, tail_values, tail_mask, {0.4f, 2, 8}, 45), Error);
+}
+
 TEST(MaskedNll, LossGradientAndCorrectCountsMatchPlainLoops) {
   const int64_t rows = 31, classes = 7;
   Tensor logits = random_matrix(rows, classes, 6, -3.0f, 3.0f);
@@ -180,6 +210,13 @@ TEST(HeadOps, ScoresMeansAndBackwardsMatchPlainLoops) {
       ASSERT_EQ(dz.data<float>()[i], want);
     }
   }
+  // The two outputs asked for apart (a row range's dz, then da over all rows) are the same bits.
+  Tensor dz_apart = dz0.clone(), da_apart = Tensor::empty(DType::kF32, a.shape()), none;
+  head_scores_backward(z, ds, used, a, dz_apart, none);
+  head_scores_backward(z, ds, used, a, none, da_apart);
+  EXPECT_EQ(dz_apart.to_vector<float>(), dz.to_vector<float>());
+  EXPECT_EQ(da_apart.to_vector<float>(), da.to_vector<float>());
+  EXPECT_THROW(head_scores_backward(z, ds, used, a, none, none), Error);
   Tensor mean = Tensor::empty(DType::kF32, Shape::mat(rows, width));
   head_mean(z, heads, mean);
   Tensor dy = random_matrix(rows, width, 11), dx = Tensor::empty(DType::kF32, z.shape());

@@ -12,17 +12,17 @@ namespace {
 
 constexpr float kNegativeSlope = 0.2f;
 
-// scores[r, h] = <z[r, h, :], a[h, :]> for rows [0, rows).
-Tensor head_scores(const Tensor& z, int64_t rows, const Tensor& a, int heads, int64_t /*width*/) {
-  Tensor out = Tensor::empty(DType::kF32, Shape::mat(rows, heads), z.device());
-  kernels::head_scores(z, rows, a, out);
-  return out;
+// scores[r, h] = <z[r, h, :], a[h, :]> for rows [begin, end) of z and scores.
+void head_scores(const Tensor& z, int64_t begin, int64_t end, const Tensor& a, Tensor& scores) {
+  Tensor out = scores.slice_rows(begin, end);
+  kernels::head_scores(z.slice_rows(begin, end), end - begin, a, out);
 }
 
-// For rows [0, rows): dz[r, h, :] += ds[r, h] * a[h, :], and da[h, :] = sum_r ds[r, h] z[r, h, :].
-void head_scores_backward(const Tensor& z, const Tensor& ds, int64_t rows, const Tensor& a, int /*heads*/,
-                          int64_t /*width*/, Tensor& dz, Tensor& da) {
-  kernels::head_scores_backward(z, ds, rows, a, dz, da);
+// Rows [begin, end) of a quantized tensor with one scale (the scale is the whole tensor's).
+kernels::QTensor quantized_rows(const kernels::QTensor& q, int64_t begin, int64_t end) {
+  TANGO_CHECK(q.scales.numel() == 1, "a row range of a per-row quantized tensor {} needs its scales too",
+              q.values.str());
+  return {q.values.slice_rows(begin, end), q.scales};
 }
 
 }  // namespace
@@ -48,6 +48,43 @@ GatAttention GatLayer::attention_precision(const LayerContext& context) const {
   return context.precision == Precision::kINT8 ? context.gat_attention : GatAttention::kFP32;
 }
 
+void GatLayer::attend_rows(const kernels::CsrIndex& rows, int64_t first_row, int64_t first_entry,
+                           const Tensor& el, const Tensor& er, const LayerContext& context, Tensor& out) {
+  const DistGraph& graph = *context.graph;
+  const int64_t last_entry = first_entry + rows.num_entries();
+  Tensor scores = scores_.slice_rows(first_entry, last_entry);
+  kernels::sddmm_u_add_v(rows, el.slice_rows(0, rows.num_cols),
+                         er.slice_rows(first_row, first_row + rows.num_rows), scores);
+  context.make_progress();
+  Tensor logits = Tensor::empty(DType::kF32, scores.shape(), graph.device);
+  activate(scores, logits, kernels::Activation::kLeakyRelu, kNegativeSlope);
+  Tensor alpha = alpha_.slice_rows(first_entry, last_entry);
+  kernels::edge_softmax(rows, logits, alpha);
+  context.make_progress();
+  Tensor alpha_used = alpha;
+  if (attention_mask_.defined()) {
+    alpha_used = alpha_used_.slice_rows(first_entry, last_entry);
+    alpha_used.copy_from(alpha);
+    Tensor mask = attention_mask_.slice_rows(first_entry, last_entry);
+    edge_dropout(rows, graph.global_ids, graph.num_global_nodes, alpha_used, mask, context.attention_dropout,
+                 context.seed, context.attention_dropout_stream, first_row);
+  }
+  context.make_progress();
+  const Tensor z = z_.slice_rows(0, rows.num_cols);
+  switch (attention_precision(context)) {
+    case GatAttention::kFP32: kernels::spmm_u_mul_e(rows, z, alpha_used, out); break;
+    case GatAttention::kPerTensor:
+      kernels::qspmm_u_mul_e(rows, quantize_int8(z), quantize_int8(alpha_used), out);
+      break;
+    case GatAttention::kPerRow: {
+      kernels::QTensor alpha_q = kernels::make_edge_row_qtensor(rows, heads_);
+      kernels::quantize_edges_per_row(rows, alpha_used, alpha_q);
+      kernels::qspmm_u_mul_e_row_scaled(rows, quantize_int8(z), alpha_q, out);
+      break;
+    }
+  }
+}
+
 Tensor GatLayer::forward(const Tensor& input, const LayerContext& context) {
   const DistGraph& graph = *context.graph;
   const bool first = index_ == 0;
@@ -55,53 +92,60 @@ Tensor GatLayer::forward(const Tensor& input, const LayerContext& context) {
               "GAT layer {} input {} does not fit the part ({} owned, {} halo rows)", index_, input.str(),
               graph.num_owned, graph.num_halo);
   const int64_t width = heads_ * head_width_;
+  const int64_t owned = graph.num_owned, inner = graph.num_inner;
   z_ = Tensor::empty(DType::kF32, Shape::mat(graph.num_rows(), width), graph.device);
+  // Layer 0 has the halo rows' input features: Z is whole without an exchange.
+  const bool exchange = !first && graph.num_halo > 0;
   if (first) {
     linear_.forward(input, context.precision, z_);
   } else {
-    Tensor z_owned = z_.slice_rows(0, graph.num_owned);
+    Tensor z_owned = z_.slice_rows(0, owned);
     linear_.forward(input, context.precision, z_owned);
-    if (graph.num_halo > 0) {
-      TANGO_CHECK(context.halo != nullptr, "a part with {} halo rows needs a halo link", graph.num_halo);
+  }
+  if (exchange) {
+    TANGO_CHECK(context.halo != nullptr, "a part with {} halo rows needs a halo link", graph.num_halo);
+    if (context.overlap) {
+      context.halo->post(HaloDirection::kForward, z_);
+    } else {
       context.halo->exchange(HaloDirection::kForward, z_);
     }
   }
   const kernels::CsrIndex& adjacency = graph.adjacency_with_self.csr();
-  Tensor el = head_scores(z_, graph.num_rows(), attention_src_.value, heads_, head_width_);
-  Tensor er = head_scores(z_, graph.num_owned, attention_dst_.value, heads_, head_width_);
+  Tensor el = Tensor::empty(DType::kF32, Shape::mat(graph.num_rows(), heads_), graph.device);
+  Tensor er = Tensor::empty(DType::kF32, Shape::mat(owned, heads_), graph.device);
+  head_scores(z_, 0, exchange ? owned : graph.num_rows(), attention_src_.value, el);
+  head_scores(z_, 0, owned, attention_dst_.value, er);
+  context.make_progress();
   scores_ = Tensor::empty(DType::kF32, Shape::mat(adjacency.num_entries(), heads_), graph.device);
-  kernels::sddmm_u_add_v(adjacency, el, er, scores_);
-  Tensor logits = Tensor::empty(DType::kF32, scores_.shape(), graph.device);
-  activate(scores_, logits, kernels::Activation::kLeakyRelu, kNegativeSlope);
   alpha_ = Tensor::empty(DType::kF32, scores_.shape(), graph.device);
-  kernels::edge_softmax(adjacency, logits, alpha_);
   alpha_used_ = alpha_;
   attention_mask_ = Tensor();
   if (context.training && context.attention_dropout > 0.0f) {
-    alpha_used_ = alpha_.clone();
+    alpha_used_ = Tensor::empty(DType::kF32, alpha_.shape(), graph.device);
     attention_mask_ = Tensor::empty(DType::kU8, alpha_.shape(), graph.device);
-    edge_dropout(adjacency, graph.global_ids, graph.num_global_nodes, alpha_used_, attention_mask_,
-                 context.attention_dropout, context.seed, context.attention_dropout_stream);
   }
 
-  Tensor aggregated = Tensor::empty(DType::kF32, Shape::mat(graph.num_owned, width), graph.device);
-  switch (attention_precision(context)) {
-    case GatAttention::kFP32: kernels::spmm_u_mul_e(adjacency, z_, alpha_used_, aggregated); break;
-    case GatAttention::kPerTensor:
-      kernels::qspmm_u_mul_e(adjacency, quantize_int8(z_), quantize_int8(alpha_used_), aggregated);
-      break;
-    case GatAttention::kPerRow: {
-      kernels::QTensor alpha_q = kernels::make_edge_row_qtensor(adjacency, heads_);
-      kernels::quantize_edges_per_row(adjacency, alpha_used_, alpha_q);
-      kernels::qspmm_u_mul_e_row_scaled(adjacency, quantize_int8(z_), alpha_q, aggregated);
-      break;
+  Tensor aggregated = Tensor::empty(DType::kF32, Shape::mat(owned, width), graph.device);
+  if (!exchange) {
+    attend_rows(adjacency, 0, 0, el, er, context, aggregated);
+  } else {
+    const RowSplit& split = graph.adjacency_with_self_split;
+    if (inner > 0) {
+      Tensor inner_out = aggregated.slice_rows(0, inner);
+      attend_rows(split.inner, 0, 0, el, er, context, inner_out);
+    }
+    if (context.overlap) context.halo->wait();
+    head_scores(z_, owned, graph.num_rows(), attention_src_.value, el);
+    if (owned > inner) {
+      Tensor boundary_out = aggregated.slice_rows(inner, owned);
+      attend_rows(split.boundary, inner, split.boundary_first_entry, el, er, context, boundary_out);
     }
   }
   if (!mean_heads_) {
     add_bias(aggregated, bias_.value);
     return aggregated;
   }
-  Tensor out = Tensor::empty(DType::kF32, Shape::mat(graph.num_owned, head_width_), graph.device);
+  Tensor out = Tensor::empty(DType::kF32, Shape::mat(owned, head_width_), graph.device);
   kernels::head_mean(aggregated, heads_, out);
   add_bias(out, bias_.value);
   return out;
@@ -113,48 +157,109 @@ void GatLayer::backward(const Tensor& d_output, const LayerContext& context, Ten
   TANGO_CHECK(!(first && d_input != nullptr), "layer 0 has no input gradient to give");
   bias_grad(d_output, bias_.grad);
   const int64_t width = heads_ * head_width_;
+  const int64_t owned = graph.num_owned, inner = graph.num_inner, rows = graph.num_rows();
   Tensor d_aggregated = d_output;
   if (mean_heads_) {
-    d_aggregated = Tensor::empty(DType::kF32, Shape::mat(graph.num_owned, width), graph.device);
+    d_aggregated = Tensor::empty(DType::kF32, Shape::mat(owned, width), graph.device);
     kernels::head_mean_backward(d_output, heads_, d_aggregated);
   }
   const kernels::SparseGraph& g = graph.adjacency_with_self;
-  Tensor dz = Tensor::empty(DType::kF32, Shape::mat(graph.num_rows(), width), graph.device);
-  Tensor d_alpha = Tensor::empty(DType::kF32, alpha_.shape(), graph.device);
-  switch (attention_precision(context)) {
-    case GatAttention::kFP32:
-      kernels::spmm_u_mul_e_backward(g, z_, alpha_used_, d_aggregated, dz, d_alpha);
-      break;
-    case GatAttention::kPerTensor:
-      kernels::qspmm_u_mul_e_backward(g, quantize_int8(z_), quantize_int8(alpha_used_),
-                                      quantize_int8(d_aggregated), dz, d_alpha);
-      break;
-    case GatAttention::kPerRow: {
-      kernels::QTensor alpha_q = kernels::make_edge_row_qtensor(g.csr(), heads_);
+  const GatAttention precision = attention_precision(context);
+  // INT8 operands, quantized once for every row range: Z and alpha as the forward used them, and dY.
+  kernels::QTensor z_q, alpha_q, dy_q;
+  if (precision != GatAttention::kFP32) {
+    z_q = quantize_int8(z_);
+    dy_q = quantize_int8(d_aggregated);
+    if (precision == GatAttention::kPerTensor) {
+      alpha_q = quantize_int8(alpha_used_);
+    } else {
+      alpha_q = kernels::make_edge_row_qtensor(g.csr(), heads_);
       kernels::quantize_edges_per_row(g.csr(), alpha_used_, alpha_q);
-      kernels::qspmm_u_mul_e_row_scaled_backward(g, quantize_int8(z_), alpha_q, quantize_int8(d_aggregated),
-                                                 dz, d_alpha);
-      break;
     }
   }
-  if (attention_mask_.defined())
-    dropout_backward(d_alpha, attention_mask_, context.attention_dropout, d_alpha);
+  Tensor dz = Tensor::empty(DType::kF32, Shape::mat(rows, width), graph.device);
+  Tensor d_alpha = Tensor::empty(DType::kF32, alpha_.shape(), graph.device);
   Tensor d_scores = Tensor::empty(DType::kF32, alpha_.shape(), graph.device);
-  kernels::edge_softmax_backward(g.csr(), alpha_, d_alpha, d_scores);
-  activate_backward(scores_, d_scores, kernels::Activation::kLeakyRelu, kNegativeSlope);
-  Tensor d_el = Tensor::empty(DType::kF32, Shape::mat(graph.num_rows(), heads_), graph.device);
-  Tensor d_er = Tensor::empty(DType::kF32, Shape::mat(graph.num_owned, heads_), graph.device);
-  kernels::sddmm_u_add_v_backward(g, d_scores, d_el, d_er);
-  head_scores_backward(z_, d_el, graph.num_rows(), attention_src_.value, heads_, head_width_, dz,
-                       attention_src_.grad);
-  head_scores_backward(z_, d_er, graph.num_owned, attention_dst_.value, heads_, head_width_, dz,
-                       attention_dst_.grad);
+  Tensor d_el = Tensor::empty(DType::kF32, Shape::mat(rows, heads_), graph.device);
+  Tensor d_er = Tensor::empty(DType::kF32, Shape::mat(owned, heads_), graph.device);
+
+  // d_scores of the entries of `csr` (destination rows from first_row on, entries from first_entry on):
+  // d_alpha = SDDMM-dot(Z, dY), attention dropout, softmax and LeakyReLU backward.
+  auto edge_gradients = [&](const kernels::CsrIndex& csr, int64_t first_row, int64_t first_entry) {
+    const int64_t last_entry = first_entry + csr.num_entries(), last_row = first_row + csr.num_rows;
+    Tensor da = d_alpha.slice_rows(first_entry, last_entry);
+    if (precision == GatAttention::kFP32) {
+      kernels::sddmm_u_dot_v(csr, z_.slice_rows(0, csr.num_cols),
+                             d_aggregated.slice_rows(first_row, last_row), da);
+    } else {
+      kernels::qsddmm_u_dot_v(csr, quantized_rows(z_q, 0, csr.num_cols),
+                              quantized_rows(dy_q, first_row, last_row), da);
+    }
+    if (attention_mask_.defined())
+      dropout_backward(da, attention_mask_.slice_rows(first_entry, last_entry), context.attention_dropout,
+                       da);
+    context.make_progress();
+    Tensor ds = d_scores.slice_rows(first_entry, last_entry);
+    kernels::edge_softmax_backward(csr, alpha_.slice_rows(first_entry, last_entry), da, ds);
+    activate_backward(scores_.slice_rows(first_entry, last_entry), ds, kernels::Activation::kLeakyRelu,
+                      kNegativeSlope);
+  };
+  // Rows [first_row, ...) of dZ and d_el over `reverse` (csr_t() or a row range of it, whose canonical
+  // edge ids reach every entry of the edge tensors): dZ = A_alpha^T dY + d_el a_l, d_el = the rows' sums
+  // of d_scores. Reads d_scores of every edge leaving these rows.
+  auto source_gradients = [&](const kernels::CsrIndex& reverse, int64_t first_row) {
+    const int64_t last_row = first_row + reverse.num_rows;
+    Tensor dz_rows = dz.slice_rows(first_row, last_row);
+    switch (precision) {
+      case GatAttention::kFP32: kernels::spmm_u_mul_e(reverse, d_aggregated, alpha_used_, dz_rows); break;
+      case GatAttention::kPerTensor: kernels::qspmm_u_mul_e(reverse, dy_q, alpha_q, dz_rows); break;
+      case GatAttention::kPerRow:
+        kernels::qspmm_u_mul_e_row_scaled_transposed(reverse, dy_q, alpha_q, dz_rows);
+        break;
+    }
+    context.make_progress();
+    Tensor d_el_rows = d_el.slice_rows(first_row, last_row);
+    kernels::edge_segment_sum(reverse, d_scores, d_el_rows);
+    Tensor no_da;
+    kernels::head_scores_backward(z_.slice_rows(first_row, last_row), d_el_rows, reverse.num_rows,
+                                  attention_src_.value, dz_rows, no_da);
+  };
+
+  const bool exchange = !first && graph.num_halo > 0;
+  if (!exchange) {
+    edge_gradients(g.csr(), 0, 0);
+    source_gradients(g.csr_t(), 0);
+  } else {
+    TANGO_CHECK(context.halo != nullptr, "a part with {} halo rows needs a halo link", graph.num_halo);
+    const RowSplit& split = graph.adjacency_with_self_split;
+    const ReverseSplit& reverse_split = graph.adjacency_with_self_reverse_split;
+    // Every edge from a halo row ends in a boundary row: those rows' gradients come first.
+    if (owned > inner) edge_gradients(split.boundary, inner, split.boundary_first_entry);
+    source_gradients(reverse_split.halo, owned);
+    if (context.overlap) context.halo->post(HaloDirection::kBackward, dz);
+    context.make_progress();
+    if (inner > 0) edge_gradients(split.inner, 0, 0);
+    source_gradients(reverse_split.owned, 0);
+  }
+  kernels::edge_segment_sum(g.csr(), d_scores, d_er);
+  Tensor no_dz, no_da;
+  kernels::head_scores_backward(z_, d_er, owned, attention_dst_.value, dz, no_da);
+  context.make_progress();
+  kernels::head_scores_backward(z_, d_el, rows, attention_src_.value, no_dz, attention_src_.grad);
+  kernels::head_scores_backward(z_, d_er, owned, attention_dst_.value, no_dz, attention_dst_.grad);
   if (first) {
     linear_.backward(dz, context.precision, nullptr);  // dW = H_all^T dZ_all
     return;
   }
-  return_halo_gradients(dz, context);
-  linear_.backward(dz.slice_rows(0, graph.num_owned), context.precision, d_input);
+  if (exchange) {
+    // The owned rows are finished: the received halo rows are added to them.
+    if (context.overlap) {
+      context.halo->wait();
+    } else {
+      context.halo->exchange(HaloDirection::kBackward, dz);
+    }
+  }
+  linear_.backward(dz.slice_rows(0, owned), context.precision, d_input);
 }
 
 }  // namespace tango::trainer

@@ -11,6 +11,19 @@
 // attention weights of high-degree nodes: alpha ~ 1/in-degree gets ~127/degree levels); per-row keeps
 // Z per-tensor and gives alpha one scale per destination row (kernels/edge_quantize.h), applied as the
 // QSpMM's row scale forward and its source scale backward.
+//
+// Layers > 0 of a multi-rank run work row range by row range (trainer/dist_graph.h's splits), so that the
+// halo exchanges overlap computation (--overlap; without it the exchange is waited for at once and the
+// same calls follow, so both give the same bits):
+//   forward:  post Z's halo rows; el/er of the owned rows, then the inner rows' logits, softmax, dropout
+//             and aggregation (no halo column); wait; el of the halo rows; the boundary rows.
+//   backward: the boundary rows' d_alpha, softmax and LeakyReLU backward (every edge from a halo row ends
+//             in one), then dZ's halo rows (A_alpha^T d_out + d_el a_l over the reverse CSR's halo rows),
+//             posted home; while they travel the inner rows' edge gradients, dZ's owned rows, d_er and
+//             the attention vectors' gradients; wait (the returned rows are added to finished ones).
+// Every row's sums are the whole-graph kernels' sums in the same order: FP32 gives the bits of one call
+// over the whole adjacency. INT8 per-tensor operands take one scale per range (the inner rows' Z scale
+// comes from the owned rows only, as in GCN; per-tensor alpha one scale per range).
 #pragma once
 
 #include "trainer/layers/layer.h"
@@ -37,6 +50,11 @@ class GatLayer : public Layer {
 
  private:
   GatAttention attention_precision(const LayerContext& context) const;  // kFP32 unless --precision int8
+  // Forward over the destination rows of `rows` (a CSR of owned rows from first_row on, entries from
+  // first_entry on): logits, softmax, attention dropout into scores_ / alpha_ / alpha_used_, then the
+  // aggregation of z (rows.num_cols rows of z_) into `out` ([rows.num_rows, H*D]).
+  void attend_rows(const kernels::CsrIndex& rows, int64_t first_row, int64_t first_entry, const Tensor& el,
+                   const Tensor& er, const LayerContext& context, Tensor& out);
 
   int index_;
   int heads_;

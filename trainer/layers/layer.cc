@@ -53,6 +53,7 @@ void exchange_and_aggregate(Tensor& table, const kernels::CsrIndex& whole, const
     // and gives the same bits.
   } else {
     context.halo->post(HaloDirection::kForward, table);
+    context.make_progress();
   }
   if (graph.num_inner > 0) {
     Tensor inner_out = out.slice_rows(0, graph.num_inner);

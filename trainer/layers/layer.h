@@ -28,6 +28,9 @@ class HaloLink {
   // Starts moving rows of `table` ([num_rows, F]); the table must stay alive until wait().
   virtual void post(HaloDirection direction, Tensor& table) = 0;
   virtual void wait() = 0;
+  // Advances a posted exchange without blocking (MPI moves a large host message only inside MPI calls);
+  // nothing when none is in flight. Changes no value.
+  virtual void progress() {}
   void exchange(HaloDirection direction, Tensor& table) {
     post(direction, table);
     wait();
@@ -46,11 +49,13 @@ struct LayerContext {
   uint64_t attention_dropout_stream = 0;
   bool training = false;
   // Backward only, may be empty: drives the progress of communication started earlier (the weight
-  // gradients' allreduce: MPI advances a non-blocking collective only inside MPI calls). Layers call
-  // it between their kernels; it changes no value.
+  // gradients' allreduce: MPI advances a non-blocking collective only inside MPI calls).
   std::function<void()> progress;
+  // Layers call this between the kernels that run while something is in flight (the halo exchange they
+  // posted, the allreduce): it changes no value.
   void make_progress() const {
     if (progress) progress();
+    if (halo != nullptr) halo->progress();
   }
 };
 

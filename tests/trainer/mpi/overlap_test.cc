@@ -2,7 +2,8 @@
 // halo-gradient exchange against the owned rows and independent GEMMs, weight-gradient allreduce
 // against the layers below) gives the same losses and final weights, bit for bit, as --no-overlap,
 // on cora partitioned over K = 2 and 3 ranks (METIS parts built in memory), fp32 and int8, for GCN
-// (GEMM-first and aggregate-first layers), SAGE, GAT and MLP (no halo: the allreduce alone).
+// (GEMM-first and aggregate-first layers), SAGE, GAT (its three attention precisions) and MLP (no halo: the
+// allreduce alone).
 // Runs as 3 ranks; each K uses the first K ranks.
 #include <gtest/gtest.h>
 
@@ -51,7 +52,8 @@ bool same_bits(const Tensor& a, const Tensor& b) {
 
 // Two layers: 1433 -> hidden -> 7, layer 1 GEMM-first (sends dZ, 7 wide). Three: a hidden -> hidden
 // layer in between, which aggregates first (sends dH and overlaps dW with it).
-void expect_overlap_changes_no_bit(ModelKind model, int layers, Precision precision) {
+void expect_overlap_changes_no_bit(ModelKind model, int layers, Precision precision,
+                                   GatAttention attention = GatAttention::kFP32) {
   TANGO_REQUIRE_DATASET(dir, "cora");
   int world_size = 0, world_rank = 0;
   MPI_Comm_size(MPI_COMM_WORLD, &world_size);
@@ -65,6 +67,9 @@ void expect_overlap_changes_no_bit(ModelKind model, int layers, Precision precis
   config.epochs = 4;
   config.dropout = 0.5;
   config.precision = precision;
+  config.gat_attention = attention;
+  // GAT: attention dropout keyed per row range (inner and boundary rows are dropped apart).
+  if (model == ModelKind::kGAT) config.attn_dropout = 0.5;
   config.quiet = true;
   config.halo_bits.assign(static_cast<size_t>(layers), HaloBits{});
   for (int k = 2; k <= world_size; ++k) {
@@ -74,7 +79,8 @@ void expect_overlap_changes_no_bit(ModelKind model, int layers, Precision precis
     const Run sequential = run_on_k_ranks(cora, k, config);
     if (world_rank != 0) continue;
     SCOPED_TRACE(::testing::Message() << model_name(model) << ", " << layers << " layers, K = " << k
-                                      << (precision == Precision::kINT8 ? ", int8" : ", fp32"));
+                                      << (precision == Precision::kINT8 ? ", int8" : ", fp32")
+                                      << ", GAT attention " << static_cast<int>(attention));
     // Not vacuous: with overlap every layer's allreduce started inside backward (none without), and
     // (but for MLP) halo rows crossed in both runs.
     EXPECT_EQ(overlapped.allreduces_started_early, config.epochs * layers);
@@ -109,8 +115,16 @@ TEST(Overlap, SageGivesTheSameBits) {
 TEST(Overlap, SageInt8GivesTheSameBits) {
   expect_overlap_changes_no_bit(ModelKind::kSAGE, 3, Precision::kINT8);
 }
+// GAT overlaps its forward (inner rows' attention and aggregation) and its backward (inner rows' edge
+// gradients, dZ's owned rows, the attention vectors' gradients) with the exchanges.
 TEST(Overlap, GatGivesTheSameBits) {
-  expect_overlap_changes_no_bit(ModelKind::kGAT, 2, Precision::kFP32);
+  expect_overlap_changes_no_bit(ModelKind::kGAT, 3, Precision::kFP32);
+}
+TEST(Overlap, GatInt8PerRowAttentionGivesTheSameBits) {
+  expect_overlap_changes_no_bit(ModelKind::kGAT, 2, Precision::kINT8, GatAttention::kPerRow);
+}
+TEST(Overlap, GatInt8PerTensorAttentionGivesTheSameBits) {
+  expect_overlap_changes_no_bit(ModelKind::kGAT, 2, Precision::kINT8, GatAttention::kPerTensor);
 }
 TEST(Overlap, MlpAllreduceAloneGivesTheSameBits) {
   expect_overlap_changes_no_bit(ModelKind::kMLP, 2, Precision::kFP32);

@@ -92,6 +92,11 @@ TEST(RankEquivalence, CoraSageLossesOfKRanksEqualOneRank) {
 TEST(RankEquivalence, CoraGatLossesOfKRanksEqualOneRank) {
   expect_same_losses(0.5, 2, ModelKind::kGAT);
 }
+// Three layers: the hidden 8-head layer in the middle and the averaged output layer both run GAT's row-range
+// path (inner rows, then boundary rows; backward halo rows first), with attention dropout.
+TEST(RankEquivalence, CoraThreeLayerGatLossesOfKRanksEqualOneRank) {
+  expect_same_losses(0.5, 3, ModelKind::kGAT);
+}
 
 // SAGE transforms before it aggregates when F_in > F_out, so layer 1 (hidden -> 7 classes) exchanges
 // 7-wide rows both ways, like GCN: its halo bytes do not grow with the hidden width and equal GCN's
