@@ -39,6 +39,9 @@ template <int64_t kDim, class T>
       part[l] += static_cast<DotAcc<T>>(a[i + l]) * static_cast<DotAcc<T>>(b[i + l]);
   DotAcc<T> sum = 0;
   for (; i < n; ++i) sum += static_cast<DotAcc<T>>(a[i]) * static_cast<DotAcc<T>>(b[i]);
+  // Shorter than the lanes (GAT's 8 per head): every lane is +0, and adding +0 kLanes times is adding it
+  // once (only -0 changes, to +0), so the 16 dependent adds become one, bit for bit.
+  if (n < kLanes) return sum + DotAcc<T>{0};
   for (int64_t l = 0; l < kLanes; ++l) sum += part[l];
   return sum;
 }
@@ -87,7 +90,25 @@ template <class T, int64_t kDim = 0, int64_t kHeads = 0>
   }
 }
 
+// FP32 with GAT's head count (u_add_v) or a per-head width of whole lane groups (u_dot_v) known at compile
+// time: the same operations in the same order as the run-time loops, straight-line. (A per-head width below
+// kLanes stays a run-time loop: unrolled, GCC would fuse its multiply-adds differently and change bits.)
 TANGO_ISA_CLONES void sddmm_rows_f32(const SddmmArgs& a, int64_t begin, int64_t end) {
+  if (a.op == SddmmOp::kAdd) {
+    switch (a.heads) {
+      case 1: return sddmm_rows<float, 0, 1>(a, a.u.f32, a.v.f32, begin, end);
+      case 4: return sddmm_rows<float, 0, 4>(a, a.u.f32, a.v.f32, begin, end);
+      case 8: return sddmm_rows<float, 0, 8>(a, a.u.f32, a.v.f32, begin, end);
+      default: break;
+    }
+  } else {
+    switch (a.head_dim) {
+      case 16: return sddmm_rows<float, 16>(a, a.u.f32, a.v.f32, begin, end);
+      case 32: return sddmm_rows<float, 32>(a, a.u.f32, a.v.f32, begin, end);
+      case 64: return sddmm_rows<float, 64>(a, a.u.f32, a.v.f32, begin, end);
+      default: break;
+    }
+  }
   sddmm_rows<float>(a, a.u.f32, a.v.f32, begin, end);
 }
 TANGO_ISA_CLONES void sddmm_rows_i8(const SddmmArgs& a, int64_t begin, int64_t end) {
