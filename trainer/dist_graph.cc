@@ -83,6 +83,14 @@ void build_local_operators(DistGraph& graph, const Graph& local_graph, const Ten
   graph.adjacency_with_self_reverse_split =
       split_owned_halo(graph.adjacency_with_self.csr_t(), graph.num_owned);
 
+  // The layers compute their boundary rows first and send before the inner rows exist.
+  for (const int64_t row : graph.send_rows) {
+    TANGO_CHECK_INPUT(
+        row >= graph.num_inner && row < graph.num_owned,
+        "send row {} is not a boundary row [{}, {}) of part {}: rebuild the partition with tango-partition",
+        row, graph.num_inner, graph.num_owned, graph.part_id);
+  }
+
   const int64_t* degree = global_degree.data<int64_t>();
   graph.gcn_norm = Tensor::empty(DType::kF32, Shape::vec(rows));
   float* norm = graph.gcn_norm.data<float>();

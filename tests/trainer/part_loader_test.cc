@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/error.h"
+#include "partition/part_file.h"
 #include "partition/partition_writer.h"
 #include "tests/common/test_data.h"
 #include "tests/trainer/trainer_test_graphs.h"
@@ -97,6 +98,19 @@ TEST_F(PartLoader, CorruptedPartFileIsAnInputError) {
   EXPECT_NE(message.find("part-00001.h5"), std::string::npos) << message;
   // The intact part still loads.
   EXPECT_NO_THROW(load_partition_part(dir_.path().string(), 0, 2));
+}
+
+// The layers compute a part's boundary rows first and send them before the inner rows exist, so a send
+// list that names an inner row (which no tango-partition writes) is refused at load.
+TEST_F(PartLoader, SendRowThatIsNotABoundaryRowIsAnInputError) {
+  PartitionPart part = read_part(dir_.file("part-00000.h5"));
+  ASSERT_GT(part.num_inner, 0);
+  ASSERT_GT(part.send_rows.numel(), 0);
+  EXPECT_NO_THROW(dist_graph_from_part(part, "part-00000.h5"));
+  part.send_rows = part.send_rows.clone();
+  part.send_rows.data<int64_t>()[0] = 0;  // an inner row
+  const std::string message = input_error([&] { dist_graph_from_part(part, "part-00000.h5"); });
+  EXPECT_NE(message.find("send row 0 is not a boundary row"), std::string::npos) << message;
 }
 
 TEST_F(PartLoader, ManifestOfAnotherFormatVersionIsAnInputError) {

@@ -96,19 +96,22 @@ Tensor GatLayer::forward(const Tensor& input, const LayerContext& context) {
   z_ = Tensor::empty(DType::kF32, Shape::mat(graph.num_rows(), width), graph.device);
   // Layer 0 has the halo rows' input features: Z is whole without an exchange.
   const bool exchange = !first && graph.num_halo > 0;
-  if (first) {
-    linear_.forward(input, context.precision, z_);
-  } else {
-    Tensor z_owned = z_.slice_rows(0, owned);
-    linear_.forward(input, context.precision, z_owned);
-  }
+  // With an exchange, the boundary rows (the only ones other ranks need) are transformed first and the
+  // inner rows' GEMM runs while they travel.
+  linear_.begin_forward(input, context.precision);
+  const int64_t gemm_begin = exchange ? inner : 0;
+  Tensor z_sent = z_.slice_rows(gemm_begin, input.rows());
+  linear_.forward_rows(gemm_begin, input.rows(), context.precision, z_sent);
   if (exchange) {
     TANGO_CHECK(context.halo != nullptr, "a part with {} halo rows needs a halo link", graph.num_halo);
     if (context.overlap) {
       context.halo->post(HaloDirection::kForward, z_);
+      context.make_progress();
     } else {
       context.halo->exchange(HaloDirection::kForward, z_);
     }
+    Tensor z_inner = z_.slice_rows(0, inner);
+    linear_.forward_rows(0, inner, context.precision, z_inner);
   }
   const kernels::CsrIndex& adjacency = graph.adjacency_with_self.csr();
   Tensor el = Tensor::empty(DType::kF32, Shape::mat(graph.num_rows(), heads_), graph.device);

@@ -15,15 +15,17 @@
 // Layers > 0 of a multi-rank run work row range by row range (trainer/dist_graph.h's splits), so that the
 // halo exchanges overlap computation (--overlap; without it the exchange is waited for at once and the
 // same calls follow, so both give the same bits):
-//   forward:  post Z's halo rows; el/er of the owned rows, then the inner rows' logits, softmax, dropout
-//             and aggregation (no halo column); wait; el of the halo rows; the boundary rows.
+//   forward:  Z of the boundary rows, post them; the inner rows' Z, el/er of the owned rows, then the
+//             inner rows' logits, softmax, dropout and aggregation (no halo column); wait; el of the halo
+//             rows; the boundary rows.
 //   backward: the boundary rows' d_alpha, softmax and LeakyReLU backward (every edge from a halo row ends
 //             in one), then dZ's halo rows (A_alpha^T d_out + d_el a_l over the reverse CSR's halo rows),
 //             posted home; while they travel the inner rows' edge gradients, dZ's owned rows, d_er and
 //             the attention vectors' gradients; wait (the returned rows are added to finished ones).
-// Every row's sums are the whole-graph kernels' sums in the same order: FP32 gives the bits of one call
-// over the whole adjacency. INT8 per-tensor operands take one scale per range (the inner rows' Z scale
-// comes from the owned rows only, as in GCN; per-tensor alpha one scale per range).
+// Every row's attention and aggregation sums are the whole-graph kernels' sums in the same order; the FP32
+// GEMM in two row ranges is not bit-identical to one call (OpenBLAS), hence the same calls without overlap.
+// INT8 per-tensor operands take one scale per range (the inner rows' Z scale comes from the owned rows
+// only, as in GCN; per-tensor alpha one scale per range).
 #pragma once
 
 #include "trainer/layers/layer.h"

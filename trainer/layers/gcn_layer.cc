@@ -29,16 +29,21 @@ void GcnLayer::aggregate_rows(const kernels::CsrIndex& rows, int64_t first_row, 
   }
 }
 
-void GcnLayer::aggregate(Tensor& table, bool exchange, const LayerContext& context, Tensor& out) {
+void GcnLayer::aggregate(Tensor& table, bool exchange, const LayerContext& context, Tensor& out,
+                         const std::function<void()>& meanwhile) {
   const DistGraph& graph = *context.graph;
   const kernels::CsrIndex& whole = graph.adjacency_with_self.csr();
   if (!exchange) {
+    if (meanwhile) meanwhile();
     aggregate_rows(whole, 0, table, context, out);
     return;
   }
-  exchange_and_aggregate(table, whole, graph.adjacency_with_self_split, context, out,
-                         [&](const kernels::CsrIndex& rows, int64_t first_row, const Tensor& x,
-                             Tensor& rows_out) { aggregate_rows(rows, first_row, x, context, rows_out); });
+  exchange_and_aggregate(
+      table, whole, graph.adjacency_with_self_split, context, out,
+      [&](const kernels::CsrIndex& rows, int64_t first_row, const Tensor& x, Tensor& rows_out) {
+        aggregate_rows(rows, first_row, x, context, rows_out);
+      },
+      meanwhile);
 }
 
 void GcnLayer::aggregate_backward(const Tensor& dy, const LayerContext& context, Tensor& dx) {
@@ -61,11 +66,19 @@ Tensor GcnLayer::forward(const Tensor& input, const LayerContext& context) {
     Tensor z = Tensor::empty(DType::kF32, Shape::mat(graph.num_rows(), out_features()), graph.device);
     if (first) {
       linear_.forward(input, context.precision, z);  // halo rows from the halo input features: no exchange
+      aggregate(z, /*exchange=*/false, context, out);
     } else {
-      Tensor z_owned = z.slice_rows(0, graph.num_owned);
-      linear_.forward(input, context.precision, z_owned);
+      // The boundary rows (the only ones other ranks need) first; the inner rows' GEMM runs while they
+      // travel.
+      const int64_t inner = graph.num_inner, owned = graph.num_owned;
+      linear_.begin_forward(input, context.precision);
+      Tensor z_boundary = z.slice_rows(inner, owned);
+      linear_.forward_rows(inner, owned, context.precision, z_boundary);
+      aggregate(z, /*exchange=*/true, context, out, [&] {
+        Tensor z_inner = z.slice_rows(0, inner);
+        linear_.forward_rows(0, inner, context.precision, z_inner);
+      });
     }
-    aggregate(z, /*exchange=*/!first, context, out);
   } else {
     Tensor h_all = first ? input : table_from_owned(input, context);
     Tensor m = Tensor::empty(DType::kF32, Shape::mat(graph.num_owned, in_features()), graph.device);

@@ -2,8 +2,8 @@
 // self-loops (rows owned, columns owned + halo) and S = diag(d~^-1/2), d~ = global degree + 1.
 //
 // GEMM first when F_in > F_out (fewer columns to aggregate and to send):
-//   forward:  Z = H W (layer 0: all rows locally, from the halo input features; later: owned rows,
-//             then the halo rows of Z arrive by exchange);  Y = S_v A (S_u Z) + b
+//   forward:  Z = H W (layer 0: all rows locally, from the halo input features; later: the boundary
+//             rows, then the inner rows' GEMM runs while Z's halo rows arrive);  Y = S_v A (S_u Z) + b
 //   backward: dZ_all = S_u A^T (S_v dY); later layers send the halo rows of dZ home (summed there);
 //             dW = H^T dZ (layer 0: over owned + halo rows, so no exchange); dH = dZ_owned W^T
 // Aggregate first otherwise:
@@ -33,8 +33,9 @@ class GcnLayer : public Layer {
 
  private:
   // out = S_v A S_u table ([num_rows, F] -> [num_owned, F]); with `exchange`, the table's halo rows
-  // are filled from their owners first (overlapped with the inner rows when asked).
-  void aggregate(Tensor& table, bool exchange, const LayerContext& context, Tensor& out);
+  // are filled from their owners first (overlapped with `meanwhile` and the inner rows when asked).
+  void aggregate(Tensor& table, bool exchange, const LayerContext& context, Tensor& out,
+                 const std::function<void()>& meanwhile = {});
   // The same over the CSR `rows` (owned rows from first_row on; x has rows.num_cols rows).
   void aggregate_rows(const kernels::CsrIndex& rows, int64_t first_row, const Tensor& x,
                       const LayerContext& context, Tensor& out);

@@ -35,15 +35,18 @@ Tensor table_from_owned(const Tensor& owned, const LayerContext& context) {
 }
 
 void exchange_and_aggregate(Tensor& table, const kernels::CsrIndex& whole, const RowSplit& split,
-                            const LayerContext& context, Tensor& out, const RowAggregation& aggregate) {
+                            const LayerContext& context, Tensor& out, const RowAggregation& aggregate,
+                            const std::function<void()>& meanwhile) {
   const DistGraph& graph = *context.graph;
   if (graph.num_halo == 0) {
+    if (meanwhile) meanwhile();
     aggregate(whole, 0, table, out);
     return;
   }
   TANGO_CHECK(context.halo != nullptr, "a part with {} halo rows needs a halo link", graph.num_halo);
   if (!context.overlap) {
     context.halo->exchange(HaloDirection::kForward, table);
+    if (meanwhile) meanwhile();
     if (context.precision != Precision::kINT8) {
       aggregate(whole, 0, table, out);
       return;
@@ -54,6 +57,10 @@ void exchange_and_aggregate(Tensor& table, const kernels::CsrIndex& whole, const
   } else {
     context.halo->post(HaloDirection::kForward, table);
     context.make_progress();
+    if (meanwhile) {
+      meanwhile();
+      context.make_progress();
+    }
   }
   if (graph.num_inner > 0) {
     Tensor inner_out = out.slice_rows(0, graph.num_inner);

@@ -93,12 +93,16 @@ using RowAggregation =
     std::function<void(const kernels::CsrIndex& rows, int64_t first_row, const Tensor& x, Tensor& out)>;
 
 // Fills the halo rows of `table` from their owners and aggregates all owned rows into `out`. With
-// context.overlap, the exchange is posted, the inner rows (no halo column) are aggregated while it is
-// in flight, and the boundary rows after it completes; otherwise exchange, then one aggregation over
-// `whole` (INT8: the same two aggregations as with overlap, whose inner operand is quantized over the
-// owned rows only, so both paths give the same bits). Without halo rows it only aggregates.
+// context.overlap, the exchange is posted, `meanwhile` (may be empty) runs, the inner rows (no halo column)
+// are aggregated while it is in flight, and the boundary rows after it completes; otherwise exchange,
+// `meanwhile`, then one aggregation over `whole` (INT8: the same two aggregations as with overlap, whose
+// inner operand is quantized over the owned rows only, so both paths give the same bits). Without halo
+// rows: `meanwhile`, then one aggregation. `meanwhile` may write the table's inner rows (the exchange
+// sends boundary rows only: a part's send rows are boundary rows, trainer/dist_graph.h), which the inner
+// aggregation then reads: a layer's inner-row GEMM.
 void exchange_and_aggregate(Tensor& table, const kernels::CsrIndex& whole, const RowSplit& split,
-                            const LayerContext& context, Tensor& out, const RowAggregation& aggregate);
+                            const LayerContext& context, Tensor& out, const RowAggregation& aggregate,
+                            const std::function<void()>& meanwhile = {});
 // Sends the halo rows of a gradient table home, where they are added into the owners' rows.
 void return_halo_gradients(Tensor& table, const LayerContext& context);
 

@@ -10,13 +10,28 @@ LinearMap::LinearMap(std::string name, int64_t in, int64_t out, uint64_t seed, i
 }
 
 void LinearMap::forward(const Tensor& x, Precision precision, Tensor& out) {
+  begin_forward(x, precision);
+  forward_rows(0, x.rows(), precision, out);
+}
+
+void LinearMap::begin_forward(const Tensor& x, Precision precision) {
   input_ = x;
   if (precision == Precision::kINT8) {
     input_q_ = quantize_int8(x);
     weight_q_ = quantize_int8(weight_.value);
-    qgemm(input_q_, false, weight_q_, false, out);
+  }
+}
+
+void LinearMap::forward_rows(int64_t begin, int64_t end, Precision precision, Tensor& out) {
+  TANGO_CHECK(input_.defined() && 0 <= begin && begin <= end && end <= input_.rows(),
+              "{}: rows [{}, {}) of an input of {} rows (begin_forward first)", weight_.name, begin, end,
+              input_.defined() ? input_.rows() : 0);
+  if (begin == end) return;
+  if (precision == Precision::kINT8) {
+    const kernels::QTensor rows{input_q_.values.slice_rows(begin, end), input_q_.scales};
+    qgemm(rows, false, weight_q_, false, out);
   } else {
-    gemm(x, false, weight_.value, false, out);
+    gemm(input_.slice_rows(begin, end), false, weight_.value, false, out);
   }
 }
 

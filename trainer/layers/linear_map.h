@@ -18,6 +18,11 @@ class LinearMap {
 
   // out [rows, out] = x [rows, in] W. Keeps x (and its INT8 copy) for backward.
   void forward(const Tensor& x, Precision precision, Tensor& out);
+  // forward() in row ranges, for callers that overlap an exchange with some of them (same bits as one
+  // call): begin_forward keeps x (INT8: quantized once, one scale over all its rows); forward_rows writes
+  // out ([end - begin, out]) = x[begin, end) W.
+  void begin_forward(const Tensor& x, Precision precision);
+  void forward_rows(int64_t begin, int64_t end, Precision precision, Tensor& out);
   // weight.grad = x^T dy; when dx is not null, *dx = dy W^T (allocated here).
   void backward(const Tensor& dy, Precision precision, Tensor* dx);
   // backward() in two halves, for callers that overlap something between them (same bits).

@@ -18,7 +18,8 @@ SageLayer::SageLayer(int index, int64_t in_features, int64_t out_features, uint6
       neighbours_(fmt::format("layer{}.neighbour_weight", index), in_features, out_features, seed, index, 1),
       bias_(make_parameter(fmt::format("layer{}.bias", index), Shape::vec(out_features))) {}
 
-void SageLayer::aggregate(Tensor& table, bool exchange, const LayerContext& context, Tensor& out) {
+void SageLayer::aggregate(Tensor& table, bool exchange, const LayerContext& context, Tensor& out,
+                          const std::function<void()>& meanwhile) {
   const DistGraph& graph = *context.graph;
   auto aggregate_rows = [&](const kernels::CsrIndex& rows, int64_t first_row, const Tensor& x,
                             Tensor& rows_out) {
@@ -31,10 +32,12 @@ void SageLayer::aggregate(Tensor& table, bool exchange, const LayerContext& cont
     }
   };
   if (!exchange) {
+    if (meanwhile) meanwhile();
     aggregate_rows(graph.adjacency.csr(), 0, table, out);
     return;
   }
-  exchange_and_aggregate(table, graph.adjacency.csr(), graph.adjacency_split, context, out, aggregate_rows);
+  exchange_and_aggregate(table, graph.adjacency.csr(), graph.adjacency_split, context, out, aggregate_rows,
+                         meanwhile);
 }
 
 void SageLayer::aggregate_backward(const Tensor& dy, const LayerContext& context, Tensor& dx) {
@@ -54,22 +57,31 @@ Tensor SageLayer::forward(const Tensor& input, const LayerContext& context) {
               graph.num_owned, graph.num_halo);
   Tensor out = Tensor::empty(DType::kF32, Shape::mat(graph.num_owned, out_features()), graph.device);
   Tensor from_neighbours = Tensor::empty(DType::kF32, out.shape(), graph.device);
+  // The root branch needs no halo row: with an exchange it runs while the halo travels.
+  auto root = [&] { root_.forward(input.slice_rows(0, graph.num_owned), context.precision, out); };
   if (transform_first()) {
     Tensor z = Tensor::empty(DType::kF32, Shape::mat(graph.num_rows(), out_features()), graph.device);
     if (first) {
       neighbours_.forward(input, context.precision, z);  // halo rows from the halo input features
+      aggregate(z, /*exchange=*/false, context, from_neighbours, root);
     } else {
-      Tensor z_owned = z.slice_rows(0, graph.num_owned);
-      neighbours_.forward(input, context.precision, z_owned);
+      // The boundary rows (the only ones other ranks need) first; the inner rows' GEMM runs meanwhile.
+      const int64_t inner = graph.num_inner, owned = graph.num_owned;
+      neighbours_.begin_forward(input, context.precision);
+      Tensor z_boundary = z.slice_rows(inner, owned);
+      neighbours_.forward_rows(inner, owned, context.precision, z_boundary);
+      aggregate(z, /*exchange=*/true, context, from_neighbours, [&] {
+        Tensor z_inner = z.slice_rows(0, inner);
+        neighbours_.forward_rows(0, inner, context.precision, z_inner);
+        root();
+      });
     }
-    aggregate(z, /*exchange=*/!first, context, from_neighbours);
   } else {
     Tensor h_all = first ? input : table_from_owned(input, context);
     Tensor mean = Tensor::empty(DType::kF32, Shape::mat(graph.num_owned, in_features()), graph.device);
-    aggregate(h_all, /*exchange=*/!first, context, mean);
+    aggregate(h_all, /*exchange=*/!first, context, mean, root);
     neighbours_.forward(mean, context.precision, from_neighbours);
   }
-  root_.forward(input.slice_rows(0, graph.num_owned), context.precision, out);
   add_into(out, from_neighbours);
   add_bias(out, bias_.value);
   return out;

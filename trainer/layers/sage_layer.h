@@ -12,7 +12,9 @@
 //   backward: dW_root = H_owned^T dY, dW_neigh = M^T dY, db = colsum dY,
 //             dH_owned = dY W_root^T + [A^T D^-1 (dY W_neigh^T)]_owned, whose halo rows go home.
 // With context.overlap, backward aggregates the halo rows of its gradient table first and sends them;
-// the owned rows and the root branch are computed while they travel (bit-identical).
+// the owned rows and the root branch are computed while they travel (bit-identical). Forward (layers > 0)
+// overlaps the exchange with the root branch and, transforming first, the inner rows' H W_neigh (the
+// boundary rows, which other ranks need, are transformed before the post).
 // A part holds all in-edges of an owned node, so its local in-degree is its global degree.
 // --precision int8: QGEMMs as in LinearMap, QSpMM on the per-tensor INT8 aggregated operand.
 #pragma once
@@ -35,8 +37,9 @@ class SageLayer : public Layer {
 
  private:
   // out = D^-1 A table over the owned rows; with `exchange`, the table's halo rows are filled from
-  // their owners first (overlapped with the inner rows when asked).
-  void aggregate(Tensor& table, bool exchange, const LayerContext& context, Tensor& out);
+  // their owners first (overlapped with `meanwhile` and the inner rows when asked).
+  void aggregate(Tensor& table, bool exchange, const LayerContext& context, Tensor& out,
+                 const std::function<void()>& meanwhile = {});
   // dx = A^T D^-1 dy ([num_owned, F] -> [num_rows, F]).
   void aggregate_backward(const Tensor& dy, const LayerContext& context, Tensor& dx);
 
