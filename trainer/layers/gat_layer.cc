@@ -96,13 +96,13 @@ Tensor GatLayer::forward(const Tensor& input, const LayerContext& context) {
   z_ = Tensor::empty(DType::kF32, Shape::mat(graph.num_rows(), width), graph.device);
   // Layer 0 has the halo rows' input features: Z is whole without an exchange.
   const bool exchange = !first && graph.num_halo > 0;
-  // With an exchange, the boundary rows (the only ones other ranks need) are transformed first and the
-  // inner rows' GEMM runs while they travel.
-  linear_.begin_forward(input, context.precision);
-  const int64_t gemm_begin = exchange ? inner : 0;
-  Tensor z_sent = z_.slice_rows(gemm_begin, input.rows());
-  linear_.forward_rows(gemm_begin, input.rows(), context.precision, z_sent);
-  if (exchange) {
+  Tensor z_input_rows = z_.slice_rows(0, input.rows());
+  if (!exchange) {
+    linear_.forward(input, context.precision, z_input_rows);
+  } else {
+    // The boundary rows (the only ones other ranks need) first; the inner rows' GEMM runs while they travel.
+    const std::function<void()> inner_gemm =
+        linear_.forward_split(input, inner, context.precision, z_input_rows);
     TANGO_CHECK(context.halo != nullptr, "a part with {} halo rows needs a halo link", graph.num_halo);
     if (context.overlap) {
       context.halo->post(HaloDirection::kForward, z_);
@@ -110,8 +110,7 @@ Tensor GatLayer::forward(const Tensor& input, const LayerContext& context) {
     } else {
       context.halo->exchange(HaloDirection::kForward, z_);
     }
-    Tensor z_inner = z_.slice_rows(0, inner);
-    linear_.forward_rows(0, inner, context.precision, z_inner);
+    inner_gemm();
   }
   const kernels::CsrIndex& adjacency = graph.adjacency_with_self.csr();
   Tensor el = Tensor::empty(DType::kF32, Shape::mat(graph.num_rows(), heads_), graph.device);

@@ -68,16 +68,10 @@ Tensor GcnLayer::forward(const Tensor& input, const LayerContext& context) {
       linear_.forward(input, context.precision, z);  // halo rows from the halo input features: no exchange
       aggregate(z, /*exchange=*/false, context, out);
     } else {
-      // The boundary rows (the only ones other ranks need) first; the inner rows' GEMM runs while they
-      // travel.
-      const int64_t inner = graph.num_inner, owned = graph.num_owned;
-      linear_.begin_forward(input, context.precision);
-      Tensor z_boundary = z.slice_rows(inner, owned);
-      linear_.forward_rows(inner, owned, context.precision, z_boundary);
-      aggregate(z, /*exchange=*/true, context, out, [&] {
-        Tensor z_inner = z.slice_rows(0, inner);
-        linear_.forward_rows(0, inner, context.precision, z_inner);
-      });
+      // The boundary rows first; the inner rows' GEMM runs while they travel.
+      Tensor z_owned = z.slice_rows(0, graph.num_owned);
+      aggregate(z, /*exchange=*/true, context, out,
+                linear_.forward_split(input, graph.num_inner, context.precision, z_owned));
     }
   } else {
     Tensor h_all = first ? input : table_from_owned(input, context);

@@ -22,6 +22,18 @@ void LinearMap::begin_forward(const Tensor& x, Precision precision) {
   }
 }
 
+std::function<void()> LinearMap::forward_split(const Tensor& x, int64_t split, Precision precision,
+                                               Tensor& out) {
+  TANGO_CHECK(out.rows() == x.rows() && 0 <= split && split <= x.rows(),
+              "{}: output {} split at row {} for {}", weight_.name, out.str(), split, x.str());
+  begin_forward(x, precision);
+  Tensor sent = out.slice_rows(split, x.rows());
+  forward_rows(split, x.rows(), precision, sent);
+  return [this, split, precision, inner = out.slice_rows(0, split)]() mutable {
+    forward_rows(0, split, precision, inner);
+  };
+}
+
 void LinearMap::forward_rows(int64_t begin, int64_t end, Precision precision, Tensor& out) {
   TANGO_CHECK(input_.defined() && 0 <= begin && begin <= end && end <= input_.rows(),
               "{}: rows [{}, {}) of an input of {} rows (begin_forward first)", weight_.name, begin, end,

@@ -3,6 +3,7 @@
 // and the quantized x and W of the forward are cached for the backward (not quantized twice).
 #pragma once
 
+#include <functional>
 #include <string>
 
 #include "kernels/qtensor.h"
@@ -23,6 +24,10 @@ class LinearMap {
   // out ([end - begin, out]) = x[begin, end) W.
   void begin_forward(const Tensor& x, Precision precision);
   void forward_rows(int64_t begin, int64_t end, Precision precision, Tensor& out);
+  // A layer > 0 about to send its boundary rows: out[split, rows) = x[split, rows) W now (the rows other
+  // ranks need: a part's send rows are boundary rows), and the returned call writes out[0, split) (the
+  // inner rows) while they travel. `out` ([x.rows(), out]) must stay alive until then.
+  std::function<void()> forward_split(const Tensor& x, int64_t split, Precision precision, Tensor& out);
   // weight.grad = x^T dy; when dx is not null, *dx = dy W^T (allocated here).
   void backward(const Tensor& dy, Precision precision, Tensor* dx);
   // backward() in two halves, for callers that overlap something between them (same bits).

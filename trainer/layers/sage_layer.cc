@@ -65,14 +65,11 @@ Tensor SageLayer::forward(const Tensor& input, const LayerContext& context) {
       neighbours_.forward(input, context.precision, z);  // halo rows from the halo input features
       aggregate(z, /*exchange=*/false, context, from_neighbours, root);
     } else {
-      // The boundary rows (the only ones other ranks need) first; the inner rows' GEMM runs meanwhile.
-      const int64_t inner = graph.num_inner, owned = graph.num_owned;
-      neighbours_.begin_forward(input, context.precision);
-      Tensor z_boundary = z.slice_rows(inner, owned);
-      neighbours_.forward_rows(inner, owned, context.precision, z_boundary);
+      // The boundary rows first; the inner rows' GEMM and the root branch run while they travel.
+      Tensor z_owned = z.slice_rows(0, graph.num_owned);
+      auto inner_rows = neighbours_.forward_split(input, graph.num_inner, context.precision, z_owned);
       aggregate(z, /*exchange=*/true, context, from_neighbours, [&] {
-        Tensor z_inner = z.slice_rows(0, inner);
-        neighbours_.forward_rows(0, inner, context.precision, z_inner);
+        inner_rows();
         root();
       });
     }
