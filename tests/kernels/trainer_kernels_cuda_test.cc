@@ -60,6 +60,16 @@ TEST(TrainerKernelsCuda, KeyedDropoutsAndAddMatchCpuBitForBit) {
   keyed_edge_dropout(graph_gpu.csr(), node_ids.to(kGpu), 100000, values_gpu, emg, {0.3f, 7, 8});
   EXPECT_EQ(emg.to_vector<uint8_t>(), em.to_vector<uint8_t>());
   EXPECT_EQ(values_gpu.to_vector<float>(), values.to_vector<float>());
+  // A row range keyed with its first row (GAT's overlap) draws the whole CSR's mask on the GPU too.
+  CsrIndex tail = csr_row_range(graph.csr(), 100, g.rows, 320);
+  tail.indptr = tail.indptr.to(kGpu);
+  tail.indices = tail.indices.to(kGpu);
+  Tensor tail_values = random_matrix(g.nnz(), 4, 6).to(kGpu),
+         tail_mask = Tensor::empty(DType::kU8, values.shape(), kGpu);
+  Tensor tv = tail_values.slice_rows(g.indptr[100], g.nnz()),
+         tm = tail_mask.slice_rows(g.indptr[100], g.nnz());
+  keyed_edge_dropout(tail, node_ids.to(kGpu), 100000, tv, tm, {0.3f, 7, 8}, 100);
+  EXPECT_EQ(tm.to_vector<uint8_t>(), em.slice_rows(g.indptr[100], g.nnz()).to_vector<uint8_t>());
 }
 
 TEST(TrainerKernelsCuda, MaskedLossAndCorrectCountsMatchCpu) {
@@ -105,6 +115,13 @@ TEST(TrainerKernelsCuda, HeadReductionsMatchCpu) {
   head_scores_backward(zg, ds.to(kGpu), used, ag, dzg, dag);
   EXPECT_EQ(dzg.to_vector<float>(), dz.to_vector<float>());  // products rounded before the sum on both
   expect_close(dag, da, 1e-6, "da");  // double sums of 4000 terms, rounded to float once
+  // dz and da asked for apart give what one call gives.
+  Tensor none, dz_apart = random_matrix(rows, heads * width, 4).to(kGpu);
+  Tensor da_apart = Tensor::empty(DType::kF32, a.shape(), kGpu);
+  head_scores_backward(zg, ds.to(kGpu), used, ag, dz_apart, none);
+  head_scores_backward(zg, ds.to(kGpu), used, ag, none, da_apart);
+  EXPECT_EQ(dz_apart.to_vector<float>(), dzg.to_vector<float>());
+  expect_close(da_apart, dag, 1e-6, "da apart");
   Tensor mean = Tensor::empty(DType::kF32, Shape::mat(rows, width)),
          meang = Tensor::empty(DType::kF32, mean.shape(), kGpu);
   head_mean(z, heads, mean);
