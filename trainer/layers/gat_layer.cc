@@ -167,7 +167,8 @@ void GatLayer::backward(const Tensor& d_output, const LayerContext& context, Ten
   }
   const kernels::SparseGraph& g = graph.adjacency_with_self;
   const GatAttention precision = attention_precision(context);
-  // INT8 operands, quantized once for every row range: Z and alpha as the forward used them, and dY.
+  // INT8 operands, each quantized once over all its rows and shared by the row ranges (all of them exist
+  // now; the forward's per-range scales of Z and per-tensor alpha are not reused).
   kernels::QTensor z_q, alpha_q, dy_q;
   if (precision != GatAttention::kFP32) {
     z_q = quantize_int8(z_);
