@@ -95,7 +95,7 @@ Tensor GatLayer::forward(const Tensor& input, const LayerContext& context) {
   const int64_t owned = graph.num_owned, inner = graph.num_inner;
   z_ = Tensor::empty(DType::kF32, Shape::mat(graph.num_rows(), width), graph.device);
   // Layer 0 has the halo rows' input features: Z is whole without an exchange.
-  const bool exchange = !first && graph.num_halo > 0;
+  const bool exchange = !first && context.exchanges();
   Tensor z_input_rows = z_.slice_rows(0, input.rows());
   if (!exchange) {
     linear_.forward(input, context.precision, z_input_rows);
@@ -103,12 +103,12 @@ Tensor GatLayer::forward(const Tensor& input, const LayerContext& context) {
     // The boundary rows (the only ones other ranks need) first; the inner rows' GEMM runs while they travel.
     const std::function<void()> inner_gemm =
         linear_.forward_split(input, inner, context.precision, z_input_rows);
-    TANGO_CHECK(context.halo != nullptr, "a part with {} halo rows needs a halo link", graph.num_halo);
+    HaloLink& halo = context.halo_link();
     if (context.overlap) {
-      context.halo->post(HaloDirection::kForward, z_);
+      halo.post(HaloDirection::kForward, z_);
       context.make_progress();
     } else {
-      context.halo->exchange(HaloDirection::kForward, z_);
+      halo.exchange(HaloDirection::kForward, z_);
     }
     inner_gemm();
   }
@@ -136,7 +136,7 @@ Tensor GatLayer::forward(const Tensor& input, const LayerContext& context) {
       Tensor inner_out = aggregated.slice_rows(0, inner);
       attend_rows(split.inner, 0, 0, el, er, context, inner_out);
     }
-    if (context.overlap) context.halo->wait();
+    if (context.overlap) context.halo_link().wait();
     head_scores(z_, owned, graph.num_rows(), attention_src_.value, el);
     if (owned > inner) {
       Tensor boundary_out = aggregated.slice_rows(inner, owned);
@@ -228,18 +228,17 @@ void GatLayer::backward(const Tensor& d_output, const LayerContext& context, Ten
                                   attention_src_.value, dz_rows, no_da);
   };
 
-  const bool exchange = !first && graph.num_halo > 0;
+  const bool exchange = !first && context.exchanges();
   if (!exchange) {
     edge_gradients(g.csr(), 0, 0);
     source_gradients(g.csr_t(), 0);
   } else {
-    TANGO_CHECK(context.halo != nullptr, "a part with {} halo rows needs a halo link", graph.num_halo);
     const RowSplit& split = graph.adjacency_with_self_split;
     const ReverseSplit& reverse_split = graph.adjacency_with_self_reverse_split;
     // Every edge from a halo row ends in a boundary row: those rows' gradients come first.
     if (owned > inner) edge_gradients(split.boundary, inner, split.boundary_first_entry);
     source_gradients(reverse_split.halo, owned);
-    if (context.overlap) context.halo->post(HaloDirection::kBackward, dz);
+    if (context.overlap) context.halo_link().post(HaloDirection::kBackward, dz);
     context.make_progress();
     if (inner > 0) edge_gradients(split.inner, 0, 0);
     source_gradients(reverse_split.owned, 0);
@@ -257,9 +256,9 @@ void GatLayer::backward(const Tensor& d_output, const LayerContext& context, Ten
   if (exchange) {
     // The owned rows are finished: the received halo rows are added to them.
     if (context.overlap) {
-      context.halo->wait();
+      context.halo_link().wait();
     } else {
-      context.halo->exchange(HaloDirection::kBackward, dz);
+      context.halo_link().exchange(HaloDirection::kBackward, dz);
     }
   }
   linear_.backward(dz.slice_rows(0, owned), context.precision, d_input);

@@ -38,14 +38,14 @@ void exchange_and_aggregate(Tensor& table, const kernels::CsrIndex& whole, const
                             const LayerContext& context, Tensor& out, const RowAggregation& aggregate,
                             const std::function<void()>& meanwhile) {
   const DistGraph& graph = *context.graph;
-  if (graph.num_halo == 0) {
+  if (!context.exchanges()) {
     if (meanwhile) meanwhile();
     aggregate(whole, 0, table, out);
     return;
   }
-  TANGO_CHECK(context.halo != nullptr, "a part with {} halo rows needs a halo link", graph.num_halo);
+  HaloLink& halo = context.halo_link();
   if (!context.overlap) {
-    context.halo->exchange(HaloDirection::kForward, table);
+    halo.exchange(HaloDirection::kForward, table);
     if (meanwhile) meanwhile();
     if (context.precision != Precision::kINT8) {
       aggregate(whole, 0, table, out);
@@ -55,7 +55,7 @@ void exchange_and_aggregate(Tensor& table, const kernels::CsrIndex& whole, const
     // take it over the owned rows (the halo has not arrived), so this path makes the same two calls
     // and gives the same bits.
   } else {
-    context.halo->post(HaloDirection::kForward, table);
+    halo.post(HaloDirection::kForward, table);
     context.make_progress();
     if (meanwhile) {
       meanwhile();
@@ -66,7 +66,7 @@ void exchange_and_aggregate(Tensor& table, const kernels::CsrIndex& whole, const
     Tensor inner_out = out.slice_rows(0, graph.num_inner);
     aggregate(split.inner, 0, table.slice_rows(0, graph.num_owned), inner_out);
   }
-  if (context.overlap) context.halo->wait();
+  if (context.overlap) halo.wait();
   if (graph.num_owned > graph.num_inner) {
     Tensor boundary_out = out.slice_rows(graph.num_inner, graph.num_owned);
     aggregate(split.boundary, graph.num_inner, table, boundary_out);
@@ -74,9 +74,8 @@ void exchange_and_aggregate(Tensor& table, const kernels::CsrIndex& whole, const
 }
 
 void return_halo_gradients(Tensor& table, const LayerContext& context) {
-  if (context.graph->num_halo == 0) return;
-  TANGO_CHECK(context.halo != nullptr, "a part with {} halo rows needs a halo link", context.graph->num_halo);
-  context.halo->exchange(HaloDirection::kBackward, table);
+  if (!context.exchanges()) return;
+  context.halo_link().exchange(HaloDirection::kBackward, table);
 }
 
 void aggregate_and_return(Tensor& d_table, const kernels::CsrIndex& reverse, const ReverseSplit& split,
@@ -86,17 +85,19 @@ void aggregate_and_return(Tensor& d_table, const kernels::CsrIndex& reverse, con
   TANGO_CHECK(d_table.rows() == graph.num_rows() && reverse.num_rows == graph.num_rows(),
               "backward table {} or reverse CSR of {} rows does not fit the part ({} owned, {} halo rows)",
               d_table.str(), reverse.num_rows, graph.num_owned, graph.num_halo);
-  if (graph.num_halo == 0 || !context.overlap) {
+  if (!context.exchanges() || !context.overlap) {
     aggregate(reverse, 0, d_table);
     return_halo_gradients(d_table, context);
     context.make_progress();
     if (meanwhile) meanwhile();
     return;
   }
-  TANGO_CHECK(context.halo != nullptr, "a part with {} halo rows needs a halo link", graph.num_halo);
-  Tensor halo_rows = d_table.slice_rows(graph.num_owned, graph.num_rows());
-  aggregate(split.halo, graph.num_owned, halo_rows);
-  context.halo->post(HaloDirection::kBackward, d_table);
+  HaloLink& halo = context.halo_link();
+  if (graph.num_halo > 0) {
+    Tensor halo_rows = d_table.slice_rows(graph.num_owned, graph.num_rows());
+    aggregate(split.halo, graph.num_owned, halo_rows);
+  }
+  halo.post(HaloDirection::kBackward, d_table);
   context.make_progress();
   if (graph.num_owned > 0) {
     Tensor owned_rows = d_table.slice_rows(0, graph.num_owned);
@@ -104,7 +105,7 @@ void aggregate_and_return(Tensor& d_table, const kernels::CsrIndex& reverse, con
   }
   context.make_progress();
   if (meanwhile) meanwhile();
-  context.halo->wait();
+  halo.wait();
 }
 
 void copy_u_backward_and_return(const Tensor& dy, const kernels::SparseGraph& graph,

@@ -57,6 +57,14 @@ struct LayerContext {
     if (progress) progress();
     if (halo != nullptr) halo->progress();
   }
+  // Whether layers > 0 exchange: on every rank of a multi-rank run, also on one whose part has no halo row
+  // (its exchanges are empty), so that what is decided collectively inside an exchange (the adaptive bit
+  // policy) sees every rank at the same point.
+  bool exchanges() const { return graph->num_parts > 1; }
+  HaloLink& halo_link() const {
+    TANGO_CHECK(halo != nullptr, "part {} of {} needs a halo link", graph->part_id, graph->num_parts);
+    return *halo;
+  }
 };
 
 struct Parameter {
@@ -96,8 +104,8 @@ using RowAggregation =
 // context.overlap, the exchange is posted, `meanwhile` (may be empty) runs, the inner rows (no halo column)
 // are aggregated while it is in flight, and the boundary rows after it completes; otherwise exchange,
 // `meanwhile`, then one aggregation over `whole` (INT8: the same two aggregations as with overlap, whose
-// inner operand is quantized over the owned rows only, so both paths give the same bits). Without halo
-// rows: `meanwhile`, then one aggregation. `meanwhile` may write the table's inner rows (the exchange
+// inner operand is quantized over the owned rows only, so both paths give the same bits). In a 1-part
+// run: `meanwhile`, then one aggregation. `meanwhile` may write the table's inner rows (the exchange
 // sends boundary rows only: a part's send rows are boundary rows, trainer/dist_graph.h), which the inner
 // aggregation then reads: a layer's inner-row GEMM.
 void exchange_and_aggregate(Tensor& table, const kernels::CsrIndex& whole, const RowSplit& split,
@@ -116,7 +124,7 @@ using ReverseAggregation = std::function<void(const kernels::CsrIndex& rows, int
 // nor d_table's owned rows. With context.overlap the halo rows are aggregated first and posted, and the
 // owned rows and `meanwhile` run while they travel; otherwise all rows, the exchange, then `meanwhile`.
 // Either way each row is the same sum and the received rows are added to finished rows in the same
-// order: the bits do not change. Without halo rows: all rows, then `meanwhile`.
+// order: the bits do not change. In a 1-part run: all rows, then `meanwhile`.
 void aggregate_and_return(Tensor& d_table, const kernels::CsrIndex& reverse, const ReverseSplit& split,
                           const LayerContext& context, const ReverseAggregation& aggregate,
                           const std::function<void()>& meanwhile = {});
