@@ -19,11 +19,6 @@ class LinearMap {
 
   // out [rows, out] = x [rows, in] W. Keeps x (and its INT8 copy) for backward.
   void forward(const Tensor& x, Precision precision, Tensor& out);
-  // forward() in row ranges, for callers that overlap an exchange with some of them (same bits as one
-  // call): begin_forward keeps x (INT8: quantized once, one scale over all its rows); forward_rows writes
-  // out ([end - begin, out]) = x[begin, end) W.
-  void begin_forward(const Tensor& x, Precision precision);
-  void forward_rows(int64_t begin, int64_t end, Precision precision, Tensor& out);
   // A layer > 0 about to send its boundary rows: out[split, rows) = x[split, rows) W now (the rows other
   // ranks need: a part's send rows are boundary rows), and the returned call writes out[0, split) (the
   // inner rows) while they travel. `out` ([x.rows(), out]) must stay alive until then.
@@ -41,6 +36,11 @@ class LinearMap {
   int64_t out_features() const { return weight_.value.cols(); }
 
  private:
+  // forward() in row ranges (same bits as one call): begin_forward keeps x (INT8: quantized once, one
+  // scale over all its rows); forward_rows writes out ([end - begin, out]) = x[begin, end) W.
+  void begin_forward(const Tensor& x, Precision precision);
+  void forward_rows(int64_t begin, int64_t end, Precision precision, Tensor& out);
+
   Parameter weight_;
   Tensor input_;
   kernels::QTensor input_q_, weight_q_;
