@@ -2,7 +2,10 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+#include <array>
 #include <chrono>
+#include <cstring>
 #include <thread>
 
 #include "comm/fatal.h"
@@ -42,13 +45,20 @@ MPI_Datatype mpi_type(DType dtype) {
   return MPI_DATATYPE_NULL;
 }
 
-std::string peer_list(std::span<const MPI_Request> requests, std::span<const int> peers) {
+// "rank 2 on node07, a collective": the peers of the requests still open.
+std::string peer_list(std::span<const MPI_Request> requests, std::span<const int> peers,
+                      const std::vector<std::string>& hosts) {
   std::string text;
   for (size_t i = 0; i < requests.size(); ++i) {
     if (requests[i] == MPI_REQUEST_NULL) continue;
     int peer = i < peers.size() ? peers[i] : -1;
     if (!text.empty()) text += ", ";
-    text += peer >= 0 ? fmt::format("rank {}", peer) : std::string("a collective");
+    if (peer < 0)
+      text += "a collective";
+    else if (static_cast<size_t>(peer) < hosts.size())
+      text += fmt::format("rank {} on {}", peer, hosts[static_cast<size_t>(peer)]);
+    else
+      text += fmt::format("rank {}", peer);
   }
   return text;
 }
@@ -64,7 +74,25 @@ Communicator::Communicator(MPI_Comm parent) {
   TANGO_COMM_MPI(MPI_Comm_rank(node, &local_rank_), -1);
   TANGO_COMM_MPI(MPI_Comm_size(node, &local_size_), -1);
   MPI_Comm_free(&node);
+  liveness_ = Liveness(comm_, rank_, size_);
   set_timeout_seconds(env_double("TANGO_COMM_TIMEOUT_S"));
+  // Every rank's host name, for messages about peers (one small allgather at start-up).
+  std::array<char, MPI_MAX_PROCESSOR_NAME> name{};
+  int length = 0;
+  TANGO_COMM_MPI(MPI_Get_processor_name(name.data(), &length), -1);
+  std::vector<char> names(name.size() * static_cast<size_t>(size_));
+  allgather_bytes(name.data(), names.data(), name.size());
+  hosts_.resize(static_cast<size_t>(size_));
+  for (size_t r = 0; r < hosts_.size(); ++r) {
+    const char* begin = names.data() + r * name.size();
+    hosts_[r].assign(begin, strnlen(begin, name.size()));
+  }
+}
+
+int Communicator::num_hosts() const {
+  std::vector<std::string> distinct = hosts_;
+  std::sort(distinct.begin(), distinct.end());
+  return static_cast<int>(std::unique(distinct.begin(), distinct.end()) - distinct.begin());
 }
 
 Communicator::~Communicator() {
@@ -79,6 +107,8 @@ Communicator::~Communicator() {
 void Communicator::set_timeout_seconds(double seconds) {
   TANGO_CHECK_INPUT(seconds > 0, "TANGO_COMM_TIMEOUT_S={} must be a positive number of seconds", seconds);
   timeout_s_ = seconds;
+  // Ten heartbeats in a wait that times out, 0.5 to 10 s apart.
+  liveness_.set_interval_seconds(std::clamp(seconds / 10, 0.5, 10.0));
 }
 
 void Communicator::check_host(const Tensor& tensor, std::string_view what) const {
@@ -187,8 +217,11 @@ bool Communicator::test_all(std::span<MPI_Request> requests, std::span<const int
         }
       }
     }
-    TANGO_FAIL("rank {}: {} failed (peer {}): {}", rank_, what, failed_peer,
-               ::tango::detail::mpi_error_string(failed_rc));
+    std::string peer = failed_peer < 0 ? std::string("a collective")
+                       : static_cast<size_t>(failed_peer) < hosts_.size()
+                           ? fmt::format("rank {} on {}", failed_peer, hosts_[static_cast<size_t>(failed_peer)])
+                           : fmt::format("rank {}", failed_peer);
+    TANGO_FAIL("rank {}: {} failed (peer: {}): {}", rank_, what, peer, ::tango::detail::mpi_error_string(failed_rc));
   }
   if (done_count == MPI_UNDEFINED) return true;  // every request was already null
   for (const MPI_Request& request : requests)
@@ -201,9 +234,10 @@ void Communicator::wait_all(std::span<MPI_Request> requests, std::span<const int
   Timer timer;
   while (!test_all(requests, peers, what)) {
     double waited = timer.seconds();
+    liveness_.tick(waited);
     if (waited > timeout_s_) {
-      abort(fmt::format("{} timed out after {:.0f} s (TANGO_COMM_TIMEOUT_S) waiting for {}", what, waited,
-                        peer_list(requests, peers)));
+      abort(fmt::format("{} timed out after {:.0f} s (TANGO_COMM_TIMEOUT_S) waiting for {}{}", what, waited,
+                        peer_list(requests, peers, hosts_), silence_report()));
     }
     // Ranks may share cores: yield while polling, and back off once the wait is clearly long.
     if (waited < 0.01)
@@ -211,6 +245,19 @@ void Communicator::wait_all(std::span<MPI_Request> requests, std::span<const int
     else
       std::this_thread::sleep_for(std::chrono::microseconds(100));
   }
+}
+
+std::string Communicator::silence_report() const {
+  const double threshold = 3 * liveness_.interval_seconds();
+  const std::vector<int> silent = liveness_.silent_peers(threshold);
+  if (silent.empty()) return "";
+  std::string text;
+  for (int peer : silent) {
+    if (!text.empty()) text += ", ";
+    text += fmt::format("rank {} on {}", peer, hosts_[static_cast<size_t>(peer)]);
+  }
+  return fmt::format("; no heartbeat for {:.0f} s from {} (gone, unreachable or hung)",
+                     liveness_.silent_for(silent.front()), text);
 }
 
 void Communicator::abort(std::string_view why, int exit_code) const {

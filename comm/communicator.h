@@ -20,6 +20,7 @@
 #include <type_traits>
 #include <vector>
 
+#include "comm/liveness.h"
 #include "core/tensor.h"
 
 namespace tango::comm {
@@ -46,6 +47,11 @@ class Communicator {
   int local_rank() const { return local_rank_; }
   int local_size() const { return local_size_; }
   MPI_Comm mpi_comm() const { return comm_; }
+  // The host (MPI_Get_processor_name) each rank runs on, gathered once at construction, so that
+  // errors and timeouts name the host behind a peer ("rank 2 on node07").
+  const std::string& host_of(int rank) const { return hosts_.at(static_cast<size_t>(rank)); }
+  // Distinct hosts among the ranks.
+  int num_hosts() const;
 
   // Seconds any wait may take before the job is aborted (TANGO_COMM_TIMEOUT_S by default).
   double timeout_seconds() const { return timeout_s_; }
@@ -99,6 +105,8 @@ class Communicator {
 
  private:
   void check_host(const Tensor& tensor, std::string_view what) const;
+  // "; no heartbeat for 8 s from rank 2 on node07" for a timeout message (empty: all answer).
+  std::string silence_report() const;
 
   MPI_Comm comm_ = MPI_COMM_NULL;
   int rank_ = 0;
@@ -106,6 +114,8 @@ class Communicator {
   int local_rank_ = 0;
   int local_size_ = 1;
   double timeout_s_ = 300;
+  std::vector<std::string> hosts_;
+  Liveness liveness_{MPI_COMM_NULL, 0, 1};  // heartbeats during long waits, for timeout messages
   Device device_ = Device::cpu();
 #ifdef TANGO_HAVE_CUDA
   std::unique_ptr<cuda::NcclComm> nccl_;

@@ -392,6 +392,7 @@ TrainResult train(const TrainConfig& config, const DistGraph& host_graph, comm::
       {"final_test_acc", have_counts ? last_counts.accuracy(2) : 0.0},
       {"epoch_ms_mean", result.epoch_ms_mean},
       {"ranks", comm.size()},
+      {"hosts", comm.num_hosts()},
       {"device", device.str()},
       {"nodes", graph.num_global_nodes},
       {"bytes_sent", result.bytes_sent},

@@ -2,6 +2,8 @@
 //   throw: rank 1 throws after posting its exchange; run_rank_main aborts the whole job.
 //   hang:  rank 1 never posts its exchange and sleeps; its peers time out (TANGO_COMM_TIMEOUT_S)
 //          and abort the job, naming rank 1 as the peer they were waiting for.
+//   hang-collective: rank 1 sleeps instead of joining an allreduce; its peers time out, and their
+//          heartbeats (comm/liveness.h) name rank 1 as the one that stopped answering.
 #include <chrono>
 #include <string>
 #include <thread>
@@ -33,8 +35,12 @@ int main(int argc, char** argv) {
     HaloExchange exchange(world, HaloPlan::from_arrays(r, 3, 1, 0, send_offsets, send_rows, halo_offsets));
     Tensor table = Tensor::zeros(DType::kF32, Shape::mat(3, 4));
     exchange.exchange(Direction::kForward, table, Codec::fp32());  // one good round first
-    if (r == 1 && mode == "hang") {
+    if (r == 1 && (mode == "hang" || mode == "hang-collective")) {
       std::this_thread::sleep_for(std::chrono::seconds(120));
+      return 0;
+    }
+    if (mode == "hang-collective") {
+      world.allreduce(1.0F, ReduceOp::kSum);
       return 0;
     }
     exchange.post(Direction::kForward, table, Codec::integer(8));
