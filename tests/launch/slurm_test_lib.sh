@@ -1,12 +1,16 @@
 # Shared by the Slurm tests (sourced, not run): bring up a private one-node cluster with
-# slurm_cluster.sh, read job states from scontrol (no accounting daemon), wait with a deadline, count
-# checks, and always stop the daemons on exit. Exit code 77 means "skipped" to ctest.
+# slurm_cluster.sh (or one over emulated hosts of tests/cluster/netns_cluster.sh), read job states
+# from scontrol (no accounting daemon), wait with a deadline, count checks, and always stop the
+# daemons (and the hosts) on exit. Exit code 77 means "skipped" to ctest.
 # shellcheck shell=bash
 
 slurm_lib_dir="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+netns_cluster="$(cd "$slurm_lib_dir/../cluster" && pwd)/netns_cluster.sh"
 checks_passed=0
 checks_failed=0
 cluster_dir=""
+# netns_cluster.sh's directory when the Slurm cluster runs on emulated hosts.
+hosts_dir=""
 
 check() {
   local name="$1"
@@ -25,6 +29,16 @@ skip_test() {
   exit 77
 }
 
+# Stops the Slurm daemons, then the emulated hosts, and removes their directory (safe to call twice).
+stop_test_cluster() {
+  [[ -n "$cluster_dir" ]] || return 0
+  "$slurm_lib_dir/slurm_cluster.sh" stop "$cluster_dir"
+  if [[ -n "$hosts_dir" ]]; then "$netns_cluster" stop "$hosts_dir"; fi
+  rm -rf "$cluster_dir"
+  cluster_dir=""
+  hosts_dir=""
+}
+
 stop_cluster_on_exit() {
   local rc=$?
   # A closed stdout (e.g. `| head`) must not kill the clean-up half-way.
@@ -33,11 +47,14 @@ stop_cluster_on_exit() {
     if [[ $rc -ne 0 && $rc -ne 77 ]]; then
       echo "--- slurmctld log (tail)"
       tail -n 20 "$cluster_dir/log/slurmctld.log" 2>/dev/null
-      echo "--- slurmd log (tail)"
-      tail -n 20 "$cluster_dir/log/slurmd.log" 2>/dev/null
+      local log
+      for log in "$cluster_dir"/log/slurmd*.log; do
+        [[ -f "$log" ]] || continue
+        echo "--- ${log##*/} (tail)"
+        tail -n 20 "$log" 2>/dev/null
+      done
     fi
-    "$slurm_lib_dir/slurm_cluster.sh" stop "$cluster_dir"
-    rm -rf "$cluster_dir"
+    stop_test_cluster
   fi
   exit "$rc"
 }
@@ -53,6 +70,32 @@ start_test_cluster() {
   trap 'exit 143' TERM
   "$slurm_lib_dir/slurm_cluster.sh" start "$cluster_dir" || {
     echo "FAIL - the Slurm cluster did not start"
+    exit 1
+  }
+  # shellcheck disable=SC1091
+  source "$cluster_dir/env"
+}
+
+# start_test_cluster_on_hosts N PREFIX: N emulated hosts PREFIX1..PREFIXN (netns_cluster.sh, under
+# $cluster_dir/hosts) and a Slurm cluster over them (slurm_cluster.sh --netns); skips the test when
+# hosts or Slurm cannot be had here. After it, sbatch & co. are the cluster's wrappers (DIR/bin).
+start_test_cluster_on_hosts() {
+  local nodes="$1" prefix="$2" reason
+  [[ $(id -u) -eq 0 ]] || skip_test "emulated hosts and a private Slurm cluster need root"
+  reason="$("$netns_cluster" check 2>&1)" || skip_test "no emulated hosts here: $reason"
+  "$slurm_lib_dir/slurm_cluster.sh" install ||
+    skip_test "slurm-wlm and munge are not installed and could not be installed (scripts/install-deps.sh --slurm)"
+  cluster_dir="$(mktemp -d /tmp/tango-slurm.XXXXXX)"
+  hosts_dir="$cluster_dir/hosts"
+  trap stop_cluster_on_exit EXIT
+  trap 'exit 130' INT
+  trap 'exit 143' TERM
+  "$netns_cluster" start "$hosts_dir" --nodes "$nodes" --prefix "$prefix" || {
+    echo "FAIL - the emulated hosts did not start"
+    exit 1
+  }
+  "$slurm_lib_dir/slurm_cluster.sh" start "$cluster_dir" --netns "$hosts_dir" || {
+    echo "FAIL - the Slurm cluster on the emulated hosts did not start"
     exit 1
   }
   # shellcheck disable=SC1091
