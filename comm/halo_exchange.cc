@@ -27,6 +27,10 @@ HaloExchange::HaloExchange(Communicator& comm, HaloPlan plan, uint64_t seed)
     : comm_(comm), plan_(std::move(plan)), seed_(seed) {
   TANGO_CHECK_INPUT(plan_.num_peers == comm.size(), "halo plan for {} ranks used on a communicator of {}",
                     plan_.num_peers, comm.size());
+  // Send order: peers on other hosts, then peers on this host, each by rank.
+  for (int pass = 0; pass < 2; ++pass)
+    for (int p = 0; p < plan_.num_peers; ++p)
+      if ((comm.host_of(p) != comm.host_of(comm.rank())) == (pass == 0)) send_order_.push_back(p);
 }
 
 HaloExchange::~HaloExchange() {
@@ -177,7 +181,11 @@ void HaloExchange::post_host() {
     TANGO_CHECK(rc == MPI_SUCCESS, "rank {}: posting the halo receive from rank {} failed: {}", comm_.rank(),
                 p, ::tango::detail::mpi_error_string(rc));
   }
-  for (int p = 0; p < peers; ++p) {
+  // Peers on other hosts first: their messages cross the slowest links, so they get there first; one
+  // progress step after each send lets MPI start moving it while the next message is encoded. The
+  // error statistics are added in rank order whatever the send order (the adaptive widths use them).
+  std::vector<EncodeStats> peer_stats(static_cast<size_t>(peers));
+  for (int p : send_order_) {
     Side side = outgoing(p);
     if (side.rows == 0) continue;
     int64_t bytes = message_bytes(side.rows);
@@ -186,7 +194,7 @@ void HaloExchange::post_host() {
                             side.rows, send + send_byte_offsets_[p]);
     else
       cpu::encode_rows(codec_, table_->data<float>(), cols, side.map, side.rows, message_params(p),
-                       send + send_byte_offsets_[p], &current_.quantization);
+                       send + send_byte_offsets_[p], &peer_stats[static_cast<size_t>(p)]);
     count_sent(side.rows);
     TANGO_CHECK(bytes <= INT32_MAX, "rank {}: a {}-byte message to rank {} exceeds MPI's int count",
                 comm_.rank(), bytes, p);
@@ -196,7 +204,10 @@ void HaloExchange::post_host() {
                        comm_.mpi_comm(), &requests_.back());
     TANGO_CHECK(rc == MPI_SUCCESS, "rank {}: sending halo rows to rank {} failed: {}", comm_.rank(), p,
                 ::tango::detail::mpi_error_string(rc));
+    comm_.test_all(requests_, request_peers_,
+                   direction_ == Direction::kForward ? "halo exchange (forward)" : "halo exchange (backward)");
   }
+  for (const EncodeStats& stats : peer_stats) current_.quantization.add(stats);
 }
 
 bool HaloExchange::test() {

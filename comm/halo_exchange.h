@@ -91,6 +91,7 @@ class HaloExchange {
   void agree_tensor_scale();
   void post_host();
   void wait_host();
+  std::vector<int> send_order_;  // peers on other hosts first (post_host)
 #ifdef TANGO_HAVE_CUDA
   void post_device();
   void wait_device();

@@ -283,10 +283,15 @@ TrainResult train(const TrainConfig& config, const DistGraph& host_graph, comm::
     nlohmann::json halo = nlohmann::json::array();
     std::vector<int64_t> bytes;   // sent, fp32 per (layer, direction)
     std::vector<double> seconds;  // wait + encode + decode, error^2, signal^2 per (layer, direction)
+    std::vector<double> phase_ms;  // this rank's encode, overlap window, wait, decode per (layer, direction)
     for (int l = 0; l < num_layers; ++l) {
       for (int d = 0; d < 2; ++d) {
         const comm::ExchangeStats& now = links[l]->stats(kDirections[d]);
         const comm::ExchangeStats& then = before[l * 2 + d];
+        phase_ms.push_back((now.encode_s - then.encode_s) * 1e3);
+        phase_ms.push_back((now.overlap_s - then.overlap_s) * 1e3);
+        phase_ms.push_back((now.wait_s - then.wait_s) * 1e3);
+        phase_ms.push_back((now.decode_s - then.decode_s) * 1e3);
         bytes.push_back(now.bytes_sent - then.bytes_sent);
         bytes.push_back(now.fp32_bytes - then.fp32_bytes);
         seconds.push_back((now.wait_s - then.wait_s) + (now.encode_s - then.encode_s) +
@@ -312,7 +317,12 @@ TrainResult train(const TrainConfig& config, const DistGraph& host_graph, comm::
                         {"codec", links[l]->codec(kDirections[d]).name()},
                         {"bytes_sent", bytes[i * 2]},
                         {"bytes_fp32", bytes[i * 2 + 1]},
-                        {"relative_error", sig2 > 0 ? std::sqrt(err2 / sig2) : 0.0}});
+                        {"relative_error", sig2 > 0 ? std::sqrt(err2 / sig2) : 0.0},
+                        // This rank's: where its halo time went (what the timeline of one exchange is).
+                        {"encode_ms", phase_ms[i * 4]},
+                        {"overlap_ms", phase_ms[i * 4 + 1]},
+                        {"wait_ms", phase_ms[i * 4 + 2]},
+                        {"decode_ms", phase_ms[i * 4 + 3]}});
         epoch_sent += bytes[i * 2];
         epoch_fp32 += bytes[i * 2 + 1];
       }
