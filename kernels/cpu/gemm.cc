@@ -10,6 +10,7 @@
 
 #include "core/error.h"
 #include "kernels/cpu/amax_bits.h"
+#include "kernels/cpu/int8_gemm_exact.h"
 #include "kernels/cpu/int8_matmul.h"
 #include "kernels/cpu/isa_clones.h"
 #include "kernels/quant_math.h"
@@ -71,7 +72,7 @@ float qgemm(const GemmShape& s, const void* a, bool a_is_unsigned, const int8_t*
   if (s.m == 0 || s.n == 0) return 0.0f;
   const int64_t lda = s.transpose_a ? s.m : s.k, ldb = s.transpose_b ? s.k : s.n;
   const char ta = s.transpose_a ? 'T' : 'N', tb = s.transpose_b ? 'T' : 'N';
-  const bool shift = !a_is_unsigned && path == CpuInt8Path::kBlasShiftToUint8;
+  const bool shift = !a_is_unsigned && path == CpuInt8Path::kBlasShiftToUint8 && onednn_int8_is_exact();
   // Signed codes as offset-binary u8: (q + 128) with a_offset 128, so oneDNN computes (u - 128) . b = q . b.
   // Adding 128 to a two's-complement byte is flipping its top bit.
   thread_local std::vector<uint8_t> shifted;  // reused: a fresh buffer per call costs page faults
@@ -104,6 +105,9 @@ float qgemm(const GemmShape& s, const void* a, bool a_is_unsigned, const int8_t*
     const int32_t zero = 0;
     if (kc <= 0) {
       std::fill(acc, acc + s.m * s.n, 0);
+    } else if (!onednn_int8_is_exact()) {  // no VNNI/AMX: oneDNN's 16-bit sums would saturate
+      int8_gemm_via_fp32(s.m, s.n, kc, static_cast<const uint8_t*>(a) + a_offset, lda, s.transpose_a,
+                         a_is_unsigned, b + b_offset, ldb, s.transpose_b, acc);
     } else if (path == CpuInt8Path::kMatmul) {
       const void* a_chunk = static_cast<const uint8_t*>(a) + a_offset;  // one byte per code either way
       int8_matmul({s.m, s.n, kc, lda, ldb, s.transpose_a, s.transpose_b, a_is_unsigned}, a_chunk,

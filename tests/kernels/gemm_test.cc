@@ -5,6 +5,7 @@
 #include <cmath>
 #include <random>
 
+#include "kernels/cpu/int8_gemm_exact.h"
 #include "kernels/cpu/int8_matmul.h"
 #include "kernels/quantize.h"
 #include "tests/kernels/test_util.h"
@@ -98,6 +99,10 @@ TEST(QGemm, MatchesIntegerLoopForEveryLayoutAndPath) {
 
 // The matmul path creates one oneDNN primitive per shape and reuses it (creation costs ~0.1-0.6 ms).
 TEST(QGemm, MatmulPrimitiveIsCreatedOncePerShape) {
+  if (!cpu::onednn_int8_is_exact())
+    GTEST_SKIP()
+        << "this CPU has no VNNI or AMX: QGEMM runs the exact fp32 path (kernels/cpu/int8_gemm_exact.h) "
+           "and creates no oneDNN primitive";
   const Dims d{37, 29, 11};
   expect_qgemm_exact(d, false, false, false, false, CpuInt8Path::kMatmul);
   const int64_t created = cpu::int8_matmul_primitives_created();
@@ -105,6 +110,41 @@ TEST(QGemm, MatmulPrimitiveIsCreatedOncePerShape) {
   EXPECT_EQ(cpu::int8_matmul_primitives_created(), created);
   expect_qgemm_exact(d, true, false, false, false, CpuInt8Path::kMatmul);  // another layout: one more
   EXPECT_EQ(cpu::int8_matmul_primitives_created(), created + 1);
+}
+
+// The path QGEMM takes on CPUs without VNNI/AMX, tested on every CPU: exact for every layout, signed
+// and unsigned A, and the extreme codes that make oneDNN's 16-bit pair sums saturate without VNNI
+// (255 * 127 * 2 > 32767), over a depth of several fp32 chunks.
+TEST(QGemm, Fp32EmulationIsExactWhereSixteenBitSumsWouldSaturate) {
+  const int64_t m = 5, n = 4, k = 1300;  // 1300 = two full chunks of 512 and a partial one
+  std::mt19937 gen(11);
+  for (bool a_unsigned : {false, true})
+    for (bool ta : {false, true})
+      for (bool tb : {false, true}) {
+        std::uniform_int_distribution<int> a_dist(a_unsigned ? 200 : -127, a_unsigned ? 255 : 127);
+        std::uniform_int_distribution<int> b_dist(-127, 127);
+        std::vector<int> a(m * k), b(k * n);
+        for (size_t i = 0; i < a.size(); ++i) a[i] = i % 7 == 0 ? (a_unsigned ? 255 : -127) : a_dist(gen);
+        for (size_t i = 0; i < b.size(); ++i) b[i] = i % 5 == 0 ? 127 : b_dist(gen);
+        // Storage: a is m x k (k x m when transposed), b is k x n (n x k when transposed).
+        std::vector<uint8_t> a_store(m * k);
+        std::vector<int8_t> b_store(k * n);
+        for (int64_t i = 0; i < m; ++i)
+          for (int64_t kk = 0; kk < k; ++kk)
+            a_store[ta ? kk * m + i : i * k + kk] = static_cast<uint8_t>(a[i * k + kk]);
+        for (int64_t kk = 0; kk < k; ++kk)
+          for (int64_t j = 0; j < n; ++j)
+            b_store[tb ? j * k + kk : kk * n + j] = static_cast<int8_t>(b[kk * n + j]);
+        std::vector<int32_t> acc(m * n);
+        cpu::int8_gemm_via_fp32(m, n, k, a_store.data(), ta ? m : k, ta, a_unsigned, b_store.data(),
+                                tb ? k : n, tb, acc.data());
+        for (int64_t i = 0; i < m; ++i)
+          for (int64_t j = 0; j < n; ++j) {
+            int64_t want = 0;
+            for (int64_t kk = 0; kk < k; ++kk) want += int64_t{a[i * k + kk]} * b[kk * n + j];
+            ASSERT_EQ(acc[i * n + j], want) << "ta " << ta << " tb " << tb << " unsigned " << a_unsigned;
+          }
+      }
 }
 
 // A reduction longer than kMaxInt32ReductionLength is split into INT32 chunks added in FP32: all-max
