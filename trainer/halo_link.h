@@ -37,6 +37,8 @@ class CommHaloLink : public HaloLink {
   void progress() override;
 
   const comm::ExchangeStats& stats(HaloDirection direction) const;
+  // The policy's codec for this layer and direction at the width of the tables posted
+  // (comm::Codec::for_row_width: narrow rows share one scale per exchange).
   comm::Codec codec(HaloDirection direction) const;
 
   // The exchange's stochastic-rounding position (see comm::HaloExchange::State).
@@ -49,6 +51,7 @@ class CommHaloLink : public HaloLink {
   int layer_;
   comm::BitPolicy& policy_;
   HaloDirection direction_ = HaloDirection::kForward;
+  int64_t cols_[2] = {0, 0};  // width of the tables posted per direction (0: none yet)
 };
 
 // A rank's halo state (the bit policy's widths and windows, every layer's exchange count) as checkpoint

@@ -31,10 +31,13 @@ class Resume : public ::testing::Test {
     Dataset dataset = testing::random_dataset(300, 8, 12, 4, 23);
     graph_ = comm_.size() == 1 ? dist_graph_from_dataset(dataset)
                                : partition_in_memory(dataset, comm_.size(), comm_.rank(), 1);
-    config_.hidden = 16;
+    // Three layers of 64: layer 1 exchanges 64-wide rows, whose int8/int4 codes keep per-row scales
+    // (narrower rows share one scale per exchange, where the adaptive policy cannot narrow).
+    config_.layers = 3;
+    config_.hidden = 64;
     config_.dropout = 0.5;
     config_.quiet = true;
-    config_.halo_bits.assign(2, HaloBits{});
+    config_.halo_bits.assign(3, HaloBits{});
   }
 
   // Every rank writes into its own copy of the same folder name: rank 0 creates it, all share it.
