@@ -19,7 +19,7 @@ packages=(
   libomp-dev
   python3 python3-venv
   clang-format
-  iproute2 nftables iputils-ping util-linux
+  iproute2 nftables iptables iputils-ping util-linux libnetfilter-queue-dev
 )
 if [[ "${1:-}" == "--slurm" ]]; then
   packages+=(slurm-wlm munge)

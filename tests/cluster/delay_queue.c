@@ -3,12 +3,18 @@
  *   delay_queue --queue N --delay-ms D [--max-packets M]
  *
  * Binds NFQUEUE number N in the current network namespace and accepts every packet queued there
- * exactly D ms (CLOCK_MONOTONIC) after it was received, in arrival order. Start it inside a host
- * namespace and send that host's traffic to the queue with an nftables rule, e.g.
+ * exactly D ms (CLOCK_MONOTONIC) after it was received, in arrival order. Run it in the namespace
+ * whose rule queues the packets, e.g. on a host's inbound side:
  *
- *   printf 'table netdev d {\n chain egress { type filter hook egress device "eth0" priority 0;'\
- *          ' queue num 0 bypass; }\n}\n' | ip netns exec NS nft -f -
+ *   ip netns exec NS iptables -t mangle -A PREROUTING -i eth0 -j NFQUEUE --queue-num 0 --queue-bypass
  *   ip netns exec NS delay_queue --queue 0 --delay-ms 20 &
+ *
+ * (nft's own `queue` statement needs CONFIG_NFT_QUEUE; the iptables NFQUEUE target, nft_compat,
+ * needs only CONFIG_NETFILTER_XT_TARGET_NFQUEUE.) Queue packets after they crossed a veth, not in
+ * the sending host (OUTPUT/POSTROUTING/egress): there a held skb still belongs to its TCP socket,
+ * and TCP Small Queues (about 1 ms of data per socket below the device) throttles any flow delayed
+ * by more than a couple of ms to a few packets per delay. A bridge namespace with
+ * bridge-nf-call-iptables=1 can delay a port in both directions (-m physdev --physdev-in/out).
  *
  * Only packet metadata is copied to user space (NFQNL_COPY_META); GSO packets are queued whole
  * (NFQA_CFG_F_GSO), so a 64 KiB TCP burst costs one message and one verdict. The delay is
@@ -22,7 +28,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <getopt.h>
-#include <limits.h>
+#include <libnetfilter_queue/libnetfilter_queue.h>
 #include <linux/netfilter.h>
 #include <linux/netlink.h>
 #include <poll.h>
@@ -33,16 +39,18 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <time.h>
-#include <libnetfilter_queue/libnetfilter_queue.h>
 
-struct held { uint32_t id; int64_t due_ns; };
+struct held {
+  uint32_t id;
+  int64_t due_ns;
+};
 
-static struct held *ring;          /* FIFO of packets waiting for their verdict */
-static uint32_t cap, head, count;  /* ring capacity, oldest slot, number held */
+static struct held* ring;         /* FIFO of packets waiting for their verdict */
+static uint32_t cap, head, count; /* ring capacity, oldest slot, number held */
 static int64_t delay_ns;
 static volatile sig_atomic_t stop;
 
-static void die(const char *what) {
+static void die(const char* what) {
   fprintf(stderr, "delay_queue: %s failed: %s\n", what, errno ? strerror(errno) : "error");
   exit(1);
 }
@@ -54,7 +62,7 @@ static int64_t now_ns(void) {
 }
 
 /* Accept every held packet due by `until` (all of them when until == INT64_MAX): one verdict. */
-static void release(struct nfq_q_handle *qh, int64_t until) {
+static void release(struct nfq_q_handle* qh, int64_t until) {
   uint32_t n = 0;
   while (n < count && ring[(head + n) % cap].due_ns <= until) n++;
   if (n == 0) return;
@@ -64,10 +72,10 @@ static void release(struct nfq_q_handle *qh, int64_t until) {
   count -= n;
 }
 
-static int on_packet(struct nfq_q_handle *qh, struct nfgenmsg *msg, struct nfq_data *nfa, void *arg) {
+static int on_packet(struct nfq_q_handle* qh, struct nfgenmsg* msg, struct nfq_data* nfa, void* arg) {
   (void)msg;
   (void)arg;
-  struct nfqnl_msg_packet_hdr *ph = nfq_get_msg_packet_hdr(nfa);
+  struct nfqnl_msg_packet_hdr* ph = nfq_get_msg_packet_hdr(nfa);
   if (!ph) return 0;
   if (count == cap) { /* cannot happen while the kernel queue is no longer than the ring */
     if (nfq_set_verdict(qh, ring[head].id, NF_ACCEPT, 0, NULL) < 0) die("nfq_set_verdict");
@@ -79,10 +87,13 @@ static int on_packet(struct nfq_q_handle *qh, struct nfgenmsg *msg, struct nfq_d
   return 0;
 }
 
-static void on_signal(int sig) { (void)sig; stop = 1; }
+static void on_signal(int sig) {
+  (void)sig;
+  stop = 1;
+}
 
-static long parse(const char *s, long lo, long hi) {
-  char *end;
+static long parse(const char* s, long lo, long hi) {
+  char* end;
   errno = 0;
   long v = strtol(s, &end, 10);
   return (errno || end == s || *end || v < lo || v > hi) ? -1 : v;
@@ -93,7 +104,7 @@ static void usage(void) {
   exit(2);
 }
 
-int main(int argc, char **argv) {
+int main(int argc, char** argv) {
   long queue = -1, delay_ms = -1, max_packets = 65536;
   static const struct option opts[] = {{"queue", required_argument, 0, 'q'},
                                        {"delay-ms", required_argument, 0, 'd'},
@@ -110,14 +121,22 @@ int main(int argc, char **argv) {
   cap = (uint32_t)max_packets;
   if (!(ring = calloc(cap, sizeof *ring))) die("calloc");
 
-  struct sigaction sa = {.sa_handler = on_signal}; /* no SA_RESTART: ppoll returns EINTR */
+  /* SIGTERM/SIGINT stay blocked except inside ppoll, so a signal cannot slip in between the
+   * check of `stop` and the wait. */
+  struct sigaction sa = {.sa_handler = on_signal};
+  sigset_t stops, waitmask;
   sigemptyset(&sa.sa_mask);
-  if (sigaction(SIGTERM, &sa, NULL) || sigaction(SIGINT, &sa, NULL)) die("sigaction");
+  sigemptyset(&stops);
+  sigaddset(&stops, SIGTERM);
+  sigaddset(&stops, SIGINT);
+  if (sigaction(SIGTERM, &sa, NULL) || sigaction(SIGINT, &sa, NULL) ||
+      sigprocmask(SIG_BLOCK, &stops, &waitmask))
+    die("sigaction");
 
   errno = 0;
-  struct nfq_handle *h = nfq_open();
+  struct nfq_handle* h = nfq_open();
   if (!h) die("nfq_open");
-  struct nfq_q_handle *qh = nfq_create_queue(h, (uint16_t)queue, on_packet, NULL);
+  struct nfq_q_handle* qh = nfq_create_queue(h, (uint16_t)queue, on_packet, NULL);
   if (!qh) die("nfq_create_queue (queue already bound?)");
   if (nfq_set_mode(qh, NFQNL_COPY_META, 0) < 0) die("nfq_set_mode");
   if (nfq_set_queue_maxlen(qh, (uint32_t)max_packets) < 0) die("nfq_set_queue_maxlen");
@@ -139,7 +158,7 @@ int main(int argc, char **argv) {
       tmo = &ts;
     }
     struct pollfd p = {.fd = fd, .events = POLLIN};
-    int r = ppoll(&p, 1, tmo, NULL);
+    int r = ppoll(&p, 1, tmo, &waitmask);
     if (r < 0 && errno != EINTR) die("ppoll");
     if (r > 0) /* drain what is there now, then release */
       for (int i = 0; i < 1024; i++) {

@@ -7,8 +7,9 @@
 #              run resumes from them on one host.
 #   kill-host  every process on host 2 is SIGKILLed mid-training: the job ends non-zero within 30 s
 #              and nothing of it stays behind on host 1.
-#   lossy      1% packet loss on every link (and 2 ms delay when the cluster can delay): training
-#              completes with the per-epoch losses of a clean link, bit for bit.
+#   lossy      1% packet loss on every link and 2 ms one-way delay (when delay_queue is built,
+#              TANGO_DELAY_QUEUE): training completes with the per-epoch losses of a clean link, bit
+#              for bit; the drops (nftables counters) and the delay (ping RTT) are checked to be real.
 #   tests/cluster/test_faults.sh BUILD_DIR link-down|kill-host|lossy
 set -uo pipefail
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
@@ -22,7 +23,16 @@ run="$repo_root/launch/tango-run"
 
 make_work_dir
 case "$mode" in
-  lossy) start_test_cluster --nodes 2 --rate 1gbit --loss 1 ${TANGO_TEST_DELAY_MS:+--delay "$TANGO_TEST_DELAY_MS"} ;;
+  lossy)
+    if [[ -n "${TANGO_DELAY_QUEUE:-}" && -x "${TANGO_DELAY_QUEUE}" ]]; then
+      start_test_cluster --nodes 2 --rate 1gbit --loss 1 --delay 2
+      delayed=1
+    else
+      echo "note: delay_queue not built (TANGO_DELAY_QUEUE unset): 1% loss without the 2 ms delay"
+      start_test_cluster --nodes 2 --rate 1gbit --loss 1
+      delayed=0
+    fi
+    ;;
   link-down | kill-host) start_test_cluster --nodes 2 --rate 1gbit ;;
   *) echo "unknown mode '$mode'"; exit 2 ;;
 esac
@@ -69,6 +79,12 @@ if [[ "$mode" == lossy ]]; then
   done
   echo "note: the links dropped $dropped packets"
   check "lossy: the links really dropped packets" test "$dropped" -gt 0
+  if [[ $delayed -eq 1 ]]; then
+    rtt=$("$cluster_dir/on" "${prefix}1" ping -c 3 -i 0.2 -q "10.211.0.2" | awk -F/ '/^rtt/ { print $5 }')
+    echo "note: ping ${prefix}1 -> ${prefix}2 over the delayed links: ${rtt} ms average"
+    check "lossy: the switch delays packets (ping RTT >= 4 ms: 2 ms each way)" \
+      awk -v r="${rtt:-0}" 'BEGIN { exit !(r >= 4.0) }'
+  fi
   check "lossy: 5 epochs of losses" test "$(losses "$work_dir/lossy.jsonl" 2>/dev/null | wc -l)" -eq 5
   check "lossy: per-epoch losses equal the clean run's bit for bit" \
     diff <(losses "$work_dir/clean.jsonl") <(losses "$work_dir/lossy.jsonl")
