@@ -18,9 +18,7 @@ import argparse
 import json
 import math
 import os
-import subprocess
 import sys
-import venv
 
 ACCURACY_KEYS = ("train_acc", "valid_acc", "test_acc")
 MIB = 1024.0 * 1024.0
@@ -32,34 +30,11 @@ def fail(code, message):
 
 
 def ensure_matplotlib():
-    """Imports matplotlib, or re-runs this script from a venv that has it."""
-    try:
-        import matplotlib  # noqa: F401
+    """Imports matplotlib, or re-runs this script from a venv that has it (scripts/mpl_venv.py)."""
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    from mpl_venv import ensure_matplotlib as ensure
 
-        return
-    except ImportError:
-        pass
-    if os.environ.get("TANGO_PLOT_IN_VENV") == "1":
-        fail(3, "matplotlib is still missing inside the plot venv")
-    venv_dir = os.environ.get("TANGO_PLOT_VENV") or os.path.expanduser("~/.cache/tango/plot-venv")
-    python = os.path.join(venv_dir, "bin", "python3")
-    if not os.path.exists(python):
-        print(f"plot_metrics: making a venv with matplotlib in {venv_dir}", file=sys.stderr)
-        try:
-            venv.create(venv_dir, with_pip=True, clear=True)
-        except Exception as error:  # venv raises several kinds (ensurepip missing, permissions)
-            fail(3, f"cannot make a venv in {venv_dir} ({error}): install python3-venv or matplotlib")
-    if subprocess.run([python, "-c", "import matplotlib"], capture_output=True).returncode != 0:
-        pip = subprocess.run(
-            [python, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "matplotlib"],
-            capture_output=True,
-            text=True,
-        )
-        if pip.returncode != 0:
-            tail = (pip.stderr or pip.stdout).strip().splitlines()[-1:] or ["no output"]
-            fail(3, f"pip could not install matplotlib into {venv_dir}: {tail[0]}")
-    env = dict(os.environ, TANGO_PLOT_IN_VENV="1")
-    os.execve(python, [python, os.path.abspath(__file__)] + sys.argv[1:], env)
+    ensure(__file__, "plot_metrics")
 
 
 def read_metrics(path):
