@@ -154,5 +154,41 @@ else
   fail "real 2-rank run from a hostfile" "$out"
 fi
 
+# The teardown watchdog: an mpirun that reports an abort but never ends (what OpenMPI does when a host's
+# link is down) is killed TANGO_RUN_TEARDOWN_S after the abort began, and tango-run exits with the
+# ranks' MPI_Abort code; an mpirun that ends by itself keeps its exit code and output.
+cat >"$tmp/stuck-mpirun" <<'EOF'
+#!/usr/bin/env bash
+echo "tango: rank 0 aborting the job: halo exchange (forward) timed out" >&2
+printf 'MPI_ABORT was invoked on rank 0 in communicator MPI_COMM_WORLD\nwith errorcode 7.\n' >&2
+sleep 60
+EOF
+chmod +x "$tmp/stuck-mpirun"
+start=$SECONDS
+out=$(TANGO_MPIRUN="$tmp/stuck-mpirun" TANGO_RUN_TEARDOWN_S=2 "$tango_run" -np 2 -- "$probe" 2>&1)
+rc=$?
+took=$((SECONDS - start))
+if [[ $rc -eq 7 && $took -le 10 && "$out" == *"mpirun did not end within 2 s after the job began to abort"* &&
+  "$out" == *"aborting the job: halo exchange"* ]]; then
+  pass "watchdog: a stuck mpirun is killed 2 s after the abort, exit 7 (took ${took} s)"
+else
+  fail "watchdog: exit $rc after ${took} s" "$out"
+fi
+cat >"$tmp/failing-mpirun" <<'EOF'
+#!/usr/bin/env bash
+echo "ran: $*"
+echo "mpirun noticed that process rank 1 exited on signal 9" >&2
+exit 5
+EOF
+chmod +x "$tmp/failing-mpirun"
+out=$(TANGO_MPIRUN="$tmp/failing-mpirun" TANGO_RUN_TEARDOWN_S=2 "$tango_run" -np 2 -- "$probe" 2>&1)
+rc=$?
+if [[ $rc -eq 5 && "$out" == *"ran: -np 2"* && "$out" == *"mpirun noticed that process rank 1"* &&
+  "$out" != *"did not end"* ]]; then
+  pass "watchdog: an mpirun that ends by itself keeps its exit code (5) and output"
+else
+  fail "watchdog: exit $rc" "$out"
+fi
+
 echo "$passed passed, $failed failed"
 [[ $failed -eq 0 ]]
