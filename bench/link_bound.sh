@@ -10,11 +10,13 @@
 #   --work DIR      partition, metrics, logs, report (default: BUILD/link-bound); finished runs are kept
 #                   and not run again, so an interrupted benchmark continues where it stopped
 #   --rates LIST    link rates, tc syntax (default 200mbit,500mbit,1gbit,2gbit)
-#   --layouts LIST  HOSTSxRANKS_PER_HOST, 4 ranks in all (default 2x2; 4x1 puts every rank on its own host)
+#   --layouts LIST  HOSTSxRANKS_PER_HOST, 4 ranks in all (default 2x2; 4x1 puts every rank on its own host);
+#                   each host counts as this machine's cores / HOSTS cores (TANGO_RUN_NPROC for tango-run)
 #   --models LIST   gcn (3 layers x 256), sage (3 x 256), gat (3 layers, 4 heads x 64) (default gcn,sage,gat)
 #   --modes LIST    (default all) vanilla; int8 (INT8 local math); halo8 (--halo-bits 8); halo48
 #                   (--halo-bits fwd=4,bwd=8); adaptive (--halo-bits adaptive); overlap (--overlap);
-#                   tango-no-overlap (int8 + fwd=4,bwd=8); tango (int8 + fwd=4,bwd=8 + overlap)
+#                   halo48-overlap (fwd=4,bwd=8 + overlap, fp32 local math); tango-no-overlap (int8 +
+#                   fwd=4,bwd=8); tango (int8 + fwd=4,bwd=8 + overlap)
 #   --rounds R      rounds (default 2): each round runs every model and mode once at a rate, so drift of
 #                   the machine hits all modes alike
 #   --epochs E      epochs per run (default 4);  --warmup W  epochs left out of the medians (default 2)
@@ -33,7 +35,7 @@ work=""
 rates="200mbit,500mbit,1gbit,2gbit"
 layouts="2x2"
 models="gcn,sage,gat"
-all_modes="vanilla,int8,halo8,halo48,adaptive,overlap,tango-no-overlap,tango"
+all_modes="vanilla,int8,halo8,halo48,adaptive,overlap,halo48-overlap,tango-no-overlap,tango"
 modes="$all_modes"
 rounds=2
 epochs=4
@@ -122,6 +124,7 @@ mode_flags() {
     halo48) echo "--halo-bits fwd=4,bwd=8 --no-overlap" ;;
     adaptive) echo "--halo-bits adaptive --no-overlap" ;;
     overlap) echo "--halo-bits 32 --overlap" ;;
+    halo48-overlap) echo "--halo-bits fwd=4,bwd=8 --overlap" ;;
     tango-no-overlap) echo "--precision int8 --halo-bits fwd=4,bwd=8 --no-overlap" ;;
     tango) echo "--precision int8 --halo-bits fwd=4,bwd=8 --overlap" ;;
   esac
@@ -166,8 +169,17 @@ for rate in "${rate_list[@]}"; do
           name="$model-$mode-$layout-$rate-n$nodes-e$epochs-r$round"
           [[ -f "$work/runs/$name.jsonl" ]] && continue
           start=$SECONDS
+          # The emulated hosts share this machine's cores: each gets its share, so tango-run gives
+          # every rank one OpenMP thread per core it really has (4 hosts on 2 cores: 1, not 2).
+          hosts="${layout%x*}"
+          host_cores=$(($(nproc) / hosts))
+          [[ $host_cores -ge 1 ]] || host_cores=1
+          # Every host binds its ranks from core 0 up: with one rank per host that would put all of them
+          # on core 0, so those layouts leave placement to the OS.
+          bind=()
+          [[ "${layout#*x}" != 1 ]] || bind=(--bind none)
           # shellcheck disable=SC2046  # the flag strings are meant to split into words
-          "$src/launch/tango-run" -np 4 --hostfile "$work/hostfile-$layout" -- "$train" --parts "$parts" \
+          TANGO_RUN_NPROC=$host_cores "$src/launch/tango-run" -np 4 "${bind[@]}" --hostfile "$work/hostfile-$layout" -- "$train" --parts "$parts" \
             $(model_flags "$model") $(mode_flags "$mode") --dropout 0 --epochs "$epochs" --eval-every 1000000 \
             --quiet --metrics "$work/runs/$name.jsonl.tmp" >"$work/logs/$name.log" 2>&1 ||
             { echo "link_bound.sh: $name failed:" >&2; tail -5 "$work/logs/$name.log" >&2; exit 1; }

@@ -20,7 +20,7 @@ import re
 import statistics
 import sys
 
-MODES = ["vanilla", "int8", "halo8", "halo48", "adaptive", "overlap", "tango-no-overlap", "tango"]
+MODES = ["vanilla", "int8", "halo8", "halo48", "adaptive", "overlap", "halo48-overlap", "tango-no-overlap", "tango"]
 MODE_LABELS = {
     "vanilla": "vanilla",
     "int8": "int8 local",
@@ -28,6 +28,7 @@ MODE_LABELS = {
     "halo48": "halo 4/8",
     "adaptive": "adaptive",
     "overlap": "overlap",
+    "halo48-overlap": "4/8 + overlap",
     "tango-no-overlap": "int8 + 4/8",
     "tango": "**Tango**",
 }
@@ -94,7 +95,7 @@ def print_tables(summary):
     layouts = sorted({k[0] for k in summary})
     for layout in layouts:
         hosts, per_host = layout.split("x")
-        print(f"\n### {hosts} hosts x {per_host} ranks\n")
+        print(f"\n### {hosts} hosts x {per_host} rank{'' if per_host == '1' else 's'} each\n")
         present = [m for m in MODES if any(m in v for k, v in summary.items() if k[0] == layout)]
         print("| model | link | vanilla ms | vanilla comm | "
               + " | ".join(MODE_LABELS[m] for m in present if m != "vanilla")
@@ -146,7 +147,7 @@ def plot(summary, path):
     fig, axes = plt.subplots(1, len(layouts), figsize=(6.5 * len(layouts), 4.5), squeeze=False)
     for ax, layout in zip(axes[0], layouts):
         for model, color in (("gcn", "tab:blue"), ("sage", "tab:orange"), ("gat", "tab:green")):
-            for mode, style in (("tango", "-o"), ("halo48", "--^"), ("overlap", ":s")):
+            for mode, style in (("tango", "-o"), ("halo48-overlap", "-.v"), ("halo48", "--^"), ("overlap", ":s")):
                 points = []
                 for (l, m, rate), s in sorted(summary.items(), key=lambda kv: kv[0][2]):
                     if l == layout and m == model and mode in s and "vanilla" in s:
@@ -154,15 +155,19 @@ def plot(summary, path):
                 if points:
                     ax.plot(*zip(*points), style, color=color, label=f"{MODEL_NAMES[model]}: {MODE_LABELS[mode].strip('*')}")
         ax.set_xscale("log")
+        rates = sorted({k[2] for k in summary if k[0] == layout})
+        ax.set_xticks(rates)
+        ax.set_xticklabels([f"{r:g}" for r in rates])
+        ax.minorticks_off()
         ax.axhline(1.0, color="gray", linewidth=0.8)
         ax.set_xlabel("link rate per host (Mbit/s, tc tbf)")
         ax.set_ylabel("speed-up per epoch over vanilla")
         hosts, per_host = layout.split("x")
-        ax.set_title(f"{hosts} emulated hosts x {per_host} CPU ranks")
+        ax.set_title(f"{hosts} emulated hosts x {per_host} CPU rank{'' if per_host == '1' else 's'} each")
         ax.grid(True, which="both", alpha=0.3)
         ax.legend(fontsize=7)
     fig.tight_layout()
-    fig.savefig(path, dpi=110)
+    fig.savefig(path, dpi=80)
     print(f"\nPlot: {path}", file=sys.stderr)
 
 

@@ -25,7 +25,7 @@ cat "$work/out.md"
 python3 - "$work/out.md" <<'PY'
 import sys
 text = open(sys.argv[1]).read()
-assert "### 2 hosts x 2 ranks" in text, text
+assert "### 2 hosts x 2 ranks each" in text, text
 rows = [[c.strip() for c in line.split("|")[1:-1]] for line in text.splitlines() if line.startswith("| GCN")]
 main = [r for r in rows if len(r) == 10]
 where = [r for r in rows if len(r) == 10 and r[2].isdigit()]
