@@ -4,29 +4,14 @@
 # shellcheck shell=bash
 
 cluster_lib_dir="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+# check, skip_test, finish_checks
+# shellcheck disable=SC1091
+source "$cluster_lib_dir/../common/checks.sh"
 repo_root="$(cd "$cluster_lib_dir/../.." && pwd)"
 netns_cluster="$cluster_lib_dir/netns_cluster.sh"
-checks_passed=0
-checks_failed=0
 cluster_dir=""
 work_dir=""
 
-check() {
-  local name="$1"
-  shift
-  if "$@"; then
-    checks_passed=$((checks_passed + 1))
-    echo "ok   - $name"
-  else
-    checks_failed=$((checks_failed + 1))
-    echo "FAIL - $name"
-  fi
-}
-
-skip_test() {
-  echo "SKIPPED: $*"
-  exit 77
-}
 
 cleanup_cluster_on_exit() {
   local rc=$?
@@ -58,10 +43,4 @@ start_test_cluster() {
   }
   # shellcheck disable=SC1091
   source "$cluster_dir/env"
-}
-
-# The final line every test prints, and its exit code.
-finish_checks() {
-  echo "$checks_passed passed, $checks_failed failed"
-  [[ $checks_failed -eq 0 ]]
 }

@@ -5,29 +5,14 @@
 # shellcheck shell=bash
 
 slurm_lib_dir="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+# check, skip_test, finish_checks
+# shellcheck disable=SC1091
+source "$slurm_lib_dir/../common/checks.sh"
 netns_cluster="$(cd "$slurm_lib_dir/../cluster" && pwd)/netns_cluster.sh"
-checks_passed=0
-checks_failed=0
 cluster_dir=""
 # netns_cluster.sh's directory when the Slurm cluster runs on emulated hosts.
 hosts_dir=""
 
-check() {
-  local name="$1"
-  shift
-  if "$@"; then
-    checks_passed=$((checks_passed + 1))
-    echo "ok   - $name"
-  else
-    checks_failed=$((checks_failed + 1))
-    echo "FAIL - $name"
-  fi
-}
-
-skip_test() {
-  echo "SKIPPED: $*"
-  exit 77
-}
 
 # Stops the Slurm daemons, then the emulated hosts, and removes their directory (safe to call twice).
 stop_test_cluster() {
@@ -136,10 +121,4 @@ wait_until() {
     sleep 1
   done
   return 1
-}
-
-# The final line every test prints, and its exit code.
-finish_checks() {
-  echo "$checks_passed passed, $checks_failed failed"
-  [[ $checks_failed -eq 0 ]]
 }
