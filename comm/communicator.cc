@@ -217,11 +217,13 @@ bool Communicator::test_all(std::span<MPI_Request> requests, std::span<const int
         }
       }
     }
-    std::string peer = failed_peer < 0 ? std::string("a collective")
-                       : static_cast<size_t>(failed_peer) < hosts_.size()
-                           ? fmt::format("rank {} on {}", failed_peer, hosts_[static_cast<size_t>(failed_peer)])
-                           : fmt::format("rank {}", failed_peer);
-    TANGO_FAIL("rank {}: {} failed (peer: {}): {}", rank_, what, peer, ::tango::detail::mpi_error_string(failed_rc));
+    std::string peer =
+        failed_peer < 0 ? std::string("a collective")
+        : static_cast<size_t>(failed_peer) < hosts_.size()
+            ? fmt::format("rank {} on {}", failed_peer, hosts_[static_cast<size_t>(failed_peer)])
+            : fmt::format("rank {}", failed_peer);
+    TANGO_FAIL("rank {}: {} failed (peer: {}): {}", rank_, what, peer,
+               ::tango::detail::mpi_error_string(failed_rc));
   }
   if (done_count == MPI_UNDEFINED) return true;  // every request was already null
   for (const MPI_Request& request : requests)

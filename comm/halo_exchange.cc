@@ -204,8 +204,9 @@ void HaloExchange::post_host() {
                        comm_.mpi_comm(), &requests_.back());
     TANGO_CHECK(rc == MPI_SUCCESS, "rank {}: sending halo rows to rank {} failed: {}", comm_.rank(), p,
                 ::tango::detail::mpi_error_string(rc));
-    comm_.test_all(requests_, request_peers_,
-                   direction_ == Direction::kForward ? "halo exchange (forward)" : "halo exchange (backward)");
+    comm_.test_all(
+        requests_, request_peers_,
+        direction_ == Direction::kForward ? "halo exchange (forward)" : "halo exchange (backward)");
   }
   for (const EncodeStats& stats : peer_stats) current_.quantization.add(stats);
 }

@@ -14,9 +14,11 @@ void Liveness::drain() {
   for (;;) {
     int arrived = 0;
     MPI_Status status;
-    if (MPI_Iprobe(MPI_ANY_SOURCE, kHeartbeatTag, comm_, &arrived, &status) != MPI_SUCCESS || !arrived) return;
+    if (MPI_Iprobe(MPI_ANY_SOURCE, kHeartbeatTag, comm_, &arrived, &status) != MPI_SUCCESS || !arrived)
+      return;
     int beat = 0;
-    if (MPI_Recv(&beat, 1, MPI_INT, status.MPI_SOURCE, kHeartbeatTag, comm_, MPI_STATUS_IGNORE) != MPI_SUCCESS)
+    if (MPI_Recv(&beat, 1, MPI_INT, status.MPI_SOURCE, kHeartbeatTag, comm_, MPI_STATUS_IGNORE) !=
+        MPI_SUCCESS)
       return;
     last_heard_[static_cast<size_t>(status.MPI_SOURCE)] = clock_.seconds();
   }

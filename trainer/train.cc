@@ -281,8 +281,8 @@ TrainResult train(const TrainConfig& config, const DistGraph& host_graph, comm::
 
     // Halo accounting of this epoch, per layer and direction, summed over ranks.
     nlohmann::json halo = nlohmann::json::array();
-    std::vector<int64_t> bytes;   // sent, fp32 per (layer, direction)
-    std::vector<double> seconds;  // wait + encode + decode, error^2, signal^2 per (layer, direction)
+    std::vector<int64_t> bytes;    // sent, fp32 per (layer, direction)
+    std::vector<double> seconds;   // wait + encode + decode, error^2, signal^2 per (layer, direction)
     std::vector<double> phase_ms;  // this rank's encode, overlap window, wait, decode per (layer, direction)
     for (int l = 0; l < num_layers; ++l) {
       for (int d = 0; d < 2; ++d) {
