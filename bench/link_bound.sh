@@ -19,7 +19,8 @@
 #                   fwd=4,bwd=8); tango (int8 + fwd=4,bwd=8 + overlap)
 #   --rounds R      rounds (default 2): each round runs every model and mode once at a rate, so drift of
 #                   the machine hits all modes alike
-#   --epochs E      epochs per run (default 4);  --warmup W  epochs left out of the medians (default 2)
+#   --epochs E      epochs per run (default 5);  --warmup W  epochs left out of the medians (default 2);
+#                   the last epoch also evaluates (a forward pass more) and is left out too
 #   --nodes N       synthetic graph: N nodes, average degree 20, 128 features, 8 classes, homophily 0.6,
 #                   METIS into 4 parts (default 100000)
 #   --report-only   print the report of the runs already in --work
@@ -38,7 +39,7 @@ models="gcn,sage,gat"
 all_modes="vanilla,int8,halo8,halo48,adaptive,overlap,halo48-overlap,tango-no-overlap,tango"
 modes="$all_modes"
 rounds=2
-epochs=4
+epochs=5
 warmup=2
 nodes=100000
 report_only=0

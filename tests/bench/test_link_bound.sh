@@ -27,18 +27,18 @@ import sys
 text = open(sys.argv[1]).read()
 assert "### 2 hosts x 2 ranks each" in text, text
 rows = [[c.strip() for c in line.split("|")[1:-1]] for line in text.splitlines() if line.startswith("| GCN")]
-main = [r for r in rows if len(r) == 10]
-where = [r for r in rows if len(r) == 10 and r[2].isdigit()]
-speed = [r for r in main if r[3].endswith("%")]
+speed = [r for r in rows if len(r) == 11 and r[3].endswith("%")]
 assert len(speed) == 1, rows
 r = speed[0]
 assert r[1] == "1 Gbit/s", r
 assert float(r[2]) > 0 and 0 < float(r[3][:-1]) < 100, r
 for cell in r[4:7]:
     assert cell.endswith("x") and float(cell[:-1]) > 0, r
-assert 0.1 < float(r[7]) < 0.2, r          # Tango's bytes vs fp32
-assert r[8].endswith("%") and r[9].endswith("%"), r
-timing = [x for x in rows if len(x) == 10 and x not in speed]
+vanilla_mb, tango_mb = (float(x) for x in r[7].split(" -> "))
+assert 0 < tango_mb < vanilla_mb, r        # halo MB per epoch
+assert 0.1 < float(r[8]) < 0.2, r          # Tango's bytes vs fp32
+assert r[9].endswith("%") and r[10].endswith("%"), r
+timing = [x for x in rows if len(x) == 10]
 assert len(timing) == 1 and float(timing[0][2]) > 0, rows
 print("report checks: ok")
 PY
