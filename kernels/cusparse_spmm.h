@@ -1,6 +1,6 @@
 // FP32 SpMM (copy_u, sum) through cuSPARSE's generic SpMM (CSR, CUSPARSE_SPMM_CSR_ALG2, row-major dense
 // operands): the vendor baseline that bench/spmm_bench measures the CUDA QSpMM against, and that
-// tests/kernels/sparse_cuda_test.cc checks our FP32 kernel with. The plan (32-bit row offsets and an all-ones
+// tests/kernels/spmm_cuda_test.cc checks our FP32 kernel with. The plan (32-bit row offsets and an all-ones
 // value array, which cuSPARSE needs and Tango re-created on every call) is built once per graph. CUDA only.
 #pragma once
 

@@ -1,5 +1,5 @@
 // Shared by the sparse kernel tests: random CSR graphs with the awkward cases (empty rows, a hub row,
-// columns nobody references, non-square shapes), random tensors, a plain per-tensor / per-row INT8
+// columns nobody references, non-square shapes), edge values graded by row, a plain per-tensor / per-row INT8
 // quantizer written here as the reference, and finite-difference helpers with a rounding-derived tolerance
 // (random tensors and the GPU guard: test_util.h).
 #pragma once
@@ -54,6 +54,17 @@ inline HostCsr random_csr(int64_t rows, int64_t cols, int max_degree, uint64_t s
   return g;
 }
 
+// Edge values whose magnitude depends on the destination row (1e-3 .. 1 by row), so a scale taken from
+// the wrong row gives results off by orders of magnitude.
+inline Tensor row_graded_edges(const HostCsr& h, int64_t heads, uint64_t seed) {
+  std::vector<float> v = random_values(h.nnz() * heads, seed, 0.0f, 1.0f);
+  for (int64_t r = 0; r < h.rows; ++r)
+    for (int64_t p = h.indptr[r]; p < h.indptr[r + 1]; ++p)
+      for (int64_t k = 0; k < heads; ++k)
+        v[p * heads + k] *= std::pow(10.0f, static_cast<float>(r % 4) - 3.0f);
+  return Tensor::from(v, h.nnz(), heads);
+}
+
 inline SparseGraph to_sparse_graph(const HostCsr& g) {
   return SparseGraph::from_csr(g.rows, g.cols, Tensor::from(g.indptr), Tensor::from(g.indices));
 }
@@ -90,10 +101,8 @@ inline Tensor dequantize_reference(const QTensor& q) {
   return out;
 }
 
-// For the CUDA-vs-CPU tests: the first GPU, a CPU copy of |t| (the bound of a sum's rounding error is
-// taken from the same op run on absolute values), and a quantized tensor moved to the GPU.
-inline const Device kGpu = Device::cuda(0);
-
+// For the CUDA-vs-CPU tests: a CPU copy of |t| (the bound of a sum's rounding error is taken from the
+// same op run on absolute values), and a quantized tensor moved to the GPU (kGpu: test_util.h).
 inline Tensor abs_of(const Tensor& t) {
   Tensor out = t.to(Device::cpu());
   for (int64_t i = 0; i < out.numel(); ++i) out.data<float>()[i] = std::fabs(out.data<float>()[i]);
@@ -127,6 +136,16 @@ inline void expect_close(const std::vector<float>& got, const std::vector<float>
 // FP32 rounding slack of a sum of `terms` products: terms * 2^-23 * sum|term| (a loose Higham bound).
 inline float rounding_tol(float abs_sum, int64_t terms) {
   return 4.0f * static_cast<float>(terms + 1) * 1.2e-7f * abs_sum + 1e-6f;
+}
+
+// CUDA vs CPU: |gpu - cpu| <= 2 * rounding bound of a sum whose |terms| add up to abs_sum, with `terms`
+// terms (summation orders differ between warp reductions and the CPU loops).
+inline void expect_gpu_matches(const Tensor& gpu, const Tensor& cpu, const Tensor& abs_sum, int64_t terms,
+                               const char* what) {
+  const auto a = abs_sum.to_vector<float>();
+  std::vector<float> tol(a.size());
+  for (size_t i = 0; i < a.size(); ++i) tol[i] = 2 * rounding_tol(a[i], terms);
+  expect_close(gpu.to_vector<float>(), cpu.to_vector<float>(), tol, what);
 }
 
 // Central finite difference of L(x) = sum_i G_i f(x)_i at coordinate i of `x`, with step h. `forward`

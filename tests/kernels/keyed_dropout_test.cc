@@ -1,16 +1,14 @@
-// The trainer's keyed dropouts, masked loss/accuracy and GAT per-head reductions on the CPU, against
-// plain loops written here (the formulas of the trainer's former host code).
+// The trainer's keyed dropouts (kernels/keyed_dropout.h) on the CPU against plain loops written here: row
+// masks keyed by (seed, stream, global id, column pair), edge masks keyed by the global edge and head,
+// row ranges of a CSR, and the masked backward.
+#include "kernels/keyed_dropout.h"
+
 #include <gtest/gtest.h>
 
-#include <algorithm>
-#include <cmath>
 #include <utility>
 
 #include "core/error.h"
-#include "kernels/head_ops.h"
-#include "kernels/keyed_dropout.h"
 #include "kernels/keyed_dropout_math.h"
-#include "kernels/masked_nll.h"
 #include "kernels/quant_math.h"
 #include "tests/kernels/sparse_test_util.h"
 
@@ -130,107 +128,6 @@ TEST(KeyedDropout, EdgeMaskOfARowRangeIsTheWholeCsrsMask) {
   keyed_edge_dropout(tail, ids, 1000, tail_values, tail_mask, {0.4f, 2, 8});
   EXPECT_NE(other_mask.to_vector<uint8_t>(), whole_mask.to_vector<uint8_t>());
   EXPECT_THROW(keyed_edge_dropout(tail, ids, 1000, tail_values, tail_mask, {0.4f, 2, 8}, 45), Error);
-}
-
-TEST(MaskedNll, LossGradientAndCorrectCountsMatchPlainLoops) {
-  const int64_t rows = 31, classes = 7;
-  Tensor logits = random_matrix(rows, classes, 6, -3.0f, 3.0f);
-  std::vector<int32_t> labels(rows);
-  std::vector<uint8_t> mask(rows);
-  for (int64_t r = 0; r < rows; ++r) {
-    labels[r] = static_cast<int32_t>((r * 5) % classes);
-    mask[r] = r % 3 != 1;
-  }
-  // Ties: row 0's maximum appears twice; the first one counts.
-  logits.data<float>()[0 * classes + 2] = 9.0f;
-  logits.data<float>()[0 * classes + 5] = 9.0f;
-  labels[0] = 2;
-  Tensor grad = Tensor::empty(DType::kF32, logits.shape()),
-         scalars = Tensor::zeros(DType::kI64, Shape::vec(3));
-  const double normalizer = 17.0;
-  masked_nll(logits, Tensor::from(labels), Tensor::from(mask), normalizer, grad, scalars, 1);
-  masked_correct(logits, Tensor::from(labels), Tensor::from(mask), scalars, 2);
-  double total = 0.0;
-  int64_t correct = 0;
-  const float* z = logits.data<float>();
-  for (int64_t r = 0; r < rows; ++r) {
-    const float* zr = z + r * classes;
-    if (!mask[r]) {
-      for (int64_t j = 0; j < classes; ++j) ASSERT_EQ(grad.data<float>()[r * classes + j], 0.0f);
-      continue;
-    }
-    const double zmax = *std::max_element(zr, zr + classes);
-    double sum = 0.0;
-    for (int64_t j = 0; j < classes; ++j) sum += std::exp(zr[j] - zmax);
-    const double log_sum = zmax + std::log(sum);
-    total += log_sum - zr[labels[r]];
-    for (int64_t j = 0; j < classes; ++j) {
-      const float want =
-          static_cast<float>((std::exp(zr[j] - log_sum) - (j == labels[r] ? 1.0 : 0.0)) / normalizer);
-      ASSERT_EQ(grad.data<float>()[r * classes + j], want) << r << "," << j;
-    }
-    correct += (std::max_element(zr, zr + classes) - zr) == labels[r];
-  }
-  EXPECT_EQ(scalars.data<int64_t>()[0], 0);  // other slots untouched
-  EXPECT_EQ(scalar_as_double(scalars.data<int64_t>()[1]), total);
-  EXPECT_EQ(scalars.data<int64_t>()[2], correct);
-  EXPECT_GE(correct, 1);  // row 0
-}
-
-TEST(HeadOps, ScoresMeansAndBackwardsMatchPlainLoops) {
-  const int64_t rows = 23, heads = 3, width = 5, used = 19;
-  Tensor z = random_matrix(rows, heads * width, 7), a = random_matrix(heads, width, 8);
-  Tensor scores = Tensor::empty(DType::kF32, Shape::mat(used, heads));
-  head_scores(z, used, a, scores);
-  const float* zp = z.data<float>();
-  const float* ap = a.data<float>();
-  for (int64_t r = 0; r < used; ++r) {
-    for (int64_t h = 0; h < heads; ++h) {
-      float sum = 0.0f;
-      for (int64_t d = 0; d < width; ++d) sum += zp[(r * heads + h) * width + d] * ap[h * width + d];
-      ASSERT_EQ(scores.data<float>()[r * heads + h], sum);
-    }
-  }
-  Tensor ds = random_matrix(used, heads, 9), dz = random_matrix(rows, heads * width, 10), dz0 = dz.clone();
-  Tensor da = Tensor::empty(DType::kF32, a.shape());
-  head_scores_backward(z, ds, used, a, dz, da);
-  for (int64_t h = 0; h < heads; ++h) {
-    for (int64_t d = 0; d < width; ++d) {
-      double sum = 0.0;
-      for (int64_t r = 0; r < used; ++r)
-        sum += static_cast<double>(ds.data<float>()[r * heads + h]) * zp[(r * heads + h) * width + d];
-      ASSERT_EQ(da.data<float>()[h * width + d], static_cast<float>(sum));
-    }
-  }
-  for (int64_t r = 0; r < rows; ++r) {
-    for (int64_t i = r * heads * width; i < (r + 1) * heads * width; ++i) {
-      const int64_t h = (i / width) % heads, d = i % width;
-      const float want = r < used ? dz0.data<float>()[i] + ds.data<float>()[r * heads + h] * ap[h * width + d]
-                                  : dz0.data<float>()[i];
-      ASSERT_EQ(dz.data<float>()[i], want);
-    }
-  }
-  // The two outputs asked for apart (a row range's dz, then da over all rows) are the same bits.
-  Tensor dz_apart = dz0.clone(), da_apart = Tensor::empty(DType::kF32, a.shape()), none;
-  head_scores_backward(z, ds, used, a, dz_apart, none);
-  head_scores_backward(z, ds, used, a, none, da_apart);
-  EXPECT_EQ(dz_apart.to_vector<float>(), dz.to_vector<float>());
-  EXPECT_EQ(da_apart.to_vector<float>(), da.to_vector<float>());
-  EXPECT_THROW(head_scores_backward(z, ds, used, a, none, none), Error);
-  Tensor mean = Tensor::empty(DType::kF32, Shape::mat(rows, width));
-  head_mean(z, heads, mean);
-  Tensor dy = random_matrix(rows, width, 11), dx = Tensor::empty(DType::kF32, z.shape());
-  head_mean_backward(dy, heads, dx);
-  for (int64_t r = 0; r < rows; ++r) {
-    for (int64_t d = 0; d < width; ++d) {
-      float sum = 0.0f;
-      for (int64_t h = 0; h < heads; ++h) sum += zp[(r * heads + h) * width + d];
-      ASSERT_EQ(mean.data<float>()[r * width + d], sum * (1.0f / heads));
-      for (int64_t h = 0; h < heads; ++h)
-        ASSERT_EQ(dx.data<float>()[(r * heads + h) * width + d],
-                  dy.data<float>()[r * width + d] * (1.0f / heads));
-    }
-  }
 }
 
 }  // namespace
