@@ -1,10 +1,9 @@
-// CUDA small ops (bias, column sums, add, activations, dropout, log-softmax + NLL) against the CPU.
+// CUDA small ops (bias, column sums, add, activations, dropout) against the CPU.
 #include <gtest/gtest.h>
 
 #include <cmath>
 
 #include "kernels/elementwise.h"
-#include "kernels/softmax_nll.h"
 #include "tests/kernels/test_util.h"
 
 namespace tango::kernels {
@@ -44,34 +43,6 @@ TEST(ElementwiseCuda, BiasColumnSumAddActivationsAndDropoutMatchCpu) {
   dropout_forward(x, dr, {0.4f, 3, 7});
   dropout_forward(x.to(kGpu), drg, {0.4f, 3, 7});
   EXPECT_EQ(drg.to_vector<float>(), dr.to_vector<float>());
-}
-
-TEST(SoftmaxNllCuda, MatchesCpu) {
-  TANGO_REQUIRE_GPU();
-  const int64_t rows = 517, classes = 41;
-  Tensor logits = random_matrix(rows, classes, 3, -4.0f, 4.0f);
-  Tensor labels = Tensor::empty(DType::kI32, Shape::vec(rows)),
-         mask = Tensor::empty(DType::kU8, Shape::vec(rows));
-  for (int64_t r = 0; r < rows; ++r) {
-    labels.data<int32_t>()[r] = static_cast<int32_t>(r * 13 % classes);
-    mask.data<uint8_t>()[r] = r % 4 != 0;
-  }
-  Tensor lp = Tensor::empty(DType::kF32, logits.shape()), st = Tensor::empty(DType::kF32, Shape::vec(4));
-  Tensor lpg = Tensor::empty(DType::kF32, logits.shape(), kGpu),
-         stg = Tensor::empty(DType::kF32, Shape::vec(4), kGpu);
-  softmax_nll_forward(logits, labels, mask, lp, st);
-  softmax_nll_forward(logits.to(kGpu), labels.to(kGpu), mask.to(kGpu), lpg, stg);
-  expect_close_relative(lpg, lp, 1e-6, "log_probs");
-  std::vector<float> s = st.to_vector<float>(), sg = stg.to_vector<float>();
-  EXPECT_NEAR(sg[kLossSum], s[kLossSum], 1e-5 * s[kLossSum]);
-  EXPECT_NEAR(sg[kMeanLoss], s[kMeanLoss], 1e-5 * s[kMeanLoss]);
-  EXPECT_EQ(sg[kCorrect], s[kCorrect]);
-  EXPECT_EQ(sg[kCount], s[kCount]);
-  Tensor d = Tensor::empty(DType::kF32, logits.shape()),
-         dg = Tensor::empty(DType::kF32, logits.shape(), kGpu);
-  softmax_nll_backward(lp, labels, mask, st.slice_rows(kCount, kCount + 1), d);
-  softmax_nll_backward(lpg, labels.to(kGpu), mask.to(kGpu), stg.slice_rows(kCount, kCount + 1), dg);
-  expect_close_relative(dg, d, 1e-6, "dlogits");
 }
 
 }  // namespace
