@@ -83,29 +83,4 @@ void activation_backward(const Tensor& x, const Tensor& dy, Tensor& dx, const Ac
 #endif
 }
 
-namespace {
-
-void dropout(const Tensor& in, Tensor& out, const DropoutOptions& options, const char* what) {
-  check_same_f32(in, out, what);
-  TANGO_CHECK_INPUT(options.p >= 0.0f && options.p < 1.0f, "{}: dropout probability {} is outside [0, 1)",
-                    what, options.p);
-  if (in.device().is_cpu())
-    return cpu::dropout_apply(in.data<float>(), in.numel(), options, out.data<float>());
-#ifdef TANGO_HAVE_CUDA
-  cuda::dropout_apply(in.data<float>(), in.numel(), options, out.data<float>(), in.device());
-#else
-  fail_no_cuda(what, in);
-#endif
-}
-
-}  // namespace
-
-void dropout_forward(const Tensor& x, Tensor& y, const DropoutOptions& options) {
-  dropout(x, y, options, "dropout_forward");
-}
-
-void dropout_backward(const Tensor& dy, Tensor& dx, const DropoutOptions& options) {
-  dropout(dy, dx, options, "dropout_backward");
-}
-
 }  // namespace tango::kernels

@@ -1,7 +1,6 @@
 // FP32 small ops around the quantized primitives (Tango keeps all of these in FP32): bias add and its
-// gradient (column sums), ReLU / ELU / LeakyReLU forward and backward, and seeded dropout.
-// Dropout needs no stored mask: element i is kept iff hash(seed, stream, i) >= p, so backward (and
-// the other backend) recomputes the same mask from the same (seed, stream).
+// gradient (column sums), y += x, ReLU / ELU / LeakyReLU forward and backward. The trainer's dropouts
+// are kernels/keyed_dropout.h.
 #pragma once
 
 #include <cstdint>
@@ -23,9 +22,5 @@ void add_inplace(Tensor& y, const Tensor& x);
 void activation_forward(const Tensor& x, Tensor& y, const ActivationOptions& options);
 // dx = dy * act'(x) with x the forward input; dx may be dy itself.
 void activation_backward(const Tensor& x, const Tensor& dy, Tensor& dx, const ActivationOptions& options);
-
-// y = x * keep / (1 - p); y may be x. Backward: dx = dy * keep / (1 - p) with the same options.
-void dropout_forward(const Tensor& x, Tensor& y, const DropoutOptions& options);
-void dropout_backward(const Tensor& dy, Tensor& dx, const DropoutOptions& options);
 
 }  // namespace tango::kernels

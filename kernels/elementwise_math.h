@@ -1,13 +1,11 @@
 // Per-element math of the FP32 small ops, shared by the CPU and CUDA backends (TANGO_HD): activations
-// and their derivatives, and the dropout keep decision from the counter-based hash of quant_math.h
-// (so a seed and stream give the same mask on every backend, and backward recomputes it).
+// and their derivatives.
 #pragma once
 
 #include <cmath>
 #include <cstdint>
 
 #include "kernels/hd.h"
-#include "kernels/quant_math.h"
 
 namespace tango::kernels {
 
@@ -33,12 +31,6 @@ TANGO_HD inline float activation_derivative(Activation kind, float x, float alph
     case Activation::kIdentity: break;
   }
   return 1.0f;
-}
-
-// Dropout keeps element `index` with probability 1 - p and scales it by 1 / (1 - p).
-TANGO_HD inline float dropout_factor(float p, uint64_t seed, uint64_t stream, uint64_t index) {
-  if (p <= 0.0f) return 1.0f;
-  return hash_uniform(seed, stream, index) >= p ? 1.0f / (1.0f - p) : 0.0f;
 }
 
 }  // namespace tango::kernels

@@ -75,9 +75,6 @@ TANGO_HD inline float uniform_from_bits(uint32_t bits) {
 TANGO_HD inline float keyed_uniform(uint64_t key, uint64_t index) {
   return uniform_from_bits(keyed_hash_bits(key, index));
 }
-TANGO_HD inline float hash_uniform(uint64_t seed, uint64_t stream, uint64_t index) {
-  return keyed_uniform(stream_key(seed, stream), index);
-}
 
 // ---- Rounding and clamping ------------------------------------------------------------------------
 // Comparisons rather than fminf/fmaxf/rintf: the host compiler inlines them (libm calls otherwise).

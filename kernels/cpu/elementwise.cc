@@ -101,10 +101,4 @@ void activation_backward(const float* x, const float* dy, int64_t n, const Activ
   });
 }
 
-void dropout_apply(const float* in, int64_t n, const DropoutOptions& options, float* out) {
-#pragma omp parallel for schedule(static)
-  for (int64_t i = 0; i < n; ++i)
-    out[i] = in[i] * dropout_factor(options.p, options.seed, options.stream, static_cast<uint64_t>(i));
-}
-
 }  // namespace tango::kernels::cpu

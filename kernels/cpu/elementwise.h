@@ -13,7 +13,5 @@ void add_inplace(float* y, const float* x, int64_t n);
 void activation_forward(const float* x, int64_t n, const ActivationOptions& options, float* y);
 void activation_backward(const float* x, const float* dy, int64_t n, const ActivationOptions& options,
                          float* dx);
-// dropout forward and backward are the same map: out = in * factor(i).
-void dropout_apply(const float* in, int64_t n, const DropoutOptions& options, float* out);
 
 }  // namespace tango::kernels::cpu

@@ -40,11 +40,6 @@ __global__ void activation_backward_kernel(const float* x, const float* dy, int6
   TANGO_GRID_STRIDE(i, n) dx[i] = dy[i] * activation_derivative(kind, x[i], alpha);
 }
 
-__global__ void dropout_kernel(const float* in, int64_t n, float p, uint64_t seed, uint64_t stream,
-                               float* out) {
-  TANGO_GRID_STRIDE(i, n) out[i] = in[i] * dropout_factor(p, seed, stream, static_cast<uint64_t>(i));
-}
-
 }  // namespace
 
 void bias_add(float* y, int64_t rows, int64_t cols, const float* bias, Device device) {
@@ -83,13 +78,6 @@ void activation_backward(const float* x, const float* dy, int64_t n, const Activ
   if (n == 0) return;
   activation_backward_kernel<<<grid_size(n, device), kThreads, 0, stream_for(device)>>>(
       x, dy, n, options.kind, options.alpha, dx);
-  TANGO_CU_CHECK(cudaGetLastError());
-}
-
-void dropout_apply(const float* in, int64_t n, const DropoutOptions& options, float* out, Device device) {
-  if (n == 0) return;
-  dropout_kernel<<<grid_size(n, device), kThreads, 0, stream_for(device)>>>(in, n, options.p, options.seed,
-                                                                            options.stream, out);
   TANGO_CU_CHECK(cudaGetLastError());
 }
 

@@ -14,6 +14,5 @@ void add_inplace(float* y, const float* x, int64_t n, Device device);
 void activation_forward(const float* x, int64_t n, const ActivationOptions& options, float* y, Device device);
 void activation_backward(const float* x, const float* dy, int64_t n, const ActivationOptions& options,
                          float* dx, Device device);
-void dropout_apply(const float* in, int64_t n, const DropoutOptions& options, float* out, Device device);
 
 }  // namespace tango::kernels::cuda

@@ -57,34 +57,5 @@ TEST(Activation, BackwardMatchesFiniteDifferences) {
   }
 }
 
-TEST(Dropout, SameSeedSameMaskAndKeepRateWithinBinomialBound) {
-  const int64_t n = 200000;
-  const float p = 0.3f;
-  Tensor x = Tensor::from(std::vector<float>(n, 1.0f));
-  Tensor y1 = Tensor::empty(DType::kF32, x.shape()), y2 = y1.clone(), y3 = y1.clone();
-  dropout_forward(x, y1, {p, 11, 0});
-  dropout_forward(x, y2, {p, 11, 0});
-  dropout_forward(x, y3, {p, 11, 1});
-  EXPECT_EQ(y1.to_vector<float>(), y2.to_vector<float>());
-  EXPECT_NE(y1.to_vector<float>(), y3.to_vector<float>());
-  int64_t kept = 0;
-  for (float v : y1.to_vector<float>()) {
-    ASSERT_TRUE(v == 0.0f || v == 1.0f / (1.0f - p)) << v;
-    kept += v != 0.0f;
-  }
-  // Binomial(n, 1 - p): 5 standard deviations.
-  EXPECT_NEAR(double(kept) / n, 1.0 - p, 5 * std::sqrt(p * (1 - p) / n));
-  // Backward applies the same mask and scale: d/dx of sum(y * r) = mask * r / (1 - p).
-  Tensor r = random_matrix(1, n, 5).reshaped(Shape::vec(n)), dx = Tensor::empty(DType::kF32, x.shape());
-  dropout_backward(r, dx, {p, 11, 0});
-  for (int64_t i = 0; i < n; i += 997)
-    EXPECT_EQ(dx.data<float>()[i], r.data<float>()[i] * y1.data<float>()[i]);
-}
-
-TEST(Dropout, RejectsProbabilityOne) {
-  Tensor x = Tensor::zeros(DType::kF32, Shape::vec(4)), y = x.clone();
-  EXPECT_THROW(dropout_forward(x, y, {1.0f, 0, 0}), Error);
-}
-
 }  // namespace
 }  // namespace tango::kernels

@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <utility>
 
 #include "core/error.h"
@@ -63,6 +64,35 @@ void check_row_dropout(int64_t rows, int64_t cols) {
 TEST(KeyedDropout, RowMaskIsAFunctionOfGlobalIdAndColumn) {
   check_row_dropout(57, 13);
   check_row_dropout(23, 131);
+}
+
+// One row of 200000 columns: the same (seed, stream) draws the same mask, another stream another one, and
+// the keep rate is within 5 standard deviations of Binomial(n, 1 - p).
+TEST(KeyedDropout, SameKeySameMaskAndKeepRateWithinBinomialBound) {
+  const int64_t n = 200000;
+  const float p = 0.3f;
+  Tensor x = Tensor::from(std::vector<float>(n, 1.0f), 1, n), ids = Tensor::from(std::vector<int64_t>{42});
+  Tensor y1 = Tensor::empty(DType::kF32, x.shape()), y2 = y1.clone(), y3 = y1.clone();
+  Tensor m1 = Tensor::empty(DType::kU8, x.shape()), m2 = m1.clone(), m3 = m1.clone();
+  keyed_dropout(x, y1, m1, ids, {p, 11, 0});
+  keyed_dropout(x, y2, m2, ids, {p, 11, 0});
+  keyed_dropout(x, y3, m3, ids, {p, 11, 1});
+  EXPECT_EQ(m1.to_vector<uint8_t>(), m2.to_vector<uint8_t>());
+  EXPECT_EQ(y1.to_vector<float>(), y2.to_vector<float>());
+  EXPECT_NE(m1.to_vector<uint8_t>(), m3.to_vector<uint8_t>());
+  int64_t kept = 0;
+  for (float v : y1.to_vector<float>()) {
+    ASSERT_TRUE(v == 0.0f || v == 1.0f / (1.0f - p)) << v;
+    kept += v != 0.0f;
+  }
+  EXPECT_NEAR(static_cast<double>(kept) / n, 1.0 - p, 5 * std::sqrt(p * (1 - p) / n));
+}
+
+TEST(KeyedDropout, RejectsProbabilityOne) {
+  Tensor x = Tensor::zeros(DType::kF32, Shape::mat(2, 2)), y = x.clone();
+  Tensor mask = Tensor::empty(DType::kU8, x.shape()), ids = Tensor::from(std::vector<int64_t>{0, 1});
+  EXPECT_THROW(keyed_dropout(x, y, mask, ids, {1.0f, 0, 0}), Error);
+  EXPECT_THROW(masked_dropout_backward(x, mask, 1.0f, y), Error);
 }
 
 TEST(KeyedDropout, PerColumnDrawEqualsThePairDraws) {

@@ -186,12 +186,12 @@ TEST(Quantize, StochasticRoundingIsReproducibleAndStreamsDiffer) {
   EXPECT_NE(run(1), run(2));
 }
 
-TEST(HashUniform, IsUniformOnTheUnitInterval) {
+TEST(KeyedUniform, IsUniformOnTheUnitInterval) {
   // Mean 1/2 and variance 1/12 within 5 standard errors over 100k draws.
   const int n = 100000;
   double sum = 0.0, sum_sq = 0.0;
   for (int i = 0; i < n; ++i) {
-    double u = hash_uniform(1, 2, static_cast<uint64_t>(i));
+    double u = keyed_uniform(stream_key(1, 2), static_cast<uint64_t>(i));
     ASSERT_GE(u, 0.0);
     ASSERT_LT(u, 1.0);
     sum += u;
