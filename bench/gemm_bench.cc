@@ -1,7 +1,9 @@
 // GEMM benchmarks: FP32 vs INT8 (oneDNN on the CPU, cuBLASLt on a GPU), with and without the
 // quantization kernels a layer needs, the u8 and s8 CPU paths, the fused vs separate amax ("reduce"),
-// and a full linear layer forward+backward in FP32, INT8 with cached copies, and INT8 re-quantizing
-// in backward. Shapes: facebook (22470 nodes, hidden 128/256) and synthetic 200k / 1M x 256 x 256.
+// and the trainer's dense product (trainer/layers/linear_map.h) forward+backward in FP32 and INT8 (x and
+// W quantized once in forward and cached for backward), plus that INT8 map with the two extra
+// quantizations a backward re-quantizing x and W would add (Tango's cached-copies ablation).
+// Shapes: facebook (22470 nodes, hidden 128/256) and synthetic 200k / 1M x 256 x 256.
 // Ratios against the FP32 baseline of the same case are printed at the end.
 //   build/bench/gemm_bench [--benchmark_filter=fwd/200000]
 #include <cstdio>
@@ -13,8 +15,8 @@
 #include "bench/bench_ratios.h"
 #include "core/tensor.h"
 #include "kernels/gemm.h"
-#include "kernels/qlinear.h"
 #include "kernels/quantize.h"
+#include "trainer/layers/linear_map.h"
 
 namespace tango::bench {
 namespace {
@@ -28,7 +30,7 @@ struct Shape3 {
 
 // Inputs of one shape on one device, built once: x >= 0 (post-ReLU activations), w and dy signed.
 struct Problem {
-  Tensor x, w, bias, out, dy, dx, dw, db, amax;
+  Tensor x, w, bias, out, dy, dx, amax;
   QTensor qx, qx_u8, qw;
 };
 
@@ -55,9 +57,6 @@ Problem& problem(Shape3 s, Device device) {
     p->bias = filled(1, s.n, -0.1f, 0.1f, 3, device).reshaped(tango::Shape::vec(s.n));
     p->dy = filled(s.m, s.n, -1e-3f, 1e-3f, 4, device);
     p->out = Tensor::empty(DType::kF32, tango::Shape::mat(s.m, s.n), device);
-    p->dx = Tensor::empty(DType::kF32, tango::Shape::mat(s.m, s.k), device);
-    p->dw = Tensor::empty(DType::kF32, tango::Shape::mat(s.k, s.n), device);
-    p->db = Tensor::empty(DType::kF32, tango::Shape::vec(s.n), device);
     p->amax = Tensor::empty(DType::kF32, tango::Shape::vec(1), device);
     p->qx = make_qtensor(s.m, s.k, {}, device);
     p->qw = make_qtensor(s.k, s.n, {}, device);
@@ -125,17 +124,35 @@ void register_reduce(Shape3 s, Device device, const std::string& prefix) {
 
 void register_layer(Shape3 s, Device device, const std::string& prefix) {
   const std::string c = prefix + "layer/" + s.str() + "/";
-  // One QLinear per variant (its INT8 buffers persist across iterations, as in training).
-  auto layer = [](QLinearOptions options) {
-    auto instance = std::make_shared<QLinear>(options);
-    return [instance](Problem& p) {
-      instance->forward(p.x, p.w, p.bias, p.out);
-      instance->backward(p.dy, p.dx, p.dw, p.db);
+  // One LinearMap per variant, its weight on the device (its INT8 copies persist across iterations, as
+  // in training); requantize adds the quantizations of x and W that caching saves.
+  using trainer::Parameter;
+  struct Variant {
+    trainer::LinearMap map;
+    QTensor xq, wq;  // the re-quantized copies (requantize only)
+  };
+  auto layer = [s, device](Precision precision, bool requantize) {
+    auto v =
+        std::make_shared<Variant>(Variant{trainer::LinearMap("layer0.weight", s.k, s.n, 1, 0, 0), {}, {}});
+    Parameter& w = v->map.weight();
+    w.value = w.value.to(device);
+    w.grad = w.grad.to(device);
+    return [v, s, device, precision, requantize](Problem& p) {
+      v->map.forward(p.x, precision, p.out);
+      if (requantize) {
+        if (!v->xq.values.defined()) {
+          v->xq = make_qtensor(s.m, s.k, {}, device);
+          v->wq = make_qtensor(s.k, s.n, {}, device);
+        }
+        quantize(p.x, v->xq);
+        quantize(v->map.weight().value, v->wq);
+      }
+      v->map.backward(p.dy, precision, &p.dx);
     };
   };
-  add(c + "fp32", s, device, layer({.quantized = false}));
-  add(c + "int8_cached", s, device, layer(QLinearOptions{}));
-  add(c + "int8_requantized", s, device, layer({.cache_quantized = false}));
+  add(c + "fp32", s, device, layer(Precision::kFP32, false));
+  add(c + "int8_cached", s, device, layer(Precision::kINT8, false));
+  add(c + "int8_requantized", s, device, layer(Precision::kINT8, true));
 }
 
 const char* isa_name(dnnl::cpu_isa isa) {
