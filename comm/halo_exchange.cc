@@ -62,8 +62,7 @@ HaloExchange::Side HaloExchange::incoming(int peer) const {
 
 int64_t HaloExchange::message_bytes(int64_t rows) const {
   const int64_t cols = table_->cols();
-  return raw_ ? rows * cols * static_cast<int64_t>(dtype_size(table_->dtype()))
-              : codec_.message_bytes(rows, cols);
+  return codec_.message_bytes(rows, cols);
 }
 
 EncodeParams HaloExchange::message_params(int peer) const {
@@ -101,7 +100,7 @@ void HaloExchange::size_buffers() {
 
 void HaloExchange::agree_tensor_scale() {
   tensor_scale_ = 1.0f;
-  if (raw_ || !codec_.quantized() || codec_.granularity != ScaleGranularity::kPerTensor) return;
+  if (!codec_.quantized() || codec_.granularity != ScaleGranularity::kPerTensor) return;
   int64_t cols = table_->cols();
   float local_amax = 0;
   for (int p = 0; p < plan_.num_peers; ++p) {
@@ -120,17 +119,8 @@ void HaloExchange::agree_tensor_scale() {
 }
 
 void HaloExchange::post(Direction direction, Tensor& table, const Codec& codec) {
-  TANGO_CHECK_INPUT(table.dtype() == DType::kF32,
-                    "rank {}: halo exchange codecs read f32 tables, got {} (use post_codes for codes)",
+  TANGO_CHECK_INPUT(table.dtype() == DType::kF32, "rank {}: halo exchange codecs read f32 tables, got {}",
                     comm_.rank(), table.str());
-  start(direction, table, codec, false);
-}
-
-void HaloExchange::post_codes(Tensor& codes) {
-  start(Direction::kForward, codes, Codec::fp32(), true);
-}
-
-void HaloExchange::start(Direction direction, Tensor& table, const Codec& codec, bool raw) {
   TANGO_CHECK(table_ == nullptr, "rank {}: halo exchange posted while the previous one is in flight",
               comm_.rank());
   TANGO_CHECK_INPUT(table.ndim() == 2 && table.rows() == plan_.num_rows(),
@@ -139,7 +129,6 @@ void HaloExchange::start(Direction direction, Tensor& table, const Codec& codec,
   table_ = &table;
   direction_ = direction;
   codec_ = codec;
-  raw_ = raw;
   current_ = ExchangeStats{};
   current_.calls = 1;
   Timer encode_timer;
@@ -189,12 +178,8 @@ void HaloExchange::post_host() {
     Side side = outgoing(p);
     if (side.rows == 0) continue;
     int64_t bytes = message_bytes(side.rows);
-    if (raw_)
-      cpu::gather_row_bytes(static_cast<const uint8_t*>(table_->raw_data()), bytes / side.rows, side.map,
-                            side.rows, send + send_byte_offsets_[p]);
-    else
-      cpu::encode_rows(codec_, table_->data<float>(), cols, side.map, side.rows, message_params(p),
-                       send + send_byte_offsets_[p], &peer_stats[static_cast<size_t>(p)]);
+    cpu::encode_rows(codec_, table_->data<float>(), cols, side.map, side.rows, message_params(p),
+                     send + send_byte_offsets_[p], &peer_stats[static_cast<size_t>(p)]);
     count_sent(side.rows);
     TANGO_CHECK(bytes <= INT32_MAX, "rank {}: a {}-byte message to rank {} exceeds MPI's int count",
                 comm_.rank(), bytes, p);
@@ -249,12 +234,8 @@ void HaloExchange::wait_host() {
   for (int p = 0; p < plan_.num_peers; ++p) {
     Side side = incoming(p);
     if (side.rows == 0) continue;
-    if (raw_)
-      cpu::scatter_row_bytes(recv + recv_byte_offsets_[p], message_bytes(side.rows) / side.rows, side.rows,
-                             static_cast<uint8_t*>(table_->raw_data()), side.map);
-    else
-      cpu::decode_rows(codec_, recv + recv_byte_offsets_[p], side.rows, cols, tensor_scale_,
-                       table_->data<float>(), side.map, direction_ == Direction::kBackward);
+    cpu::decode_rows(codec_, recv + recv_byte_offsets_[p], side.rows, cols, tensor_scale_,
+                     table_->data<float>(), side.map, direction_ == Direction::kBackward);
   }
   current_.decode_s = decode_timer.seconds();
 }

@@ -41,11 +41,6 @@ class HaloExchange {
   // and untouched in its halo rows (forward) / owned send rows (backward) until wait() returns.
   // With a per-tensor codec this includes one small allreduce to agree on the scale.
   void post(Direction direction, Tensor& table, const Codec& codec);
-  // Forward only, no re-coding: copies the send rows of an already-quantized table (i8 or u8 codes,
-  // or any dtype) byte for byte into the peers' halo rows. With INT8 rows quantized under one scale
-  // agreed by all ranks (kernels::quantize_from_amax with an allreduced amax), the receiver feeds
-  // [owned | halo] codes straight into QSpMM with that single alpha. F bytes per row on the wire.
-  void post_codes(Tensor& codes);
   // Drives progress without blocking; true when every message has arrived.
   bool test();
   // Blocks (with the communicator's timeout) until all messages arrived, then decodes them.
@@ -80,7 +75,6 @@ class HaloExchange {
   };
   Side outgoing(int peer) const;  // what we send to `peer` in direction_
   Side incoming(int peer) const;  // where what `peer` sends us goes
-  void start(Direction direction, Tensor& table, const Codec& codec, bool raw);
   int64_t message_bytes(int64_t rows) const;
   // The stochastic-rounding stream of this call's message to `peer`: (call, direction, sender,
   // receiver), so every message of a run draws from its own stream on the host and the device path.
@@ -111,7 +105,6 @@ class HaloExchange {
   Tensor* table_ = nullptr;
   Direction direction_ = Direction::kForward;
   Codec codec_;
-  bool raw_ = false;  // post_codes(): rows copied as bytes
   float tensor_scale_ = 1.0f;
   Timer overlap_timer_;
 

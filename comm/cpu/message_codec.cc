@@ -347,18 +347,6 @@ void decode_rows(const Codec& codec, const uint8_t* in, int64_t rows, int64_t co
   for_row_ranges(rows, cols, [&](int64_t begin, int64_t end) { decode_range(job, begin, end, accumulate); });
 }
 
-void gather_row_bytes(const uint8_t* table, int64_t row_bytes, RowMap map, int64_t rows, uint8_t* out) {
-#pragma omp parallel for schedule(static) if (rows * row_bytes >= 4 * kParallelElements)
-  for (int64_t i = 0; i < rows; ++i)
-    std::memcpy(out + i * row_bytes, table + map[i] * row_bytes, static_cast<size_t>(row_bytes));
-}
-
-void scatter_row_bytes(const uint8_t* in, int64_t row_bytes, int64_t rows, uint8_t* table, RowMap map) {
-#pragma omp parallel for schedule(static) if (rows * row_bytes >= 4 * kParallelElements)
-  for (int64_t i = 0; i < rows; ++i)
-    std::memcpy(table + map[i] * row_bytes, in + i * row_bytes, static_cast<size_t>(row_bytes));
-}
-
 float rows_amax(const float* table, int64_t cols, RowMap map, int64_t rows) {
   float amax = 0;
 #pragma omp parallel for schedule(static) if (rows * cols >= kParallelElements) reduction(max : amax)

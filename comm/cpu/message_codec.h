@@ -22,10 +22,6 @@ void encode_rows(const Codec& codec, const float* table, int64_t cols, RowMap ma
 void decode_rows(const Codec& codec, const uint8_t* in, int64_t rows, int64_t cols, float tensor_scale,
                  float* table, RowMap map, bool accumulate);
 
-// Raw rows (post_codes): copies rows map[0..rows) of `row_bytes` bytes each out of / into a table.
-void gather_row_bytes(const uint8_t* table, int64_t row_bytes, RowMap map, int64_t rows, uint8_t* out);
-void scatter_row_bytes(const uint8_t* in, int64_t row_bytes, int64_t rows, uint8_t* table, RowMap map);
-
 // Largest |x| over rows map[0..rows) of `table` (the per-tensor scale's local input).
 float rows_amax(const float* table, int64_t cols, RowMap map, int64_t rows);
 

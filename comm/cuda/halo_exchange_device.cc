@@ -68,13 +68,8 @@ void HaloExchange::post_device() {
   for (int p = 0; p < peers; ++p) {
     Side side = outgoing(p);
     if (side.rows == 0) continue;
-    if (raw_)
-      cuda::gather_row_bytes(static_cast<const uint8_t*>(table_->raw_data()),
-                             message_bytes(side.rows) / side.rows, device_map(side.map), side.rows,
-                             send + send_byte_offsets_[p], compute);
-    else
-      cuda::encode_rows(codec_, table_->data<float>(), cols, device_map(side.map), side.rows,
-                        message_params(p), send + send_byte_offsets_[p], stats, compute);
+    cuda::encode_rows(codec_, table_->data<float>(), cols, device_map(side.map), side.rows, message_params(p),
+                      send + send_byte_offsets_[p], stats, compute);
     count_sent(side.rows);
   }
   TANGO_CUDA_CHECK(cudaEventRecord(as_event(encoded_event_), compute));
@@ -104,13 +99,9 @@ void HaloExchange::wait_device() {
   for (int p = 0; p < plan_.num_peers; ++p) {
     Side side = incoming(p);
     if (side.rows == 0) continue;
-    if (raw_)
-      cuda::scatter_row_bytes(recv + recv_byte_offsets_[p], message_bytes(side.rows) / side.rows, side.rows,
-                              static_cast<uint8_t*>(table_->raw_data()), device_map(side.map), compute);
-    else
-      cuda::decode_rows(codec_, recv + recv_byte_offsets_[p], side.rows, cols, tensor_scale_,
-                        table_->data<float>(), device_map(side.map), direction_ == Direction::kBackward,
-                        compute);
+    cuda::decode_rows(codec_, recv + recv_byte_offsets_[p], side.rows, cols, tensor_scale_,
+                      table_->data<float>(), device_map(side.map), direction_ == Direction::kBackward,
+                      compute);
   }
   // The encoder's error statistics (4 doubles) come back with the decode; this syncs the stream.
   double stats[4];

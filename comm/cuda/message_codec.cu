@@ -143,17 +143,6 @@ __global__ void amax_kernel(const float* table, int64_t cols, RowMap map, int64_
   if (lane == 0) atomicMax(amax_bits, __float_as_uint(amax));
 }
 
-// One warp per row, byte by byte (rows of codes are short: F bytes).
-__global__ void copy_rows_kernel(const uint8_t* src, RowMap src_map, uint8_t* dst, RowMap dst_map,
-                                 int64_t row_bytes, int64_t rows) {
-  int64_t row = static_cast<int64_t>(blockIdx.x) * kWarpsPerBlock + threadIdx.x / 32;
-  int lane = threadIdx.x % 32;
-  if (row >= rows) return;
-  const uint8_t* from = src + src_map[row] * row_bytes;
-  uint8_t* to = dst + dst_map[row] * row_bytes;
-  for (int64_t b = lane; b < row_bytes; b += 32) to[b] = from[b];
-}
-
 unsigned blocks_for(int64_t rows) {
   return static_cast<unsigned>((rows + kWarpsPerBlock - 1) / kWarpsPerBlock);
 }
@@ -173,22 +162,6 @@ void decode_rows(const Codec& codec, const uint8_t* in, int64_t rows, int64_t co
   decode_kernel<<<blocks_for(rows), kWarpsPerBlock * 32, 0, stream>>>(
       kernel_codec(codec, cols), in, rows, cols, tensor_scale, table, map, accumulate);
   throw_if_cuda_error(cudaGetLastError(), "kernel launch");
-}
-
-void gather_row_bytes(const uint8_t* table, int64_t row_bytes, RowMap map, int64_t rows, uint8_t* out,
-                      cudaStream_t stream) {
-  if (rows == 0) return;
-  copy_rows_kernel<<<blocks_for(rows), kWarpsPerBlock * 32, 0, stream>>>(table, map, out, RowMap{nullptr, 0},
-                                                                         row_bytes, rows);
-  throw_if_cuda_error(cudaGetLastError(), "copy_rows_kernel launch");
-}
-
-void scatter_row_bytes(const uint8_t* in, int64_t row_bytes, int64_t rows, uint8_t* table, RowMap map,
-                       cudaStream_t stream) {
-  if (rows == 0) return;
-  copy_rows_kernel<<<blocks_for(rows), kWarpsPerBlock * 32, 0, stream>>>(in, RowMap{nullptr, 0}, table, map,
-                                                                         row_bytes, rows);
-  throw_if_cuda_error(cudaGetLastError(), "copy_rows_kernel launch");
 }
 
 float rows_amax(const float* table, int64_t cols, RowMap map, int64_t rows, unsigned* scratch_device,

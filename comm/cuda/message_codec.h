@@ -19,12 +19,6 @@ void encode_rows(const Codec& codec, const float* table, int64_t cols, RowMap ma
 void decode_rows(const Codec& codec, const uint8_t* in, int64_t rows, int64_t cols, float tensor_scale,
                  float* table, RowMap map, bool accumulate, cudaStream_t stream);
 
-// Raw rows (post_codes): rows map[0..rows) of `row_bytes` bytes out of / into a table.
-void gather_row_bytes(const uint8_t* table, int64_t row_bytes, RowMap map, int64_t rows, uint8_t* out,
-                      cudaStream_t stream);
-void scatter_row_bytes(const uint8_t* in, int64_t row_bytes, int64_t rows, uint8_t* table, RowMap map,
-                       cudaStream_t stream);
-
 // Largest |x| over the rows, using one unsigned of device scratch (synchronises `stream`).
 float rows_amax(const float* table, int64_t cols, RowMap map, int64_t rows, unsigned* scratch_device,
                 cudaStream_t stream);

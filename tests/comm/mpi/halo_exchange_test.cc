@@ -306,28 +306,13 @@ TEST(HaloExchange, OverlapWindowBetweenPostAndWait) {
     for (int64_t c = 0; c < cols; ++c) ASSERT_EQ(x[r * cols + c], feature(view.global_ids[r], c));
 }
 
-TEST(HaloExchange, Int8CodesTravelByteForByteIntoHaloRows) {
-  // The QSpMM feed: rows already quantized under one agreed scale travel as raw INT8 codes.
-  const int64_t cols = 21;
+TEST(HaloExchange, CodecsReadF32TablesOnly) {
   GlobalGraph g = tango::testing::local_random_graph(260, 3, 30, 50, 13);
   RankView view = my_view(g, tango::testing::modulo_owners(260, world().size()));
-  auto code = [](int64_t global, int64_t col) {
-    return static_cast<int8_t>((global * 7 + col * 13) % 255 - 127);
-  };
-  Tensor codes = Tensor::zeros(DType::kI8, Shape::mat(view.plan.num_rows(), cols));
-  int8_t* q = codes.data<int8_t>();
-  for (int64_t r = 0; r < view.plan.num_owned; ++r)
-    for (int64_t c = 0; c < cols; ++c) q[r * cols + c] = code(view.global_ids[r], c);
+  Tensor codes = Tensor::zeros(DType::kI8, Shape::mat(view.plan.num_rows(), 21));
   HaloExchange exchange(world(), view.plan);
-  exchange.post_codes(codes);
-  exchange.wait();
-  for (int64_t r = 0; r < view.plan.num_rows(); ++r)
-    for (int64_t c = 0; c < cols; ++c)
-      ASSERT_EQ(q[r * cols + c], code(view.global_ids[r], c)) << r << "," << c;
-  EXPECT_EQ(exchange.last().bytes_sent, view.plan.total_send_rows() * cols);
-  EXPECT_EQ(exchange.last().fp32_bytes, view.plan.total_send_rows() * cols * 4);
-  // Codecs read f32 tables only.
   EXPECT_THROW(exchange.post(Direction::kForward, codes, Codec::integer(8)), Error);
+  EXPECT_FALSE(exchange.in_flight());
 }
 
 TEST(HaloPlan, InconsistentPlansAreDetected) {
