@@ -88,11 +88,4 @@ int64_t count_correct(const Tensor& logits, const Tensor& labels, const Tensor& 
   return scalars.to_vector<int64_t>()[0];
 }
 
-void copy_rows(const Tensor& in, int64_t rows, Tensor& out) {
-  TANGO_CHECK(in.cols() == out.cols() && in.rows() >= rows && out.rows() >= rows,
-              "copy_rows: {} rows from {} into {}", rows, in.str(), out.str());
-  Tensor dst = out.slice_rows(0, rows);
-  dst.copy_from(in.slice_rows(0, rows));
-}
-
 }  // namespace tango::trainer

@@ -70,7 +70,4 @@ void count_correct(const Tensor& logits, const Tensor& labels, const Tensor& mas
 // The same, returned to the host.
 int64_t count_correct(const Tensor& logits, const Tensor& labels, const Tensor& mask);
 
-// out = in for rows [0, rows) (a row copy between tables of equal width).
-void copy_rows(const Tensor& in, int64_t rows, Tensor& out);
-
 }  // namespace tango::trainer
