@@ -1,5 +1,6 @@
 #include "core/env.h"
 
+#include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
 #include <charconv>
@@ -41,6 +42,14 @@ const std::vector<EnvKnob>& env_knobs() {
        "MiB of freed tensor memory each device keeps for reuse (0: none; the sanitizer build's default)."},
   };
   return knobs;
+}
+
+std::string env_knobs_help() {
+  std::string text = "Environment variables (docs/env.md):\n";
+  for (const auto& knob : env_knobs())
+    text += fmt::format("  {:<21} {} Default: {}.\n", knob.name, knob.doc,
+                        *knob.default_value != '\0' ? knob.default_value : "unset");
+  return text;
 }
 
 namespace {

@@ -16,6 +16,8 @@ struct EnvKnob {
 
 // Every knob Tango reads, for docs and `--help` output.
 const std::vector<EnvKnob>& env_knobs();
+// The knobs as the binaries' --help footer: one line each, name, meaning and default.
+std::string env_knobs_help();
 
 // The knob's value, or its default when unset/empty. Unknown names are an internal error.
 std::string env_string(const char* name);

@@ -6,6 +6,7 @@
 #include <iostream>
 #include <nlohmann/json.hpp>
 
+#include "core/env.h"
 #include "core/log.h"
 #include "core/timer.h"
 #include "io/dataset_spec.h"
@@ -72,6 +73,7 @@ void print_human(const nlohmann::json& j) {
 int main(int argc, char** argv) {
   CLI::App app{"tango-dataset: inspect a dataset or convert it to Tango's HDF5 layout"};
   app.require_subcommand(1);
+  app.footer(tango::env_knobs_help());
   std::string spec, split, out;
   bool as_json = false;
   auto* info = app.add_subcommand("info", "Print a dataset's statistics");

@@ -8,6 +8,7 @@
 #include <exception>
 #include <string>
 
+#include "core/env.h"
 #include "core/error.h"
 #include "core/log.h"
 #include "io/dataset_spec.h"
@@ -134,6 +135,7 @@ int main(int argc, char** argv) {
   app.add_option(
       "--verify", flags.verify_dir,
       "check partition directory DIR (checksums, ownership, send/recv symmetry; with DATASET, every edge)");
+  app.footer(tango::env_knobs_help());
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

@@ -13,6 +13,7 @@
 
 #include "comm/communicator.h"
 #include "comm/mpi_session.h"
+#include "core/env.h"
 #include "core/error.h"
 #include "core/log.h"
 #include "trainer/config.h"
@@ -71,6 +72,7 @@ int main(int argc, char** argv) {
       "  mpirun -np K tango-train --parts DIR [options]\n"
       "  tango-train --dataset SPEC [--partition K] [options]"};
   add_train_flags(app, config);
+  app.footer(env_knobs_help());
   int rank = 0;
   MPI_Comm_rank(MPI_COMM_WORLD, &rank);
   try {

@@ -48,6 +48,16 @@ TEST(Env, DefaultsApplyAndMalformedIntegersAreNamed) {
   EXPECT_THROW(env_string("TANGO_NOT_A_KNOB"), Error);
 }
 
+TEST(Env, HelpListsEveryKnobWithItsDefault) {
+  const std::string help = env_knobs_help();
+  for (const EnvKnob& knob : env_knobs()) {
+    EXPECT_NE(help.find(knob.name), std::string::npos) << knob.name;
+    EXPECT_NE(help.find(knob.doc), std::string::npos) << knob.name;
+  }
+  EXPECT_NE(help.find("Default: 300."), std::string::npos) << help;    // TANGO_COMM_TIMEOUT_S
+  EXPECT_NE(help.find("Default: unset."), std::string::npos) << help;  // TANGO_DATA_DIR
+}
+
 TEST(Log, UnknownLevelIsAnInputError) {
   setenv("TANGO_LOG_LEVEL", "loud", 1);
   EXPECT_THROW(init_logging(), Error);

@@ -61,6 +61,14 @@ class TangoPartitionCli : public ::testing::Test {
   std::string data_;
 };
 
+TEST_F(TangoPartitionCli, HelpListsTheEnvironmentKnobs) {
+  CommandResult r = run("--help");
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("tango-partition DATASET --parts K --out DIR"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("TANGO_LOG_LEVEL"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("TANGO_NUM_THREADS"), std::string::npos) << r.out;
+}
+
 TEST_F(TangoPartitionCli, PartitionsADatasetWithIsolatedNodesAndVerifiesIt) {
   const std::string out = tmp_.file("parts");
   CommandResult r = run(fmt::format("'{}' --parts 3 --out '{}' --seed 5", data_, out));
