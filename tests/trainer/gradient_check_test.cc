@@ -10,7 +10,8 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
-#include <type_traits>
+#include <memory>
+#include <ostream>
 
 #include "tests/trainer/trainer_test_graphs.h"
 #include "trainer/layers/gat_layer.h"
@@ -18,6 +19,13 @@
 #include "trainer/layers/sage_layer.h"
 #include "trainer/model.h"
 #include "trainer/ops.h"
+
+namespace tango {
+// gtest prints a model kind by its flag value, which ctest's test names take (.../ModelGradient.../gcn).
+void PrintTo(ModelKind kind, std::ostream* os) {
+  *os << model_name(kind);
+}
+}  // namespace tango
 
 namespace tango::trainer {
 namespace {
@@ -74,78 +82,82 @@ void check_elements(Layer& layer, const LayerContext& context, const Tensor& inp
   }
 }
 
-// GAT with 2 heads: concatenated (hidden layer) or averaged (output layer).
-struct GatConcat : GatLayer {
-  GatConcat(int index, int64_t in, int64_t out, uint64_t seed)
-      : GatLayer(index, in, 2, out / 2, false, seed) {}
-};
-struct GatMean : GatLayer {
-  GatMean(int index, int64_t in, int64_t out, uint64_t seed) : GatLayer(index, in, 2, out, true, seed) {}
+// One layer under test: the kind, where it sits (layer 0 has no input gradient) and its widths. GCN and
+// SAGE transform first when F_in > F_out and aggregate first otherwise; GAT runs 2 heads, concatenated
+// (a hidden layer) or averaged (the output layer).
+enum class LayerKind { kGcn, kSage, kGatConcat, kGatMean };
+
+struct LayerCase {
+  const char* name;
+  LayerKind kind;
+  int index;
+  int64_t in, out;
 };
 
-template <class LayerType>
-void check_layer(int index, int64_t in, int64_t out) {
-  constexpr bool smooth = std::is_base_of_v<GatLayer, LayerType>;
-  Dataset dataset = testing::random_dataset(23, 4, in, 3, 7);
+std::unique_ptr<Layer> make_layer(const LayerCase& c, uint64_t seed) {
+  switch (c.kind) {
+    case LayerKind::kGcn: return std::make_unique<GcnLayer>(c.index, c.in, c.out, seed);
+    case LayerKind::kSage: return std::make_unique<SageLayer>(c.index, c.in, c.out, seed);
+    case LayerKind::kGatConcat: return std::make_unique<GatLayer>(c.index, c.in, 2, c.out / 2, false, seed);
+    case LayerKind::kGatMean: return std::make_unique<GatLayer>(c.index, c.in, 2, c.out, true, seed);
+  }
+  return nullptr;
+}
+
+// gtest prints a case by its name, which ctest's test names take
+// (.../LayerGradient.../GcnGemmFirstFirstLayer).
+void PrintTo(const LayerCase& c, std::ostream* os) {
+  *os << c.name;
+}
+
+class LayerGradient : public ::testing::TestWithParam<LayerCase> {};
+
+TEST_P(LayerGradient, MatchesFiniteDifferences) {
+  const LayerCase& c = GetParam();
+  const bool smooth = c.kind == LayerKind::kGatConcat || c.kind == LayerKind::kGatMean;
+  Dataset dataset = testing::random_dataset(23, 4, c.in, 3, 7);
   DistGraph graph = dist_graph_from_dataset(dataset);
-  LayerType layer(index, in, out, 11);
+  std::unique_ptr<Layer> layer = make_layer(c, 11);
   // A non-zero bias (the last parameter) so its gradient is not checked at zero.
-  Tensor bias_init = random_tensor(Shape::vec(out), 5);
-  layer.parameters().back()->value.copy_from(bias_init);
+  Tensor bias_init = random_tensor(Shape::vec(c.out), 5);
+  layer->parameters().back()->value.copy_from(bias_init);
   LayerContext context;
   context.graph = &graph;
-  Tensor input = random_tensor(Shape::mat(graph.num_rows(), in), 3);
-  Tensor r = random_tensor(Shape::mat(graph.num_owned, out), 4);
+  Tensor input = random_tensor(Shape::mat(graph.num_rows(), c.in), 3);
+  Tensor r = random_tensor(Shape::mat(graph.num_owned, c.out), 4);
 
-  layer.forward(input, context);
+  layer->forward(input, context);
   Tensor d_input;
-  layer.backward(r, context, index > 0 ? &d_input : nullptr);
-  for (Parameter* p : layer.parameters()) {
+  layer->backward(r, context, c.index > 0 ? &d_input : nullptr);
+  for (Parameter* p : layer->parameters()) {
     Tensor analytic = p->grad.clone();
-    check_elements(layer, context, input, p->value, analytic, r, p->name.c_str(), smooth);
+    check_elements(*layer, context, input, p->value, analytic, r, p->name.c_str(), smooth);
   }
-  if (index > 0) {
+  if (c.index > 0) {
     Tensor perturbed = input.clone();
-    check_elements(layer, context, perturbed, perturbed, d_input, r, "input", smooth);
+    check_elements(*layer, context, perturbed, perturbed, d_input, r, "input", smooth);
   }
 }
 
-TEST(GcnLayerGradient, GemmFirstFirstLayerMatchesFiniteDifferences) {
-  check_layer<GcnLayer>(0, 9, 4);
-}
-TEST(GcnLayerGradient, GemmFirstHiddenLayerMatchesFiniteDifferences) {
-  check_layer<GcnLayer>(1, 9, 4);
-}
-TEST(GcnLayerGradient, AggregateFirstFirstLayerMatchesFiniteDifferences) {
-  check_layer<GcnLayer>(0, 4, 6);
-}
-TEST(GcnLayerGradient, AggregateFirstHiddenLayerMatchesFiniteDifferences) {
-  check_layer<GcnLayer>(1, 4, 6);
-}
-TEST(SageLayerGradient, TransformFirstFirstLayerMatchesFiniteDifferences) {
-  check_layer<SageLayer>(0, 7, 5);
-}
-TEST(SageLayerGradient, TransformFirstHiddenLayerMatchesFiniteDifferences) {
-  check_layer<SageLayer>(1, 7, 5);
-}
-TEST(SageLayerGradient, AggregateFirstFirstLayerMatchesFiniteDifferences) {
-  check_layer<SageLayer>(0, 4, 6);
-}
-TEST(SageLayerGradient, AggregateFirstHiddenLayerMatchesFiniteDifferences) {
-  check_layer<SageLayer>(1, 4, 6);
-}
-TEST(GatLayerGradient, ConcatenatedHeadsFirstLayerMatchesFiniteDifferences) {
-  check_layer<GatConcat>(0, 5, 6);
-}
-TEST(GatLayerGradient, ConcatenatedHeadsHiddenLayerMatchesFiniteDifferences) {
-  check_layer<GatConcat>(1, 5, 6);
-}
-TEST(GatLayerGradient, AveragedHeadsHiddenLayerMatchesFiniteDifferences) {
-  check_layer<GatMean>(1, 5, 3);
-}
+INSTANTIATE_TEST_SUITE_P(
+    Layers, LayerGradient,
+    ::testing::Values(LayerCase{"GcnGemmFirstFirstLayer", LayerKind::kGcn, 0, 9, 4},
+                      LayerCase{"GcnGemmFirstHiddenLayer", LayerKind::kGcn, 1, 9, 4},
+                      LayerCase{"GcnAggregateFirstFirstLayer", LayerKind::kGcn, 0, 4, 6},
+                      LayerCase{"GcnAggregateFirstHiddenLayer", LayerKind::kGcn, 1, 4, 6},
+                      LayerCase{"SageTransformFirstFirstLayer", LayerKind::kSage, 0, 7, 5},
+                      LayerCase{"SageTransformFirstHiddenLayer", LayerKind::kSage, 1, 7, 5},
+                      LayerCase{"SageAggregateFirstFirstLayer", LayerKind::kSage, 0, 4, 6},
+                      LayerCase{"SageAggregateFirstHiddenLayer", LayerKind::kSage, 1, 4, 6},
+                      LayerCase{"GatConcatenatedHeadsFirstLayer", LayerKind::kGatConcat, 0, 5, 6},
+                      LayerCase{"GatConcatenatedHeadsHiddenLayer", LayerKind::kGatConcat, 1, 5, 6},
+                      LayerCase{"GatAveragedHeadsHiddenLayer", LayerKind::kGatMean, 1, 5, 3}));
 
 // The model: 2 layers, ELU, mean NLL over all nodes, no dropout.
-void check_model(ModelKind kind) {
+class ModelGradient : public ::testing::TestWithParam<ModelKind> {};
+
+TEST_P(ModelGradient, MatchesFiniteDifferences) {
+  const ModelKind kind = GetParam();
   Dataset dataset = testing::random_dataset(31, 4, 6, 3, 9);
   DistGraph graph = dist_graph_from_dataset(dataset);
   TrainConfig config;
@@ -187,18 +199,9 @@ void check_model(ModelKind kind) {
   }
 }
 
-TEST(ModelGradient, GcnMatchesFiniteDifferences) {
-  check_model(ModelKind::kGCN);
-}
-TEST(ModelGradient, SageMatchesFiniteDifferences) {
-  check_model(ModelKind::kSAGE);
-}
-TEST(ModelGradient, MlpMatchesFiniteDifferences) {
-  check_model(ModelKind::kMLP);
-}
-TEST(ModelGradient, GatMatchesFiniteDifferences) {
-  check_model(ModelKind::kGAT);
-}
+INSTANTIATE_TEST_SUITE_P(Models, ModelGradient,
+                         ::testing::Values(ModelKind::kGCN, ModelKind::kSAGE, ModelKind::kMLP,
+                                           ModelKind::kGAT));
 
 }  // namespace
 }  // namespace tango::trainer

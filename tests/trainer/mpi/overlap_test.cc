@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 
 #include <cstring>
+#include <string>
 
 #include "comm/communicator.h"
 #include "io/ogb_reader.h"
@@ -18,7 +19,7 @@
 namespace tango::trainer {
 namespace {
 
-struct Run {
+struct TrainingRun {
   std::vector<double> losses;
   std::map<std::string, Tensor> weights;
   int64_t bytes_sent = 0;
@@ -26,12 +27,12 @@ struct Run {
 };
 
 // A run on the first k world ranks (empty on the others).
-Run run_on_k_ranks(const Dataset& cora, int k, const TrainConfig& config) {
+TrainingRun run_on_k_ranks(const Dataset& cora, int k, const TrainConfig& config) {
   int world_rank = 0;
   MPI_Comm_rank(MPI_COMM_WORLD, &world_rank);
   MPI_Comm group = MPI_COMM_NULL;
   MPI_Comm_split(MPI_COMM_WORLD, world_rank < k ? 0 : MPI_UNDEFINED, world_rank, &group);
-  Run run;
+  TrainingRun run;
   if (group != MPI_COMM_NULL) {
     {
       comm::Communicator comm(group);
@@ -50,10 +51,23 @@ bool same_bits(const Tensor& a, const Tensor& b) {
          std::memcmp(a.raw_data(), b.raw_data(), a.nbytes()) == 0;
 }
 
-// Two layers: 1433 -> hidden -> 7, layer 1 GEMM-first (sends dZ, 7 wide). Three: a hidden -> hidden
-// layer in between, which aggregates first (sends dH and overlaps dW with it).
-void expect_overlap_changes_no_bit(ModelKind model, int layers, Precision precision,
-                                   GatAttention attention = GatAttention::kFP32) {
+// One training setup. Two layers: 1433 -> hidden -> 7, layer 1 GEMM-first (sends dZ, 7 wide). Three: a
+// hidden -> hidden layer in between, which aggregates first (sends dH and overlaps dW with it).
+struct OverlapCase {
+  const char* name;
+  ModelKind model;
+  int layers;
+  Precision precision;
+  GatAttention attention = GatAttention::kFP32;
+};
+
+class Overlap : public ::testing::TestWithParam<OverlapCase> {};
+
+TEST_P(Overlap, GivesTheSameBits) {
+  const ModelKind model = GetParam().model;
+  const int layers = GetParam().layers;
+  const Precision precision = GetParam().precision;
+  const GatAttention attention = GetParam().attention;
   TANGO_REQUIRE_DATASET(dir, "cora");
   int world_size = 0, world_rank = 0;
   MPI_Comm_size(MPI_COMM_WORLD, &world_size);
@@ -74,9 +88,9 @@ void expect_overlap_changes_no_bit(ModelKind model, int layers, Precision precis
   config.halo_bits.assign(static_cast<size_t>(layers), HaloBits{});
   for (int k = 2; k <= world_size; ++k) {
     config.overlap = true;
-    const Run overlapped = run_on_k_ranks(cora, k, config);
+    const TrainingRun overlapped = run_on_k_ranks(cora, k, config);
     config.overlap = false;
-    const Run sequential = run_on_k_ranks(cora, k, config);
+    const TrainingRun sequential = run_on_k_ranks(cora, k, config);
     if (world_rank != 0) continue;
     SCOPED_TRACE(::testing::Message() << model_name(model) << ", " << layers << " layers, K = " << k
                                       << (precision == Precision::kINT8 ? ", int8" : ", fp32")
@@ -100,35 +114,23 @@ void expect_overlap_changes_no_bit(ModelKind model, int layers, Precision precis
   }
 }
 
-TEST(Overlap, GcnGemmFirstGivesTheSameBits) {
-  expect_overlap_changes_no_bit(ModelKind::kGCN, 2, Precision::kFP32);
-}
-TEST(Overlap, GcnAggregateFirstGivesTheSameBits) {
-  expect_overlap_changes_no_bit(ModelKind::kGCN, 3, Precision::kFP32);
-}
-TEST(Overlap, GcnInt8GivesTheSameBits) {
-  expect_overlap_changes_no_bit(ModelKind::kGCN, 3, Precision::kINT8);
-}
-TEST(Overlap, SageGivesTheSameBits) {
-  expect_overlap_changes_no_bit(ModelKind::kSAGE, 3, Precision::kFP32);
-}
-TEST(Overlap, SageInt8GivesTheSameBits) {
-  expect_overlap_changes_no_bit(ModelKind::kSAGE, 3, Precision::kINT8);
-}
 // GAT overlaps its forward (inner rows' attention and aggregation) and its backward (inner rows' edge
-// gradients, dZ's owned rows, the attention vectors' gradients) with the exchanges.
-TEST(Overlap, GatGivesTheSameBits) {
-  expect_overlap_changes_no_bit(ModelKind::kGAT, 3, Precision::kFP32);
-}
-TEST(Overlap, GatInt8PerRowAttentionGivesTheSameBits) {
-  expect_overlap_changes_no_bit(ModelKind::kGAT, 2, Precision::kINT8, GatAttention::kPerRow);
-}
-TEST(Overlap, GatInt8PerTensorAttentionGivesTheSameBits) {
-  expect_overlap_changes_no_bit(ModelKind::kGAT, 2, Precision::kINT8, GatAttention::kPerTensor);
-}
-TEST(Overlap, MlpAllreduceAloneGivesTheSameBits) {
-  expect_overlap_changes_no_bit(ModelKind::kMLP, 2, Precision::kFP32);
-}
+// gradients, dZ's owned rows, the attention vectors' gradients) with the exchanges. MLP has no halo: the
+// allreduce alone.
+INSTANTIATE_TEST_SUITE_P(
+    Models, Overlap,
+    ::testing::Values(OverlapCase{"GcnGemmFirst", ModelKind::kGCN, 2, Precision::kFP32},
+                      OverlapCase{"GcnAggregateFirst", ModelKind::kGCN, 3, Precision::kFP32},
+                      OverlapCase{"GcnInt8", ModelKind::kGCN, 3, Precision::kINT8},
+                      OverlapCase{"Sage", ModelKind::kSAGE, 3, Precision::kFP32},
+                      OverlapCase{"SageInt8", ModelKind::kSAGE, 3, Precision::kINT8},
+                      OverlapCase{"Gat", ModelKind::kGAT, 3, Precision::kFP32},
+                      OverlapCase{"GatInt8PerRowAttention", ModelKind::kGAT, 2, Precision::kINT8,
+                                  GatAttention::kPerRow},
+                      OverlapCase{"GatInt8PerTensorAttention", ModelKind::kGAT, 2, Precision::kINT8,
+                                  GatAttention::kPerTensor},
+                      OverlapCase{"MlpAllreduceAlone", ModelKind::kMLP, 2, Precision::kFP32}),
+    [](const ::testing::TestParamInfo<OverlapCase>& info) { return std::string(info.param.name); });
 
 }  // namespace
 }  // namespace tango::trainer
