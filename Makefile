@@ -33,7 +33,11 @@ test-asan: deps
 	cd $(BUILD_ASAN) && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
 	  ctest --output-on-failure -j $(JOBS) --timeout 1800 $(CTEST_FLAGS)
 
-demo: build
+# Only the programs scripts/demo.sh runs: tests, benchmarks and tools wait for `make build` / `make test`.
+DEMO_TARGETS = tango-partition tango-train
+
+demo: configure
+	cmake --build $(BUILD) -j $(JOBS) --target $(DEMO_TARGETS)
 	@scripts/demo.sh $(BUILD)
 
 bench: build
