@@ -3,11 +3,15 @@
 // PyG/DGL example scripts (--model, --layers, --hidden, --lr, --weight-decay, --epochs, ...).
 #pragma once
 
-#include <CLI/CLI.hpp>
 #include <cstdint>
-#include <nlohmann/json.hpp>
+#include <nlohmann/json_fwd.hpp>
 #include <string>
 #include <vector>
+
+// CLI11 and nlohmann/json are large headers: declared here, included by the files that use them.
+namespace CLI {
+class App;
+}  // namespace CLI
 
 namespace tango {
 
