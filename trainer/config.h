@@ -78,7 +78,11 @@ struct TrainConfig {
 
 // Registers every flag on `app` (with --config for a TOML file) bound to `config`.
 void add_train_flags(CLI::App& app, TrainConfig& config);
-// Checks combinations and resolves derived fields (halo bits per layer); input errors name the flag.
+// Every check of a configuration that needs no data (value ranges, flag combinations, what each model
+// accepts), in one place: finalize_config() runs it before any data is read, train() again for library
+// callers. An input error names the flag and the value.
+void validate_config(const TrainConfig& config);
+// Resolves derived fields (halo bits per layer) and runs validate_config().
 void finalize_config(TrainConfig& config);
 
 // Parses "fwd=4,bwd=8", "8", "adaptive" or per-layer forms "fwd=4,bwd=8,L0.fwd=8" into one entry per
