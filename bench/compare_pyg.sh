@@ -43,7 +43,6 @@
 set -euo pipefail
 
 repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-command_line="bench/compare_pyg.sh$(printf ' %q' "$@")"
 build_dir="$repo_root/build"
 phases="accuracy,speed,scaling,cluster"
 seeds_cora=5
@@ -58,7 +57,8 @@ force=0
 report_only=0
 
 # shellcheck source=scripts/cli_lib.sh
-source "$repo_root/scripts/cli_lib.sh"  # die, usage, need_value
+source "$repo_root/scripts/cli_lib.sh"  # die, usage, need_value, quote_command
+command_line="$(quote_command bench/compare_pyg.sh "$@")"
 while [[ $# -gt 0 ]]; do
   case "$1" in
     -h | --help) usage; exit 0 ;;
