@@ -36,9 +36,10 @@
 # created once from bench/pyg_requirements.txt; PyPI's default torch wheel, ~3.5 GB with its CUDA
 # libraries, which it loads but does not use on a CPU-only machine). Neither is a dependency of the
 # build or the tests.
-# A table none of whose runs is in WORK/runs (other phases, another work dir) is carried over from
-# docs/benchmark_results.json with its command and date (bench/bench_report.py), so one phase can be
-# rerun alone.
+# Every table keeps its provenance (command, machine, date) in docs/benchmark_results.json and in the
+# document. A table none of whose runs is in WORK/runs (other phases, another work dir) is kept from
+# docs/benchmark_results.json with its provenance (bench/bench_report.py), so one phase can be rerun
+# alone; `bench/bench_report.py --render-only` rewrites the section from the JSON without runs.
 # Environment: TANGO_DATA_DIR (cora/, facebook/; default ../shared/datasets beside the repository).
 set -euo pipefail
 
