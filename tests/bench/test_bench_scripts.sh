@@ -15,7 +15,7 @@ trap 'rm -rf "$work"' EXIT
 fail() { echo "FAIL: $*"; exit 1; }
 
 for script in "$src"/bench/*.sh "$src"/tests/bench/*.sh; do bash -n "$script" || fail "bash -n $script"; done
-for script in "$src"/bench/*.py "$src"/scripts/plot_bench.py; do
+for script in "$src"/bench/*.py "$src"/scripts/plot_bench.py "$src"/scripts/accuracy_report.py; do
   python3 -m py_compile "$script" || fail "py_compile $script"
 done
 "$src/bench/compare_pyg.sh" --help | grep -q "phases" || fail "compare_pyg.sh --help"
