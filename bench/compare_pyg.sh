@@ -36,14 +36,14 @@
 # created once from bench/pyg_requirements.txt; PyPI's default torch wheel, ~3.5 GB with its CUDA
 # libraries, which it loads but does not use on a CPU-only machine). Neither is a dependency of the
 # build or the tests.
-# A table none of whose runs is in WORK/runs (other phases, another work dir) is carried over from
-# docs/benchmark_results.json with its command and date (bench/bench_report.py), so one phase can be
-# rerun alone.
+# Every table keeps its provenance (command, machine, date) in docs/benchmark_results.json and in the
+# document. A table none of whose runs is in WORK/runs (other phases, another work dir) is kept from
+# docs/benchmark_results.json with its provenance (bench/bench_report.py), so one phase can be rerun
+# alone; `bench/bench_report.py --render-only` rewrites the section from the JSON without runs.
 # Environment: TANGO_DATA_DIR (cora/, facebook/; default ../shared/datasets beside the repository).
 set -euo pipefail
 
 repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-command_line="bench/compare_pyg.sh$(printf ' %q' "$@")"
 build_dir="$repo_root/build"
 phases="accuracy,speed,scaling,cluster"
 seeds_cora=5
@@ -58,7 +58,8 @@ force=0
 report_only=0
 
 # shellcheck source=scripts/cli_lib.sh
-source "$repo_root/scripts/cli_lib.sh"  # die, usage, need_value
+source "$repo_root/scripts/cli_lib.sh"  # die, usage, need_value, quote_command
+command_line="$(quote_command bench/compare_pyg.sh "$@")"
 while [[ $# -gt 0 ]]; do
   case "$1" in
     -h | --help) usage; exit 0 ;;
