@@ -1,11 +1,11 @@
 #include "trainer/config_file.h"
 
 #include <fmt/format.h>
+#include <toml++/toml.h>
 
 #include <algorithm>
 #include <iterator>
 #include <memory>
-#include <toml++/toml.h>
 
 namespace tango {
 namespace {
@@ -68,13 +68,14 @@ std::vector<CLI::ConfigItem> StrictTomlConfig::from_config(std::istream& input) 
     const std::string name(key.str());
     const std::string where = fmt::format("{}:{}: key '{}'", path, node.source().begin.line, name);
     if (node.is_table()) {
-      throw CLI::ConversionError(
-          fmt::format("{} is a [table]; the keys of a config file sit at the top level (hidden = 64)", where));
+      throw CLI::ConversionError(fmt::format(
+          "{} is a [table]; the keys of a config file sit at the top level (hidden = 64)", where));
     }
     if (std::find(names.begin(), names.end(), name) == names.end()) {
-      auto nearest = std::min_element(names.begin(), names.end(), [&](const std::string& a, const std::string& b) {
-        return edit_distance(name, a) < edit_distance(name, b);
-      });
+      auto nearest =
+          std::min_element(names.begin(), names.end(), [&](const std::string& a, const std::string& b) {
+            return edit_distance(name, a) < edit_distance(name, b);
+          });
       const bool close = nearest != names.end() && edit_distance(name, *nearest) <= 2;
       throw CLI::ConversionError(fmt::format("{} is not a flag of this program{}", where,
                                              close ? fmt::format("; did you mean '{}'?", *nearest) : ""));

@@ -74,8 +74,9 @@ int64_t RunCheckpoints::resume(RunState& state) {
   if (!load_error.empty()) throw Error(load_kind, load_error);
   const auto first_failed = std::find(failed.begin(), failed.end(), 1);
   if (first_failed != failed.end())
-    TANGO_FAIL_INPUT("rank {} could not resume from the checkpoint of epoch {} in {} (its error is in its log)",
-                     first_failed - failed.begin(), chosen, config_.checkpoint_dir);
+    TANGO_FAIL_INPUT(
+        "rank {} could not resume from the checkpoint of epoch {} in {} (its error is in its log)",
+        first_failed - failed.begin(), chosen, config_.checkpoint_dir);
   if (comm_.rank() == 0) spdlog::info("resuming after epoch {} from {}", ckpt.epoch, config_.checkpoint_dir);
   return ckpt.epoch;
 }

@@ -91,7 +91,8 @@ TEST_F(ConfigFileTest, TheBinaryExitsTwoNamingTheFileAndTrainsNothing) {
       " --dataset synthetic:nodes=200,avg_degree=4,classes=3,features=8,seed=1 --quiet --config " + path +
       " --summary " + summary + " 2>&1");
   EXPECT_EQ(run.exit_code, 2) << run.output;
-  EXPECT_NE(run.output.find("tango-train: error: " + path + ":2: key 'hiden'"), std::string::npos) << run.output;
+  EXPECT_NE(run.output.find("tango-train: error: " + path + ":2: key 'hiden'"), std::string::npos)
+      << run.output;
   EXPECT_FALSE(std::filesystem::exists(summary));
 }
 

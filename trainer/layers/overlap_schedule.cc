@@ -22,8 +22,9 @@ void HaloOverlap::finish() {
   table_ = nullptr;
 }
 
-ExchangedAggregation::ExchangedAggregation(Tensor& table, const kernels::CsrIndex& whole, const RowSplit& split,
-                                           const LayerContext& context, Tensor& out, RowAggregation aggregate)
+ExchangedAggregation::ExchangedAggregation(Tensor& table, const kernels::CsrIndex& whole,
+                                           const RowSplit& split, const LayerContext& context, Tensor& out,
+                                           RowAggregation aggregate)
     : table_(table),
       whole_(whole),
       split_(split),
@@ -102,9 +103,11 @@ ReverseAggregation copy_u_backward_rows(const Tensor& dy, const Tensor& row_scal
                                         Precision precision) {
   const bool int8 = precision == Precision::kINT8;
   kernels::QTensor dy_q = int8 ? quantize_int8(dy) : kernels::QTensor();
-  return [dy, dy_q, row_scale, column_scale, int8](const kernels::CsrIndex& csr, int64_t first_row, Tensor& out) {
+  return [dy, dy_q, row_scale, column_scale, int8](const kernels::CsrIndex& csr, int64_t first_row,
+                                                   Tensor& out) {
     const kernels::SpmmScaling scaling{
-        row_scale.defined() ? row_scale.slice_rows(first_row, first_row + csr.num_rows) : Tensor(), column_scale};
+        row_scale.defined() ? row_scale.slice_rows(first_row, first_row + csr.num_rows) : Tensor(),
+        column_scale};
     if (int8) {
       kernels::qspmm_copy_u(csr, dy_q, out, scaling);
     } else {

@@ -22,7 +22,8 @@ namespace tango::trainer {
 // One exchange of a [num_rows, F] table in the phases above.
 class HaloOverlap {
  public:
-  HaloOverlap(const LayerContext& context, HaloDirection direction) : context_(context), direction_(direction) {}
+  HaloOverlap(const LayerContext& context, HaloDirection direction)
+      : context_(context), direction_(direction) {}
   // The table must stay alive until finish().
   void post(Tensor& table);
   void finish();
