@@ -148,6 +148,14 @@ void add_train_flags(CLI::App& app, TrainConfig& c) {
       ->check(CLI::NonNegativeNumber);
   app.add_flag("--resume", c.resume, "Continue from the newest complete checkpoint in --checkpoint-dir");
   app.add_flag("--quiet", c.quiet, "No per-epoch progress lines");
+  app.add_option(
+      "--save-model", c.save_model_path,
+      "Write the best-validation weights here (safetensors, PyTorch Geometric's state_dict names)");
+  app.add_option(
+      "--predictions", c.predictions_path,
+      "Write every node's logits, predicted class and split here (HDF5), from the best-validation model");
+  app.add_option("--embeddings", c.embeddings_path,
+                 "Write every node's last hidden layer output here (HDF5), from the best-validation model");
 
   // --model gat without its flags gets the GAT paper's cora settings (PyG's examples/gat.py), not the
   // GCN defaults above: an option given on the command line or in the TOML file is left alone.
@@ -168,6 +176,8 @@ void validate_config(const TrainConfig& c) {
   TANGO_CHECK_INPUT(!(c.partition > 0 && c.dataset.empty()), "--partition K needs --dataset SPEC");
   TANGO_CHECK_INPUT(c.checkpoint_every >= 0, "--checkpoint-every must be 0 or more, got {}",
                     c.checkpoint_every);
+  TANGO_CHECK_INPUT(c.embeddings_path.empty() || c.layers >= 2,
+                    "--embeddings needs --layers 2 or more (a 1-layer model has no hidden layer)");
   // Model.
   TANGO_CHECK_INPUT(c.layers >= 1, "--layers must be at least 1, got {}", c.layers);
   TANGO_CHECK_INPUT(c.hidden >= 1, "--hidden must be at least 1, got {}", c.hidden);
