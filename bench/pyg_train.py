@@ -197,7 +197,7 @@ def main():
             if acc["valid"] > best["valid_acc"]:
                 best = {"valid_acc": acc["valid"], "test_acc": acc["test"], "epoch": epoch}
                 if args.save_model:
-                    best_state = {k: v.detach().clone() for k, v in model.state_dict().items()}
+                    best_state = {k: v.detach().cpu().clone() for k, v in model.state_dict().items()}
     timed = epoch_ms[args.warmup:] if len(epoch_ms) > args.warmup else epoch_ms
     timed_cpu = cpu_ms[args.warmup:] if len(cpu_ms) > args.warmup else cpu_ms
     result = {
