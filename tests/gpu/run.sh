@@ -178,9 +178,10 @@ for base in site.getsitepackages():
   echo "== bundle"; cat "$prefix/MANIFEST"
   echo "== nvidia-smi"; nvidia-smi 2>&1 || true
 } > "$logs/environment.log"
-missing_sonames() {
-  bundle_elves | while read -r elf; do LD_LIBRARY_PATH="$lib_path${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" ldd "$elf" 2>/dev/null; done |
-    awk '$2 == "=>" && $3 == "not" {print $1}' | sort -u
+missing_sonames() {  # of the programs (the libraries and components need nothing of the image's but glibc)
+  for elf in "$prefix"/{bin,tests,bench}/* "$prefix/usr/bin/orterun"; do
+    [[ -x "$elf" && ! -L "$elf" ]] && LD_LIBRARY_PATH="$lib_path${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" ldd "$elf" 2>/dev/null
+  done | awk '$2 == "=>" && $3 == "not" {print $1}' | sort -u
 }
 for soname in $(missing_sonames); do
   found=""
