@@ -137,7 +137,9 @@ void register_layer(Shape3 s, Device device, const std::string& prefix) {
     Parameter& w = v->map.weight();
     w.value = w.value.to(device);
     w.grad = w.grad.to(device);
-    return [v, s, device, precision, requantize](Problem& p) {
+    trainer::LayerContext context;
+    context.precision = precision;
+    return [v, s, device, precision, requantize, context](Problem& p) {
       v->map.forward(p.x, precision, p.out);
       if (requantize) {
         if (!v->xq.values.defined()) {
@@ -147,7 +149,7 @@ void register_layer(Shape3 s, Device device, const std::string& prefix) {
         quantize(p.x, v->xq);
         quantize(v->map.weight().value, v->wq);
       }
-      v->map.backward(p.dy, precision, &p.dx);
+      v->map.backward(p.dy, context, &p.dx);
     };
   };
   add(c + "fp32", s, device, layer(Precision::kFP32, false));

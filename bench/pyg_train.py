@@ -20,11 +20,16 @@ parameter, cross entropy over the training nodes. For GAT `--hidden` is per head
 `--adjacency csr` hands the layers a torch.sparse CSR adj_t instead of edge_index (PyG's SpMM
 path, no E x F message tensor): the faster and leaner PyG configuration for GCN and SAGE.
 
+`--device cuda` trains on the GPU (tests/gpu/run.sh compares tango-train --device cuda with it on the
+same graph and GPU); each timed span then ends with torch.cuda.synchronize().
+
 Epoch time = forward + backward + optimizer step (no evaluation), median over the epochs after
 `--warmup`, in wall time and in process CPU time (time.process_time: the work, on a shared machine); evaluation runs only on `--eval-every` epochs and is timed apart. Test accuracy is taken at
 the best validation epoch (strictly better validation accuracy), as tango-train's summary.
 Writes one JSON object (--out, or stdout), with the per-epoch loss and every evaluation's train / valid
 / test accuracy (`accuracy_history`), to compare curves with tango-train's --metrics lines.
+`--save-model F.safetensors` writes the best-validation epoch's state_dict() with the __metadata__ that
+tango-predict reads (trainer/model_file.h), so Tango can run the PyG-trained model (bench/pyg_interop.sh).
 """
 import argparse
 import json
@@ -58,7 +63,10 @@ def parse_args():
                         "torch.sparse CSR adj_t, aggregated by SpMM (GCN, SAGE; PyG's memory-lean path)")
     p.add_argument("--init", choices=("pyg", "glorot"), default="pyg",
                    help="pyg: each conv's own reset_parameters; glorot: tango-train's (Glorot W, zero bias)")
+    p.add_argument("--device", choices=("cpu", "cuda"), default="cpu", help="where the model trains")
     p.add_argument("--out", help="write the result JSON here (default: stdout)")
+    p.add_argument("--save-model", help="write the best-validation weights here (safetensors, tango-predict's "
+                                        "metadata)")
     return p.parse_args()
 
 
@@ -135,6 +143,15 @@ def build_model(args, in_features, num_classes, torch):
     return net
 
 
+def model_metadata(args, in_features, num_classes):
+    """The architecture keys of a Tango model file's __metadata__ (trainer/model_file.h), all strings."""
+    return {"format": "tango-model", "format_version": "1", "model": args.model, "layers": str(args.layers),
+            "in_features": str(in_features), "hidden": str(args.hidden),
+            "heads": str(args.heads if args.model == "gat" else 1), "num_classes": str(num_classes),
+            "activation": args.activation, "normalize_features": "true" if args.normalize_features else "false",
+            "source": "bench/pyg_train.py"}
+
+
 def main():
     args = parse_args()
     import torch
@@ -151,14 +168,23 @@ def main():
     else:
         graph = edge_index
     del adj_t
+    device = torch.device(args.device)
+    x, y, graph = x.to(device), y.to(device), graph.to(device)
+    masks = {k: m.to(device) for k, m in masks.items()}
+
+    def sync():  # a GPU span ends when its kernels have run, not when they were queued
+        if device.type == "cuda":
+            torch.cuda.synchronize(device)
+
     load_s = time.perf_counter() - load_start
-    model = build_model(args, x.shape[1], num_classes, torch)
+    model = build_model(args, x.shape[1], num_classes, torch).to(device)
     optimizer = torch.optim.Adam(model.parameters(), lr=args.lr, weight_decay=args.weight_decay)
     train_mask = masks["train"]
 
     epoch_ms, cpu_ms, eval_ms, losses = [], [], [], []
     history = {"epoch": [], "train": [], "valid": [], "test": []}  # every evaluation, as tango-train's metrics
     best = {"valid_acc": -1.0, "test_acc": 0.0, "epoch": 0}
+    best_state = None
     for epoch in range(1, args.epochs + 1):
         start, cpu_start = time.perf_counter(), time.process_time()
         model.train()
@@ -167,6 +193,7 @@ def main():
         loss = torch.nn.functional.cross_entropy(out[train_mask], y[train_mask])
         loss.backward()
         optimizer.step()
+        sync()
         epoch_ms.append(1e3 * (time.perf_counter() - start))
         cpu_ms.append(1e3 * (time.process_time() - cpu_start))
         losses.append(float(loss))
@@ -176,12 +203,15 @@ def main():
             with torch.no_grad():
                 pred = model(x, graph).argmax(dim=-1)
             acc = {k: float((pred[m] == y[m]).sum()) / max(1, int(m.sum())) for k, m in masks.items()}
+            sync()
             eval_ms.append(1e3 * (time.perf_counter() - start))
             history["epoch"].append(epoch)
             for k in ("train", "valid", "test"):
                 history[k].append(acc[k])
             if acc["valid"] > best["valid_acc"]:
                 best = {"valid_acc": acc["valid"], "test_acc": acc["test"], "epoch": epoch}
+                if args.save_model:
+                    best_state = {k: v.detach().cpu().clone() for k, v in model.state_dict().items()}
     timed = epoch_ms[args.warmup:] if len(epoch_ms) > args.warmup else epoch_ms
     timed_cpu = cpu_ms[args.warmup:] if len(cpu_ms) > args.warmup else cpu_ms
     result = {
@@ -189,6 +219,7 @@ def main():
         "torch": torch.__version__,
         "torch_geometric": __import__("torch_geometric").__version__,
         "threads": torch.get_num_threads(),
+        "device": torch.cuda.get_device_name(device) if device.type == "cuda" else "cpu",
         "data": os.path.abspath(args.data),
         "nodes": int(x.shape[0]),
         "directed_edges": int(edge_index.shape[1]),
@@ -209,7 +240,17 @@ def main():
         "best_valid_acc": best["valid_acc"],
         "best_epoch": best["epoch"],
         "max_rss_bytes": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024,
+        "peak_cuda_bytes": torch.cuda.max_memory_allocated(device) if device.type == "cuda" else None,
     }
+    if args.save_model:
+        from safetensors.torch import save_file
+
+        metadata = model_metadata(args, x.shape[1], num_classes)
+        metadata.update(best_epoch=str(best["epoch"]), test_acc=str(best["test_acc"]))
+        tmp = f"{args.save_model}.tmp.{os.getpid()}"
+        save_file({k: v.contiguous() for k, v in best_state.items()}, tmp, metadata=metadata)
+        os.replace(tmp, args.save_model)
+        result["model_file"] = os.path.abspath(args.save_model)
     text = json.dumps(result, indent=1)
     if args.out:
         tmp = f"{args.out}.tmp.{os.getpid()}"

@@ -1,8 +1,8 @@
 // Communicator: the one object per rank through which all inter-rank traffic goes.
 //
 // MPI is always there (host buffers: the CPU path, the fallback and the NCCL bootstrap); NCCL is
-// added for CUDA tensors with enable_device(), one rank per GPU, the device picked from the
-// node-local rank. Collectives on a Tensor pick the transport from the tensor's device.
+// added for CUDA tensors with enable_device(), one rank per GPU (comm/gpu_assignment.h). Collectives
+// on a Tensor pick the transport from the tensor's device.
 //
 // Nothing waits forever: every wait polls (MPI_Test* / ncclCommGetAsyncError) against a deadline of
 // TANGO_COMM_TIMEOUT_S seconds; past it the rank logs what it was waiting for, aborts the
@@ -82,6 +82,10 @@ class Communicator {
     return all;
   }
   void allgather_bytes(const void* mine, void* all, size_t bytes_per_rank);
+  // Every rank's `bytes` bytes gathered at `root` in rank order (root gets them all, other ranks an empty
+  // vector); at root, *bytes_per_rank (when given) gets each rank's count. Under 2 GiB in all.
+  std::vector<char> gather_bytes(const void* mine, size_t bytes, int root,
+                                 std::vector<int64_t>* bytes_per_rank = nullptr);
 
   // Waits for `requests` (completed ones become MPI_REQUEST_NULL). peers[i] names the rank behind
   // requests[i] (-1: a collective) for the error and timeout messages; `what` says what they carry.
@@ -94,7 +98,9 @@ class Communicator {
   [[noreturn]] void abort(std::string_view why, int exit_code = 1) const;
 
   // Creates the NCCL communicator over all ranks on `device` (a CUDA device; every rank calls this
-  // collectively). device_for_local_rank() is the usual choice: local_rank mod GPUs on the node.
+  // collectively). device_for_local_rank() is the usual choice (comm/gpu_assignment.h: device 0 when
+  // the rank sees one GPU, else the GPU of its node-local rank; an input error when there are fewer
+  // GPUs than ranks on the node).
   void enable_device(Device device);
   bool device_enabled() const;
   Device device() const { return device_; }

@@ -36,6 +36,20 @@ void validate_dataset(const Dataset& d, const std::string& origin) {
     TANGO_CHECK_INPUT(count_mask(*masks[s]) > 0, "{}: the {} split is empty: give it at least one node id",
                       origin, names[s]);
   }
+  // A node evaluated in the split it trains on would inflate every accuracy: the splits are disjoint.
+  const uint8_t* m[3] = {d.train_mask.data<uint8_t>(), d.valid_mask.data<uint8_t>(),
+                         d.test_mask.data<uint8_t>()};
+  for (int64_t v = 0; v < n; ++v) {
+    for (int a = 0; a < 3; ++a) {
+      for (int b = a + 1; b < 3; ++b) {
+        TANGO_CHECK_INPUT(
+            !(m[a][v] && m[b][v]),
+            "{}: node {} is in both the {} and the {} split: a node belongs to one split (fix the "
+            "split files)",
+            origin, v, names[a], names[b]);
+      }
+    }
+  }
 }
 
 }  // namespace tango

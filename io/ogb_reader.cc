@@ -159,11 +159,19 @@ Tensor read_label_file(const std::string& path, int64_t num_nodes, int32_t* num_
   return Tensor::from(labels);
 }
 
-// u8 [num_nodes] with 1 at every id listed in the file.
-Tensor read_split_file(const std::string& path, int64_t num_nodes) {
+// A split file already read, which the next ones must not overlap.
+struct ReadSplit {
+  const char* name;
+  std::string path;
+  const Tensor* mask;
+};
+
+// u8 [num_nodes] with 1 at every id listed in the file. An id of an `earlier` split is an input error
+// naming both files; an id listed twice in one file is counted once, with a warning.
+Tensor read_split_file(const std::string& path, int64_t num_nodes, const std::vector<ReadSplit>& earlier) {
   Tensor mask = Tensor::zeros(DType::kU8, Shape::vec(num_nodes));
   uint8_t* out = mask.data<uint8_t>();
-  int64_t lines = 0;
+  int64_t lines = 0, duplicates = 0, first_duplicate_line = 0, first_duplicate = 0;
   for_each_file_line(path, [&](std::string_view line, int64_t line_number) {
     int64_t id = parse_int_field(CsvFields::trimmed(line), {path, line_number});
     TANGO_CHECK_INPUT(
@@ -171,10 +179,24 @@ Tensor read_split_file(const std::string& path, int64_t num_nodes) {
         "'{}' line {}: node id {} is outside [0, {}) (the node count in num-node-list.csv.gz): fix the "
         "split file",
         path, line_number, id, num_nodes);
+    for (const ReadSplit& split : earlier) {
+      TANGO_CHECK_INPUT(
+          split.mask->data<uint8_t>()[id] == 0,
+          "'{}' line {}: node {} is also in the {} split ('{}'): a node belongs to one split (remove "
+          "it from one file)",
+          path, line_number, id, split.name, split.path);
+    }
+    if (out[id] != 0 && duplicates++ == 0) {
+      first_duplicate_line = line_number;
+      first_duplicate = id;
+    }
     out[id] = 1;
     lines = line_number;
   });
   TANGO_CHECK_INPUT(lines > 0, "'{}' is empty: a split needs at least one node id", path);
+  if (duplicates > 0)
+    spdlog::warn("'{}': {} node ids are listed more than once (first: node {} on line {}); each counts once",
+                 path, duplicates, first_duplicate, first_duplicate_line);
   return mask;
 }
 
@@ -238,9 +260,14 @@ Dataset read_ogb_dir(const std::string& dir, const std::string& split) {
   dataset.features = read_feature_file((raw / "node-feat.csv.gz").string(), num_nodes);
 
   const fs::path split_dir = fs::path(dir) / "split" / dataset.split_name;
-  dataset.train_mask = read_split_file((split_dir / "train.csv.gz").string(), num_nodes);
-  dataset.valid_mask = read_split_file((split_dir / "valid.csv.gz").string(), num_nodes);
-  dataset.test_mask = read_split_file((split_dir / "test.csv.gz").string(), num_nodes);
+  std::vector<ReadSplit> read;
+  Tensor* masks[] = {&dataset.train_mask, &dataset.valid_mask, &dataset.test_mask};
+  const char* names[] = {"train", "valid", "test"};
+  for (int s = 0; s < 3; ++s) {
+    const std::string path = (split_dir / (std::string(names[s]) + ".csv.gz")).string();
+    *masks[s] = read_split_file(path, num_nodes, read);
+    read.push_back({names[s], path, masks[s]});
+  }
 
   validate_dataset(dataset, dir);
   return dataset;

@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "core/error.h"
+#include "trainer/config_file.h"
 
 namespace tango {
 
@@ -88,7 +89,7 @@ std::vector<HaloBits> parse_halo_bits(const std::string& spec, int layers, bool*
 }
 
 void add_train_flags(CLI::App& app, TrainConfig& c) {
-  app.set_config("--config", "", "TOML file with the same keys as the flags (e.g. hidden = 64)");
+  add_config_file_flag(app);
   auto* input = app.add_option_group("input");
   input->add_option("--parts", c.parts_dir, "Partition directory from tango-partition (one rank per part)");
   input->add_option("--dataset", c.dataset, "Dataset spec: OGB directory, .h5 file or synthetic:...");
@@ -149,6 +150,14 @@ void add_train_flags(CLI::App& app, TrainConfig& c) {
       ->check(CLI::NonNegativeNumber);
   app.add_flag("--resume", c.resume, "Continue from the newest complete checkpoint in --checkpoint-dir");
   app.add_flag("--quiet", c.quiet, "No per-epoch progress lines");
+  app.add_option(
+      "--save-model", c.save_model_path,
+      "Write the best-validation weights here (safetensors, PyTorch Geometric's state_dict names)");
+  app.add_option(
+      "--predictions", c.predictions_path,
+      "Write every node's logits, predicted class and split here (HDF5), from the best-validation model");
+  app.add_option("--embeddings", c.embeddings_path,
+                 "Write every node's last hidden layer output here (HDF5), from the best-validation model");
 
   // --model gat without its flags gets the GAT paper's cora settings (PyG's examples/gat.py), not the
   // GCN defaults above: an option given on the command line or in the TOML file is left alone.
@@ -163,10 +172,41 @@ void add_train_flags(CLI::App& app, TrainConfig& c) {
   });
 }
 
-void finalize_config(TrainConfig& c) {
+void validate_config(const TrainConfig& c) {
+  // Input and outputs.
   TANGO_CHECK_INPUT(!(c.resume && c.checkpoint_dir.empty()), "--resume needs --checkpoint-dir DIR");
   TANGO_CHECK_INPUT(!(c.partition > 0 && c.dataset.empty()), "--partition K needs --dataset SPEC");
+  TANGO_CHECK_INPUT(c.checkpoint_every >= 0, "--checkpoint-every must be 0 or more, got {}",
+                    c.checkpoint_every);
+  TANGO_CHECK_INPUT(c.embeddings_path.empty() || c.layers >= 2,
+                    "--embeddings needs --layers 2 or more (a 1-layer model has no hidden layer)");
+  // Model.
+  TANGO_CHECK_INPUT(c.layers >= 1, "--layers must be at least 1, got {}", c.layers);
+  TANGO_CHECK_INPUT(c.hidden >= 1, "--hidden must be at least 1, got {}", c.hidden);
+  TANGO_CHECK_INPUT(c.heads >= 1, "--heads must be at least 1, got {}", c.heads);
+  TANGO_CHECK_INPUT(c.dropout >= 0 && c.dropout < 1, "--dropout must be in [0, 1), got {}", c.dropout);
+  TANGO_CHECK_INPUT(c.attn_dropout >= 0 && c.attn_dropout < 1, "--attn-dropout must be in [0, 1), got {}",
+                    c.attn_dropout);
+  TANGO_CHECK_INPUT(c.activation == "relu" || c.activation == "elu",
+                    "--activation must be relu or elu, got '{}'", c.activation);
+  // Optimisation.
+  TANGO_CHECK_INPUT(c.optimizer == "adam" || c.optimizer == "adamw",
+                    "--optimizer must be adam or adamw, got '{}'", c.optimizer);
+  TANGO_CHECK_INPUT(c.lr > 0, "--lr must be positive, got {}", c.lr);
+  TANGO_CHECK_INPUT(c.weight_decay >= 0, "--weight-decay must be 0 or more, got {}", c.weight_decay);
+  TANGO_CHECK_INPUT(c.epochs >= 1, "--epochs must be at least 1, got {}", c.epochs);
+  TANGO_CHECK_INPUT(c.eval_every >= 1, "--eval-every must be at least 1, got {}", c.eval_every);
+  // Precision and device.
+  TANGO_CHECK_INPUT(c.halo_bits.size() == static_cast<size_t>(c.layers),
+                    "--halo-bits resolved to {} layers for --layers {} (run finalize_config after parsing)",
+                    c.halo_bits.size(), c.layers);
+  TANGO_CHECK_INPUT(c.device == "auto" || c.device == "cpu" || c.device == "cuda",
+                    "--device must be auto, cpu or cuda, got '{}'", c.device);
+}
+
+void finalize_config(TrainConfig& c) {
   c.halo_bits = parse_halo_bits(c.halo_bits_spec, c.layers, &c.halo_adaptive);
+  validate_config(c);
 }
 
 nlohmann::json TrainConfig::to_json() const {

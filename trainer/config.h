@@ -73,6 +73,11 @@ struct TrainConfig {
   int checkpoint_every = 0;
   bool resume = false;
   bool quiet = false;
+  // What the run leaves to use (trainer/best_weights.h): the best-validation weights as safetensors in
+  // PyG's layout (trainer/model_file.h), and every node's logits / last hidden layer (trainer/predictions.h).
+  std::string save_model_path;
+  std::string predictions_path;
+  std::string embeddings_path;
 
   // The resolved configuration as JSON (what is saved with the run) and its hash (for checkpoints; the
   // device is left out of the hash, so a checkpoint resumes on either device, not bit-identically).
@@ -82,7 +87,11 @@ struct TrainConfig {
 
 // Registers every flag on `app` (with --config for a TOML file) bound to `config`.
 void add_train_flags(CLI::App& app, TrainConfig& config);
-// Checks combinations and resolves derived fields (halo bits per layer); input errors name the flag.
+// Every check of a configuration that needs no data (value ranges, flag combinations, what each model
+// accepts), in one place: finalize_config() runs it before any data is read, train() again for library
+// callers. An input error names the flag and the value.
+void validate_config(const TrainConfig& config);
+// Resolves derived fields (halo bits per layer) and runs validate_config().
 void finalize_config(TrainConfig& config);
 
 // Parses "fwd=4,bwd=8", "8", "adaptive" or per-layer forms "fwd=4,bwd=8,L0.fwd=8" into one entry per

@@ -4,7 +4,8 @@
 # bench/cpu_epoch_probe.py, are collected with bench/bench_collect.py like compare_pyg.sh does, then bench/bench_report.py writes its section into a
 # copy of a document twice: the hand-written text around it stays, the section is replaced (not
 # duplicated), missing runs read "not run", and the results JSON holds the runs' figures; then a work dir
-# with PyG accuracy runs only keeps the other tables (carried over from the results JSON).
+# with PyG accuracy runs only keeps the other tables with their provenance (from the results JSON), and
+# --render-only rewrites the section from the results JSON alone.
 #   test_bench_scripts.sh BUILD_DIR
 set -euo pipefail
 build=$1
@@ -14,7 +15,7 @@ trap 'rm -rf "$work"' EXIT
 fail() { echo "FAIL: $*"; exit 1; }
 
 for script in "$src"/bench/*.sh "$src"/tests/bench/*.sh; do bash -n "$script" || fail "bash -n $script"; done
-for script in "$src"/bench/*.py "$src"/scripts/plot_bench.py; do
+for script in "$src"/bench/*.py "$src"/scripts/plot_bench.py "$src"/scripts/accuracy_report.py; do
   python3 -m py_compile "$script" || fail "py_compile $script"
 done
 "$src/bench/compare_pyg.sh" --help | grep -q "phases" || fail "compare_pyg.sh --help"
@@ -61,8 +62,8 @@ PY
 
 # An accuracy-only work dir (compare_pyg.sh --phases accuracy): two PyG seeds, in pyg_train.py's output
 # form (written here: no PyTorch in the tests), collected like compare_pyg.sh does. The report must keep
-# the speed table of round 2 (its origin named), write the PyG reference with the seeds' mean and std,
-# and, run again, keep naming round 2 (not round 3) as the origin of the carried table.
+# the speed table of round 2 (its provenance named), write the PyG reference with the seeds' mean and std,
+# and, run again, keep naming round 2 (not round 3) as the provenance of the kept table.
 mkdir -p "$work/acc-runs"
 cp "$work/results.json" "$work/results-round2.json"
 for seed in 1 2; do
@@ -89,13 +90,18 @@ import json, sys
 doc, results, before, ref = (open(sys.argv[1]).read(), json.load(open(sys.argv[2])), json.load(open(sys.argv[3])),
                              json.load(open(sys.argv[4])))
 assert results["speed"] == before["speed"], "the speed table was not carried over unchanged"
-assert results["carried_over"]["speed"]["command"] == "test round 2", results["carried_over"]
-assert "pyg_accuracy" not in results["carried_over"] and "Carried over from earlier invocations" in doc
-assert "epoch time from `test round 2`" in doc and "test round 4" in doc
+assert results["provenance"]["speed"]["command"] == "test round 2", results["provenance"]
+assert results["provenance"]["pyg_accuracy"]["command"] == "test round 4", results["provenance"]
+assert "Measured with `test round 2` on test" in doc and "Measured with `test round 4` on test" in doc
 assert "| synth1m | Tango | 1 | fp32 | " in doc and "| synth1m | Tango | 1 | fp32 | not run" not in doc
 (entry,) = ref["entries"]
 assert entry["seeds"] == [1, 2] and abs(entry["mean"] - 90.5) < 1e-9 and abs(entry["std"] - 0.7071) < 1e-3, entry
 assert "| facebook | GCN | 90.50 ± 0.71 (n=2) |" in doc
 print("carry-over ok")
 PY
+# --render-only rewrites the section from the results JSON alone: the same text the last report wrote.
+cp "$work/doc.md" "$work/rendered.md"
+python3 "$src/bench/bench_report.py" --render-only --results "$work/results.json" --doc "$work/rendered.md" \
+  > "$work/report.log" || fail "bench_report.py --render-only"
+cmp -s "$work/doc.md" "$work/rendered.md" || fail "--render-only wrote another section: $(diff "$work/doc.md" "$work/rendered.md")"
 echo "test_bench_scripts: ok"

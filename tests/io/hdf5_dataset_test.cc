@@ -231,6 +231,14 @@ Dataset ring_dataset(int64_t n, int64_t num_features) {
   return d;
 }
 
+TEST(ValidateDataset, ASplitOverlapIsAnInputErrorNamingTheNode) {
+  Dataset d = ring_dataset(8, 2);
+  validate_dataset(d, "ring.h5");
+  d.test_mask.data<uint8_t>()[1] = 1;  // node 1 is a validation node too
+  testing::expect_input_error([&] { validate_dataset(d, "ring.h5"); },
+                              {"ring.h5", "node 1", "valid", "test", "one split"});
+}
+
 TEST_F(Hdf5DatasetTest, WriteKilledMidwayLeavesThePreviousFileIntact) {
   const std::string path = tmp.file("data.h5");
   write_hdf5_dataset(tiny, path);

@@ -147,15 +147,29 @@ TEST_F(OgbReaderTest, EmptySplitIsAnInputError) {
   expect_error_with("split/only/test.csv.gz", "", {"is empty", "at least one node id"});
 }
 
+TEST_F(OgbReaderTest, ANodeInTwoSplitsNamesBothFilesAndTheLine) {
+  // Node 0 is a training node (train.csv.gz) listed again on line 2 of the test split.
+  expect_error_with("split/only/test.csv.gz", "3\n0\n4\n",
+                    {"line 2", "node 0", "train split", "train.csv.gz", "one split"});
+}
+
+TEST_F(OgbReaderTest, AnIdListedTwiceInOneSplitCountsOnce) {
+  TinyOgb fixture;
+  fixture.files["split/only/test.csv.gz"] = "3\n4\n4\n";
+  fixture.write(tmp.path());
+  EXPECT_EQ(read_ogb_dir(dir()).test_mask.to_vector<uint8_t>(), (std::vector<uint8_t>{0, 0, 0, 1, 1}));
+}
+
 TEST_F(OgbReaderTest, SeveralSplitsNeedAName) {
   TinyOgb fixture;
-  for (const char* part : {"train", "valid", "test"})
-    fixture.files[std::string("split/other/") + part + ".csv.gz"] = "4\n";
+  fixture.files["split/other/train.csv.gz"] = "2\n";
+  fixture.files["split/other/valid.csv.gz"] = "3\n";
+  fixture.files["split/other/test.csv.gz"] = "4\n";
   fixture.write(tmp.path());
   expect_input_error([&] { read_ogb_dir(dir()); }, {"several splits", "only, other", "--split NAME"});
   Dataset other = read_ogb_dir(dir(), "other");
   EXPECT_EQ(other.split_name, "other");
-  EXPECT_EQ(other.train_mask.to_vector<uint8_t>(), (std::vector<uint8_t>{0, 0, 0, 0, 1}));
+  EXPECT_EQ(other.train_mask.to_vector<uint8_t>(), (std::vector<uint8_t>{0, 0, 1, 0, 0}));
   EXPECT_EQ(read_ogb_dir(dir(), "only").split_name, "only");
 }
 

@@ -1,6 +1,10 @@
 // LinearMap (trainer/layers/linear_map.h), the dense product of every layer, under --precision int8
-// against the same map in fp32: each INT8 product (y = x W, dx = dy W^T, dW = x^T dy from per-tensor
-// INT8 operands, x and W cached from the forward) stays within the quantization bound of a QGEMM.
+// against the same map in fp32. Each INT8 product stays within the rounding bound of its operands: a
+// product of depth d from codes whose elements are off by at most e_a and e_b (half a scale step when
+// rounded to nearest, a whole step when rounded stochastically) is off by at most
+// d (|a|max e_b + |b|max e_a + e_a e_b), plus FP32 rounding. y = x W: x and W per tensor, nearest;
+// dx = dy W^T: dy with one scale per row, nearest (so each row of dx has its own bound); dW = x^T dy:
+// dy per tensor, stochastic.
 #include "trainer/layers/linear_map.h"
 
 #include <gtest/gtest.h>
@@ -20,40 +24,57 @@ Tensor uniform_matrix(int64_t rows, int64_t cols, uint32_t seed, float lo, float
   return t;
 }
 
-float amax(const Tensor& t) {
-  float m = 0.0f;
-  for (float v : t.to_vector<float>()) m = std::max(m, std::fabs(v));
+double amax(const float* v, int64_t n) {
+  double m = 0.0;
+  for (int64_t i = 0; i < n; ++i) m = std::max(m, static_cast<double>(std::fabs(v[i])));
   return m;
 }
-
-// Each INT8 product of depth d obeys |error| <= d (|a|max s_b / 2 + |b|max s_a / 2 + s_a s_b / 4) (every
-// term at its largest), plus FP32 rounding.
-double qgemm_bound(int64_t depth, const Tensor& a, const Tensor& b) {
-  const double sa = amax(a) / 127.0, sb = amax(b) / 127.0;
-  return depth * (amax(a) * sb / 2 + amax(b) * sa / 2 + sa * sb / 4) + 1e-5;
+double amax(const Tensor& t) {
+  return amax(t.data<float>(), t.numel());
 }
 
-TEST(LinearMap, Int8ForwardAndBackwardAreWithinTheQuantizationBound) {
+// e_a, e_b: the largest error of one code times its scale.
+double product_bound(int64_t depth, double amax_a, double err_a, double amax_b, double err_b) {
+  return depth * (amax_a * err_b + amax_b * err_a + err_a * err_b) + 1e-5;
+}
+
+TEST(LinearMap, Int8ForwardAndBackwardAreWithinTheirOperandsRoundingBounds) {
   const int64_t m = 13, k = 7, n = 5;  // k % 4 != 0
   const Tensor x = uniform_matrix(m, k, 5, -1.0f, 1.0f), w = uniform_matrix(k, n, 6, -0.3f, 0.3f);
-  const Tensor dy = uniform_matrix(m, n, 8, -0.1f, 0.1f);
+  Tensor dy = uniform_matrix(m, n, 8, -0.1f, 0.1f);
+  for (int64_t j = 0; j < n; ++j) dy.data<float>()[3 * n + j] *= 1e-3f;  // a row far below the others
   LinearMap fp32("w", k, n, 1, 0, 0), int8("w", k, n, 1, 0, 0);
   fp32.weight().value.copy_from(w);
   int8.weight().value.copy_from(w);
   Tensor y_ref = Tensor::empty(DType::kF32, Shape::mat(m, n)), y = y_ref.clone();
   fp32.forward(x, Precision::kFP32, y_ref);
   int8.forward(x, Precision::kINT8, y);
+  LayerContext fp32_context, int8_context;
+  int8_context.precision = Precision::kINT8;
+  int8_context.seed = 3;
+  int8_context.gradient_rounding_stream = 4;
   Tensor dx_ref, dx;
-  fp32.backward(dy, Precision::kFP32, &dx_ref);
-  int8.backward(dy, Precision::kINT8, &dx);
+  fp32.backward(dy, fp32_context, &dx_ref);
+  int8.backward(dy, int8_context, &dx);
+
+  const double sx = amax(x) / 127, sw = amax(w) / 127, sdy = amax(dy) / 127;
   for (int64_t i = 0; i < y.numel(); ++i)
-    EXPECT_NEAR(y.data<float>()[i], y_ref.data<float>()[i], qgemm_bound(k, x, w)) << "y " << i;
-  for (int64_t i = 0; i < dx.numel(); ++i)
-    EXPECT_NEAR(dx.data<float>()[i], dx_ref.data<float>()[i], qgemm_bound(n, dy, w)) << "dx " << i;
+    EXPECT_NEAR(y.data<float>()[i], y_ref.data<float>()[i],
+                product_bound(k, amax(x), sx / 2, amax(w), sw / 2))
+        << "y " << i;
+  for (int64_t r = 0; r < m; ++r) {
+    const double row_amax = amax(dy.data<float>() + r * n, n), s_row = row_amax / 127;
+    const double bound = product_bound(n, row_amax, s_row / 2, amax(w), sw / 2);
+    for (int64_t c = 0; c < k; ++c)
+      EXPECT_NEAR(dx.data<float>()[r * k + c], dx_ref.data<float>()[r * k + c], bound)
+          << "dx " << r << "," << c;
+  }
   const Tensor& dw = int8.weight().grad;
   const Tensor& dw_ref = fp32.weight().grad;
   for (int64_t i = 0; i < dw.numel(); ++i)
-    EXPECT_NEAR(dw.data<float>()[i], dw_ref.data<float>()[i], qgemm_bound(m, x, dy)) << "dW " << i;
+    EXPECT_NEAR(dw.data<float>()[i], dw_ref.data<float>()[i],
+                product_bound(m, amax(x), sx / 2, amax(dy), sdy))
+        << "dW " << i;
   // Not vacuous: the INT8 products differ from the FP32 ones.
   EXPECT_NE(y.to_vector<float>(), y_ref.to_vector<float>());
 }

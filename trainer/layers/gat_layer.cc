@@ -5,6 +5,7 @@
 #include "kernels/head_ops.h"
 #include "kernels/sddmm.h"
 #include "kernels/spmm.h"
+#include "trainer/layers/overlap_schedule.h"
 #include "trainer/ops.h"
 
 namespace tango::trainer {
@@ -96,6 +97,7 @@ Tensor GatLayer::forward(const Tensor& input, const LayerContext& context) {
   z_ = Tensor::empty(DType::kF32, Shape::mat(graph.num_rows(), width), graph.device);
   // Layer 0 has the halo rows' input features: Z is whole without an exchange.
   const bool exchange = !first && context.exchanges();
+  HaloOverlap z_halo(context, HaloDirection::kForward);  // Z's halo rows (overlap_schedule.h)
   Tensor z_input_rows = z_.slice_rows(0, input.rows());
   if (!exchange) {
     linear_.forward(input, context.precision, z_input_rows);
@@ -103,13 +105,7 @@ Tensor GatLayer::forward(const Tensor& input, const LayerContext& context) {
     // The boundary rows (the only ones other ranks need) first; the inner rows' GEMM runs while they travel.
     const std::function<void()> inner_gemm =
         linear_.forward_split(input, inner, context.precision, z_input_rows);
-    HaloLink& halo = context.halo_link();
-    if (context.overlap) {
-      halo.post(HaloDirection::kForward, z_);
-      context.make_progress();
-    } else {
-      halo.exchange(HaloDirection::kForward, z_);
-    }
+    z_halo.post(z_);
     inner_gemm();
   }
   const kernels::CsrIndex& adjacency = graph.adjacency_with_self.csr();
@@ -136,7 +132,7 @@ Tensor GatLayer::forward(const Tensor& input, const LayerContext& context) {
       Tensor inner_out = aggregated.slice_rows(0, inner);
       attend_rows(split.inner, 0, 0, el, er, context, inner_out);
     }
-    if (context.overlap) context.halo_link().wait();
+    z_halo.finish();
     head_scores(z_, owned, graph.num_rows(), attention_src_.value, el);
     if (owned > inner) {
       Tensor boundary_out = aggregated.slice_rows(inner, owned);
@@ -229,6 +225,7 @@ void GatLayer::backward(const Tensor& d_output, const LayerContext& context, Ten
   };
 
   const bool exchange = !first && context.exchanges();
+  HaloOverlap dz_halo(context, HaloDirection::kBackward);  // dZ's halo rows go home (overlap_schedule.h)
   if (!exchange) {
     edge_gradients(g.csr(), 0, 0);
     source_gradients(g.csr_t(), 0);
@@ -238,8 +235,7 @@ void GatLayer::backward(const Tensor& d_output, const LayerContext& context, Ten
     // Every edge from a halo row ends in a boundary row: those rows' gradients come first.
     if (owned > inner) edge_gradients(split.boundary, inner, split.boundary_first_entry);
     source_gradients(reverse_split.halo, owned);
-    if (context.overlap) context.halo_link().post(HaloDirection::kBackward, dz);
-    context.make_progress();
+    dz_halo.post(dz);
     if (inner > 0) edge_gradients(split.inner, 0, 0);
     source_gradients(reverse_split.owned, 0);
   }
@@ -250,18 +246,11 @@ void GatLayer::backward(const Tensor& d_output, const LayerContext& context, Ten
   kernels::head_scores_backward(z_, d_el, rows, attention_src_.value, no_dz, attention_src_.grad);
   kernels::head_scores_backward(z_, d_er, owned, attention_dst_.value, no_dz, attention_dst_.grad);
   if (first) {
-    linear_.backward(dz, context.precision, nullptr);  // dW = H_all^T dZ_all
+    linear_.backward(dz, context, nullptr);  // dW = H_all^T dZ_all
     return;
   }
-  if (exchange) {
-    // The owned rows are finished: the received halo rows are added to them.
-    if (context.overlap) {
-      context.halo_link().wait();
-    } else {
-      context.halo_link().exchange(HaloDirection::kBackward, dz);
-    }
-  }
-  linear_.backward(dz.slice_rows(0, owned), context.precision, d_input);
+  dz_halo.finish();  // the owned rows are final: the received halo rows are added to them
+  linear_.backward(dz.slice_rows(0, owned), context, d_input);
 }
 
 }  // namespace tango::trainer

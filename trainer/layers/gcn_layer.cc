@@ -29,21 +29,14 @@ void GcnLayer::aggregate_rows(const kernels::CsrIndex& rows, int64_t first_row, 
   }
 }
 
-void GcnLayer::aggregate(Tensor& table, bool exchange, const LayerContext& context, Tensor& out,
-                         const std::function<void()>& meanwhile) {
+ExchangedAggregation GcnLayer::exchanged_aggregation(Tensor& table, const LayerContext& context,
+                                                     Tensor& out) {
   const DistGraph& graph = *context.graph;
-  const kernels::CsrIndex& whole = graph.adjacency_with_self.csr();
-  if (!exchange) {
-    if (meanwhile) meanwhile();
-    aggregate_rows(whole, 0, table, context, out);
-    return;
-  }
-  exchange_and_aggregate(
-      table, whole, graph.adjacency_with_self_split, context, out,
-      [&](const kernels::CsrIndex& rows, int64_t first_row, const Tensor& x, Tensor& rows_out) {
+  return ExchangedAggregation(
+      table, graph.adjacency_with_self.csr(), graph.adjacency_with_self_split, context, out,
+      [this, &context](const kernels::CsrIndex& rows, int64_t first_row, const Tensor& x, Tensor& rows_out) {
         aggregate_rows(rows, first_row, x, context, rows_out);
-      },
-      meanwhile);
+      });
 }
 
 void GcnLayer::aggregate_backward(const Tensor& dy, const LayerContext& context, Tensor& dx) {
@@ -61,23 +54,39 @@ Tensor GcnLayer::forward(const Tensor& input, const LayerContext& context) {
   TANGO_CHECK(input.cols() == in_features() && input.rows() == (first ? graph.num_rows() : graph.num_owned),
               "GCN layer {} input {} does not fit the part ({} owned, {} halo rows)", index_, input.str(),
               graph.num_owned, graph.num_halo);
+  const Precision precision = context.precision;
+  const kernels::CsrIndex& whole = graph.adjacency_with_self.csr();
   Tensor out = Tensor::empty(DType::kF32, Shape::mat(graph.num_owned, out_features()), graph.device);
   if (gemm_first()) {
     Tensor z = Tensor::empty(DType::kF32, Shape::mat(graph.num_rows(), out_features()), graph.device);
     if (first) {
-      linear_.forward(input, context.precision, z);  // halo rows from the halo input features: no exchange
-      aggregate(z, /*exchange=*/false, context, out);
+      linear_.forward(input, precision, z);  // halo rows from the halo input features: no exchange
+      aggregate_rows(whole, 0, z, context, out);
     } else {
-      // The boundary rows first; the inner rows' GEMM runs while they travel.
+      // Z = H W for the boundary rows first (other ranks need them); Y = S_v A S_u Z.
       Tensor z_owned = z.slice_rows(0, graph.num_owned);
-      aggregate(z, /*exchange=*/true, context, out,
-                linear_.forward_split(input, graph.num_inner, context.precision, z_owned));
+      const std::function<void()> inner_gemm =
+          linear_.forward_split(input, graph.num_inner, precision, z_owned);
+      ExchangedAggregation aggregation = exchanged_aggregation(z, context, out);
+      aggregation.post();
+      inner_gemm();  // while Z's boundary rows travel: the inner rows' Z and Y
+      context.make_progress();
+      aggregation.inner_rows();
+      aggregation.finish();
     }
   } else {
+    // M = S_v A S_u H_all; Y = M W.
     Tensor h_all = first ? input : table_from_owned(input, context);
     Tensor m = Tensor::empty(DType::kF32, Shape::mat(graph.num_owned, in_features()), graph.device);
-    aggregate(h_all, /*exchange=*/!first, context, m);
-    linear_.forward(m, context.precision, out);
+    if (first) {
+      aggregate_rows(whole, 0, h_all, context, m);
+    } else {
+      ExchangedAggregation aggregation = exchanged_aggregation(h_all, context, m);
+      aggregation.post();
+      aggregation.inner_rows();
+      aggregation.finish();
+    }
+    linear_.forward(m, precision, out);
   }
   add_bias(out, bias_.value);
   return out;
@@ -87,38 +96,45 @@ void GcnLayer::backward(const Tensor& d_output, const LayerContext& context, Ten
   const DistGraph& graph = *context.graph;
   const bool first = index_ == 0;
   TANGO_CHECK(!(first && d_input != nullptr), "layer 0 has no input gradient to give");
+  const Precision precision = context.precision;
+  const int64_t owned = graph.num_owned;
   bias_grad(d_output, bias_.grad);
+  // Over the reverse graph the two scalings swap roles: rows [owned | halo] take S_u, owned columns S_v.
+  const Tensor row_scale = graph.gcn_norm, column_scale = graph.gcn_norm.slice_rows(0, owned);
+  const kernels::CsrIndex& reverse = graph.adjacency_with_self.csr_t();
+  const ReverseSplit& reverse_split = graph.adjacency_with_self_reverse_split;
   if (gemm_first()) {
     Tensor dz = Tensor::empty(DType::kF32, Shape::mat(graph.num_rows(), out_features()), graph.device);
     if (first) {
-      aggregate_backward(d_output, context, dz);
+      aggregate_backward(d_output, context, dz);  // dZ_all = S_u A^T S_v dY
       context.make_progress();
-      linear_.backward(dz, context.precision, nullptr);  // dW = H_all^T dZ_all
+      linear_.backward(dz, context, nullptr);  // dW = H_all^T dZ_all
       return;
     }
-    // dW and dH both read the owned rows of dZ with the halo contributions added: with overlap, the
-    // owned rows' aggregation is what runs while the halo rows travel.
-    // Over the reverse graph the two scalings swap roles: rows [owned | halo] take S_u, owned columns S_v.
-    copy_u_backward_and_return(d_output, graph.adjacency_with_self, graph.adjacency_with_self_reverse_split,
-                               graph.gcn_norm, graph.gcn_norm.slice_rows(0, graph.num_owned), context, dz);
-    Tensor dz_owned = dz.slice_rows(0, graph.num_owned);
-    linear_.backward(dz_owned, context.precision, d_input);
-  } else {
-    if (d_input == nullptr) {
-      linear_.backward(d_output, context.precision, nullptr);
-      return;
-    }
-    // dM = dY W^T first (the table to aggregate); dW = M^T dY needs no halo gradient, so it runs
-    // while the halo rows of dH travel (with overlap), after the exchange otherwise: the same bits.
-    const kernels::QTensor dy_q = linear_.quantize_gradient(d_output, context.precision);
-    Tensor dm;
-    linear_.backward_input(d_output, dy_q, context.precision, dm);
-    Tensor dh = Tensor::empty(DType::kF32, Shape::mat(graph.num_rows(), in_features()), graph.device);
-    copy_u_backward_and_return(dm, graph.adjacency_with_self, graph.adjacency_with_self_reverse_split,
-                               graph.gcn_norm, graph.gcn_norm.slice_rows(0, graph.num_owned), context, dh,
-                               [&] { linear_.backward_weight(d_output, dy_q, context.precision); });
-    *d_input = dh.slice_rows(0, graph.num_owned).clone();
+    // dZ_all = S_u A^T S_v dY; its halo rows go home and are added into the owners' rows. dW and dH both
+    // read the owned rows with those added, so only the owned rows' aggregation runs while they travel.
+    ReturnedAggregation dz_all(dz, reverse, reverse_split, context,
+                               copy_u_backward_rows(d_output, row_scale, column_scale, precision));
+    dz_all.post();
+    dz_all.finish();
+    linear_.backward(dz.slice_rows(0, owned), context, d_input);  // dW = H^T dZ, dH = dZ W^T
+    return;
   }
+  if (d_input == nullptr) {
+    linear_.backward(d_output, context, nullptr);  // dW = M^T dY
+    return;
+  }
+  const LinearMap::GradientCodes dy_codes = linear_.quantize_gradient(d_output, context);
+  Tensor dm;
+  linear_.backward_input(d_output, dy_codes, precision, dm);  // dM = dY W^T
+  // dH_all = S_u A^T S_v dM; its halo rows go home and are added into the owners' rows.
+  Tensor dh = Tensor::empty(DType::kF32, Shape::mat(graph.num_rows(), in_features()), graph.device);
+  ReturnedAggregation dh_all(dh, reverse, reverse_split, context,
+                             copy_u_backward_rows(dm, row_scale, column_scale, precision));
+  dh_all.post();
+  linear_.backward_weight(d_output, dy_codes, precision);  // dW = M^T dY, while they travel
+  dh_all.finish();
+  *d_input = dh.slice_rows(0, owned).clone();
 }
 
 }  // namespace tango::trainer

@@ -17,6 +17,7 @@
 
 #include "trainer/layers/layer.h"
 #include "trainer/layers/linear_map.h"
+#include "trainer/layers/overlap_schedule.h"
 
 namespace tango::trainer {
 
@@ -32,10 +33,9 @@ class GcnLayer : public Layer {
   bool gemm_first() const { return in_features() > out_features(); }
 
  private:
-  // out = S_v A S_u table ([num_rows, F] -> [num_owned, F]); with `exchange`, the table's halo rows
-  // are filled from their owners first (overlapped with `meanwhile` and the inner rows when asked).
-  void aggregate(Tensor& table, bool exchange, const LayerContext& context, Tensor& out,
-                 const std::function<void()>& meanwhile = {});
+  // out = S_v A S_u table ([num_rows, F] -> [num_owned, F]) with the table's halo rows filled from their
+  // owners (overlap_schedule.h: post, inner rows, finish).
+  ExchangedAggregation exchanged_aggregation(Tensor& table, const LayerContext& context, Tensor& out);
   // The same over the CSR `rows` (owned rows from first_row on; x has rows.num_cols rows).
   void aggregate_rows(const kernels::CsrIndex& rows, int64_t first_row, const Tensor& x,
                       const LayerContext& context, Tensor& out);

@@ -47,6 +47,9 @@ struct LayerContext {
   float attention_dropout = 0.0f;
   uint64_t seed = 0;
   uint64_t attention_dropout_stream = 0;
+  // Stochastic rounding of INT8 weight-gradient operands (layers/linear_map.h): keyed by (seed, stream),
+  // the stream by (epoch, layer); each LinearMap adds its tensor id.
+  uint64_t gradient_rounding_stream = 0;
   bool training = false;
   // Backward only, may be empty: drives the progress of communication started earlier (the weight
   // gradients' allreduce: MPI advances a non-blocking collective only inside MPI calls).
@@ -94,48 +97,5 @@ Parameter make_parameter(std::string name, Shape shape);
 
 // A [num_rows, F] table whose owned rows are a copy of `owned` ([num_owned, F]); halo rows unset.
 Tensor table_from_owned(const Tensor& owned, const LayerContext& context);
-
-// Aggregates over the rows of `rows` (a CSR over some owned rows starting at `first_row`) from `x`
-// ([rows.num_cols, F]) into `out` ([rows.num_rows, F']).
-using RowAggregation =
-    std::function<void(const kernels::CsrIndex& rows, int64_t first_row, const Tensor& x, Tensor& out)>;
-
-// Fills the halo rows of `table` from their owners and aggregates all owned rows into `out`. With
-// context.overlap, the exchange is posted, `meanwhile` (may be empty) runs, the inner rows (no halo column)
-// are aggregated while it is in flight, and the boundary rows after it completes; otherwise exchange,
-// `meanwhile`, then one aggregation over `whole` (INT8: the same two aggregations as with overlap, whose
-// inner operand is quantized over the owned rows only, so both paths give the same bits). In a 1-part
-// run: `meanwhile`, then one aggregation. `meanwhile` may write the table's inner rows (the exchange
-// sends boundary rows only: a part's send rows are boundary rows, trainer/dist_graph.h), which the inner
-// aggregation then reads: a layer's inner-row GEMM.
-void exchange_and_aggregate(Tensor& table, const kernels::CsrIndex& whole, const RowSplit& split,
-                            const LayerContext& context, Tensor& out, const RowAggregation& aggregate,
-                            const std::function<void()>& meanwhile = {});
-// Sends the halo rows of a gradient table home, where they are added into the owners' rows.
-void return_halo_gradients(Tensor& table, const LayerContext& context);
-
-// Writes rows [first_row, first_row + rows.num_rows) of a backward aggregation table into `out`
-// ([rows.num_rows, F]), aggregating over the reverse-graph CSR `rows` (its columns: owned rows).
-using ReverseAggregation = std::function<void(const kernels::CsrIndex& rows, int64_t first_row, Tensor& out)>;
-
-// Fills the backward aggregation table `d_table` ([num_rows, F]) over the reverse graph (`reverse`:
-// its csr_t(), `split`: that CSR's owned/halo rows) and sends its halo rows home, where the owners add
-// them into their rows; `meanwhile` (may be empty) is work that reads neither the returned gradients
-// nor d_table's owned rows. With context.overlap the halo rows are aggregated first and posted, and the
-// owned rows and `meanwhile` run while they travel; otherwise all rows, the exchange, then `meanwhile`.
-// Either way each row is the same sum and the received rows are added to finished rows in the same
-// order: the bits do not change. In a 1-part run: all rows, then `meanwhile`.
-void aggregate_and_return(Tensor& d_table, const kernels::CsrIndex& reverse, const ReverseSplit& split,
-                          const LayerContext& context, const ReverseAggregation& aggregate,
-                          const std::function<void()>& meanwhile = {});
-
-// The copy_u backward of GCN and SAGE through aggregate_and_return: d_table = S_r A^T S_c dy over
-// `graph`'s reverse CSR (csr_t(), split by `split`), in the context's precision (INT8: dy quantized once,
-// one per-tensor scale for both row ranges). `row_scale` ([num_rows], the reverse rows [owned | halo]) may
-// be undefined; `column_scale` is [num_owned].
-void copy_u_backward_and_return(const Tensor& dy, const kernels::SparseGraph& graph,
-                                const ReverseSplit& split, const Tensor& row_scale,
-                                const Tensor& column_scale, const LayerContext& context, Tensor& d_table,
-                                const std::function<void()>& meanwhile = {});
 
 }  // namespace tango::trainer

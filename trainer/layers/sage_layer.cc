@@ -18,26 +18,26 @@ SageLayer::SageLayer(int index, int64_t in_features, int64_t out_features, uint6
       neighbours_(fmt::format("layer{}.neighbour_weight", index), in_features, out_features, seed, index, 1),
       bias_(make_parameter(fmt::format("layer{}.bias", index), Shape::vec(out_features))) {}
 
-void SageLayer::aggregate(Tensor& table, bool exchange, const LayerContext& context, Tensor& out,
-                          const std::function<void()>& meanwhile) {
+void SageLayer::aggregate_rows(const kernels::CsrIndex& rows, int64_t first_row, const Tensor& x,
+                               const LayerContext& context, Tensor& out) {
   const DistGraph& graph = *context.graph;
-  auto aggregate_rows = [&](const kernels::CsrIndex& rows, int64_t first_row, const Tensor& x,
-                            Tensor& rows_out) {
-    const kernels::SpmmScaling scaling{graph.inverse_degree.slice_rows(first_row, first_row + rows.num_rows),
-                                       Tensor()};
-    if (context.precision == Precision::kINT8) {
-      kernels::qspmm_copy_u(rows, quantize_int8(x), rows_out, scaling);
-    } else {
-      kernels::spmm_copy_u(rows, x, rows_out, scaling);
-    }
-  };
-  if (!exchange) {
-    if (meanwhile) meanwhile();
-    aggregate_rows(graph.adjacency.csr(), 0, table, out);
-    return;
+  const kernels::SpmmScaling scaling{graph.inverse_degree.slice_rows(first_row, first_row + rows.num_rows),
+                                     Tensor()};
+  if (context.precision == Precision::kINT8) {
+    kernels::qspmm_copy_u(rows, quantize_int8(x), out, scaling);
+  } else {
+    kernels::spmm_copy_u(rows, x, out, scaling);
   }
-  exchange_and_aggregate(table, graph.adjacency.csr(), graph.adjacency_split, context, out, aggregate_rows,
-                         meanwhile);
+}
+
+ExchangedAggregation SageLayer::exchanged_aggregation(Tensor& table, const LayerContext& context,
+                                                      Tensor& out) {
+  const DistGraph& graph = *context.graph;
+  return ExchangedAggregation(
+      table, graph.adjacency.csr(), graph.adjacency_split, context, out,
+      [this, &context](const kernels::CsrIndex& rows, int64_t first_row, const Tensor& x, Tensor& rows_out) {
+        aggregate_rows(rows, first_row, x, context, rows_out);
+      });
 }
 
 void SageLayer::aggregate_backward(const Tensor& dy, const LayerContext& context, Tensor& dx) {
@@ -55,31 +55,50 @@ Tensor SageLayer::forward(const Tensor& input, const LayerContext& context) {
   TANGO_CHECK(input.cols() == in_features() && input.rows() == (first ? graph.num_rows() : graph.num_owned),
               "SAGE layer {} input {} does not fit the part ({} owned, {} halo rows)", index_, input.str(),
               graph.num_owned, graph.num_halo);
+  const Precision precision = context.precision;
+  const kernels::CsrIndex& whole = graph.adjacency.csr();
+  const Tensor h_owned = input.slice_rows(0, graph.num_owned);
   Tensor out = Tensor::empty(DType::kF32, Shape::mat(graph.num_owned, out_features()), graph.device);
   Tensor from_neighbours = Tensor::empty(DType::kF32, out.shape(), graph.device);
-  // The root branch needs no halo row: with an exchange it runs while the halo travels.
-  auto root = [&] { root_.forward(input.slice_rows(0, graph.num_owned), context.precision, out); };
+  // The root branch H_v W_root needs no halo row: with an exchange it runs while the halo travels.
   if (transform_first()) {
+    // Z = H W_neigh; D^-1 A Z.
     Tensor z = Tensor::empty(DType::kF32, Shape::mat(graph.num_rows(), out_features()), graph.device);
     if (first) {
-      neighbours_.forward(input, context.precision, z);  // halo rows from the halo input features
-      aggregate(z, /*exchange=*/false, context, from_neighbours, root);
+      neighbours_.forward(input, precision, z);  // halo rows from the halo input features
+      root_.forward(h_owned, precision, out);
+      aggregate_rows(whole, 0, z, context, from_neighbours);
     } else {
-      // The boundary rows first; the inner rows' GEMM and the root branch run while they travel.
+      // Z's boundary rows first (other ranks need them).
       Tensor z_owned = z.slice_rows(0, graph.num_owned);
-      auto inner_rows = neighbours_.forward_split(input, graph.num_inner, context.precision, z_owned);
-      aggregate(z, /*exchange=*/true, context, from_neighbours, [&] {
-        inner_rows();
-        root();
-      });
+      const std::function<void()> inner_gemm =
+          neighbours_.forward_split(input, graph.num_inner, precision, z_owned);
+      ExchangedAggregation aggregation = exchanged_aggregation(z, context, from_neighbours);
+      aggregation.post();
+      inner_gemm();  // while they travel: the inner rows' Z, the root branch, the inner rows' mean
+      root_.forward(h_owned, precision, out);
+      context.make_progress();
+      aggregation.inner_rows();
+      aggregation.finish();
     }
   } else {
+    // M = D^-1 A H_all; M W_neigh.
     Tensor h_all = first ? input : table_from_owned(input, context);
     Tensor mean = Tensor::empty(DType::kF32, Shape::mat(graph.num_owned, in_features()), graph.device);
-    aggregate(h_all, /*exchange=*/!first, context, mean, root);
-    neighbours_.forward(mean, context.precision, from_neighbours);
+    if (first) {
+      root_.forward(h_owned, precision, out);
+      aggregate_rows(whole, 0, h_all, context, mean);
+    } else {
+      ExchangedAggregation aggregation = exchanged_aggregation(h_all, context, mean);
+      aggregation.post();
+      root_.forward(h_owned, precision, out);  // while the halo rows of H travel
+      context.make_progress();
+      aggregation.inner_rows();
+      aggregation.finish();
+    }
+    neighbours_.forward(mean, precision, from_neighbours);
   }
-  add_into(out, from_neighbours);
+  add_into(out, from_neighbours);  // Y = H_v W_root + D^-1 A H W_neigh + b
   add_bias(out, bias_.value);
   return out;
 }
@@ -88,51 +107,47 @@ void SageLayer::backward(const Tensor& d_output, const LayerContext& context, Te
   const DistGraph& graph = *context.graph;
   const bool first = index_ == 0;
   TANGO_CHECK(!(first && d_input != nullptr), "layer 0 has no input gradient to give");
-  bias_grad(d_output, bias_.grad);
+  const Precision precision = context.precision;
+  bias_grad(d_output, bias_.grad);  // db = colsum dY
   if (transform_first() && first) {
     Tensor dz = Tensor::empty(DType::kF32, Shape::mat(graph.num_rows(), out_features()), graph.device);
-    aggregate_backward(d_output, context, dz);
+    aggregate_backward(d_output, context, dz);  // dZ_all = A^T D^-1 dY
     context.make_progress();
-    root_.backward(d_output, context.precision, nullptr);
+    root_.backward(d_output, context, nullptr);  // dW_root = H_owned^T dY
     context.make_progress();
-    neighbours_.backward(dz, context.precision, nullptr);  // dW_neigh = H_all^T dZ_all
+    neighbours_.backward(dz, context, nullptr);  // dW_neigh = H_all^T dZ_all
     return;
   }
   if (!transform_first() && d_input == nullptr) {
-    root_.backward(d_output, context.precision, nullptr);
-    neighbours_.backward(d_output, context.precision, nullptr);
+    root_.backward(d_output, context, nullptr);        // dW_root = H_owned^T dY
+    neighbours_.backward(d_output, context, nullptr);  // dW_neigh = M^T dY
     return;
   }
-  // The halo-gradient table: dZ (transform first) or A^T D^-1 (dY W_neigh^T) (aggregate first). Its
-  // halo rows go home; the root branch (dW_root, dY W_root^T) needs no halo gradient, so it runs while
-  // they travel (with overlap; after the exchange otherwise: each result is the same sum either way).
-  Tensor d_owned;
-  auto root_branch = [&] {
-    root_.backward(d_output, context.precision, d_input != nullptr ? &d_owned : nullptr);
-  };
-  Tensor d_table;
+  // The halo-gradient table, whose halo rows go home and are added into the owners' rows:
+  // dZ_all = A^T D^-1 dY (transform first) or A^T D^-1 (dY W_neigh^T) (aggregate first).
+  Tensor dy_w_neigh;
+  if (!transform_first()) neighbours_.backward(d_output, context, &dy_w_neigh);  // dW_neigh = M^T dY too
+  const Tensor& aggregated = transform_first() ? d_output : dy_w_neigh;
+  Tensor d_table = Tensor::empty(DType::kF32, Shape::mat(graph.num_rows(), aggregated.cols()), graph.device);
+  // Over the reverse graph 1/deg scales the (owned) columns.
+  ReturnedAggregation returned(d_table, graph.adjacency.csr_t(), graph.adjacency_reverse_split, context,
+                               copy_u_backward_rows(aggregated, Tensor(), graph.inverse_degree, precision));
+  returned.post();
+  // While they travel, the root branch: dW_root = H_owned^T dY, dH_owned = dY W_root^T.
+  Tensor dh_owned;
+  root_.backward(d_output, context, d_input != nullptr ? &dh_owned : nullptr);
+  returned.finish();
+  const Tensor d_table_owned = d_table.slice_rows(0, graph.num_owned);
   if (transform_first()) {
-    d_table = Tensor::empty(DType::kF32, Shape::mat(graph.num_rows(), out_features()), graph.device);
-    // Over the reverse graph 1/deg scales the (owned) columns.
-    copy_u_backward_and_return(d_output, graph.adjacency, graph.adjacency_reverse_split, Tensor(),
-                               graph.inverse_degree, context, d_table, root_branch);
-  } else {
-    Tensor d_mean;
-    neighbours_.backward(d_output, context.precision, &d_mean);
-    d_table = Tensor::empty(DType::kF32, Shape::mat(graph.num_rows(), in_features()), graph.device);
-    copy_u_backward_and_return(d_mean, graph.adjacency, graph.adjacency_reverse_split, Tensor(),
-                               graph.inverse_degree, context, d_table, root_branch);
-  }
-  Tensor d_table_owned = d_table.slice_rows(0, graph.num_owned);
-  if (transform_first()) {
-    Tensor d_from_neighbours;
-    neighbours_.backward(d_table_owned, context.precision, d_input != nullptr ? &d_from_neighbours : nullptr);
+    // dW_neigh = H^T dZ, and dH_owned += dZ_owned W_neigh^T.
+    Tensor dh_neighbours;
+    neighbours_.backward(d_table_owned, context, d_input != nullptr ? &dh_neighbours : nullptr);
     if (d_input == nullptr) return;
-    add_into(d_owned, d_from_neighbours);
+    add_into(dh_owned, dh_neighbours);
   } else {
-    add_into(d_owned, d_table_owned);
+    add_into(dh_owned, d_table_owned);  // dH_owned += [A^T D^-1 (dY W_neigh^T)]_owned
   }
-  *d_input = d_owned;
+  *d_input = dh_owned;
 }
 
 }  // namespace tango::trainer
