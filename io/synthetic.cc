@@ -131,9 +131,10 @@ class ClassSampler {
   std::vector<int64_t> class_alias_;
 };
 
-// Pareto(x_min = 1, density exponent kDegreeExponent) capped at sqrt(n), by inverse transform.
-std::vector<double> degree_propensity(int64_t n, uint64_t seed) {
-  const double cap = std::max(1.0, std::sqrt(static_cast<double>(n)));
+// Pareto(x_min = 1, density exponent kDegreeExponent) capped at n^hub_exponent, by inverse transform.
+std::vector<double> degree_propensity(int64_t n, double hub_exponent, uint64_t seed) {
+  const double cap = std::max(1.0, hub_exponent == 0.5 ? std::sqrt(static_cast<double>(n))
+                                                       : std::pow(static_cast<double>(n), hub_exponent));
   const double power = -1.0 / (kDegreeExponent - 1.0);
   std::vector<double> theta(n);
 #pragma omp parallel for schedule(static)
@@ -255,7 +256,7 @@ Dataset generate_synthetic(const SyntheticSpec& spec) {
   for (int64_t i = 0; i < n; ++i) labels[class_order[i]] = static_cast<int32_t>(i % spec.classes);
 
   {
-    const ClassSampler sampler(class_order, degree_propensity(n, spec.seed), spec.classes);
+    const ClassSampler sampler(class_order, degree_propensity(n, spec.hub_exponent, spec.seed), spec.classes);
     dataset.graph = draw_graph(sampler, spec, dataset.cleanup);
   }
   dataset.features = class_features(spec, labels);

@@ -7,7 +7,8 @@
 // The model (synthetic.cc):
 //  - classes: a seeded random permutation of the nodes dealt round-robin, so class sizes differ by <= 1;
 //  - degree propensity theta_v: Pareto with density exponent 2.3 (P(theta > x) = x^-1.3, x >= 1), capped
-//    at sqrt(nodes), so degrees are heavy-tailed (max degree >> mean) as in real graphs;
+//    at nodes^hub_exponent (default 0.5: sqrt(nodes)), so degrees are heavy-tailed (max degree >> mean) as
+//    in real graphs; a larger hub_exponent gives a small graph the hubs of a large one;
 //  - undirected edges: source ~ theta over all nodes; with probability `homophily` the target is drawn
 //    ~ theta within the source's class, otherwise ~ theta within one of the other classes, so the
 //    fraction of edges joining equal labels is `homophily` (before self-loops and duplicates drop);
@@ -31,13 +32,15 @@ inline constexpr double kSyntheticSignal = 1.25;
 
 // Accepted ranges (checked by parse_synthetic_spec and generate_synthetic):
 //   nodes >= 3 (three non-empty splits), 0 < avg_degree <= nodes - 1 (a simple graph's maximum),
-//   2 <= classes <= nodes, features >= 1, 0 <= homophily <= 1, seed any unsigned 64-bit integer.
+//   2 <= classes <= nodes, features >= 1, 0 <= homophily <= 1, 0.5 <= hub_exponent <= 1, seed any
+//   unsigned 64-bit integer.
 struct SyntheticSpec {
   int64_t nodes = 10000;
   double avg_degree = 20;  // directed edges per node after symmetrizing (undirected edges = n*d/2)
   int32_t classes = 8;
   int64_t features = 64;
-  double homophily = 0.8;  // probability that an edge's endpoints share a class
+  double homophily = 0.8;     // probability that an edge's endpoints share a class
+  double hub_exponent = 0.5;  // degree propensities are capped at nodes^hub_exponent
   uint64_t seed = 1;
 
   std::string str() const;  // the canonical spec string, "synthetic:nodes=...,..."; parses back equal

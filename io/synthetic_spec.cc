@@ -19,7 +19,7 @@ constexpr std::string_view kPrefix = "synthetic";
 constexpr std::string_view kAcceptedKeys =
     "accepted keys: nodes (integer >= 3), avg_degree (number, 0 < d <= nodes - 1), "
     "classes (integer, 2 <= c <= nodes), features (integer >= 1), homophily (number in [0, 1]), "
-    "seed (unsigned integer)";
+    "hub_exponent (number in [0.5, 1]), seed (unsigned integer)";
 
 [[noreturn]] void fail_spec(std::string_view spec, const std::string& problem) {
   TANGO_FAIL_INPUT("synthetic spec '{}': {}; {}", spec, problem, kAcceptedKeys);
@@ -66,14 +66,20 @@ void check_ranges(std::string_view spec, const SyntheticSpec& s) {
     fail_spec(spec, fmt::format("features={} is out of range: need features >= 1", s.features));
   if (!(s.homophily >= 0 && s.homophily <= 1))
     fail_spec(spec, fmt::format("homophily={} is out of range: need 0 <= homophily <= 1", s.homophily));
+  if (!(s.hub_exponent >= 0.5 && s.hub_exponent <= 1))
+    fail_spec(spec,
+              fmt::format("hub_exponent={} is out of range: need 0.5 <= hub_exponent <= 1", s.hub_exponent));
 }
 
 }  // namespace
 
 std::string SyntheticSpec::str() const {
   // fmt prints doubles in their shortest round-trip form, so str() parses back to an equal spec.
-  return fmt::format("synthetic:nodes={},avg_degree={},classes={},features={},homophily={},seed={}", nodes,
-                     avg_degree, classes, features, homophily, seed);
+  // hub_exponent only when it is not the default, so the names of graphs without it stay as they were.
+  const std::string hubs =
+      hub_exponent == SyntheticSpec{}.hub_exponent ? "" : fmt::format(",hub_exponent={}", hub_exponent);
+  return fmt::format("synthetic:nodes={},avg_degree={},classes={},features={},homophily={}{},seed={}", nodes,
+                     avg_degree, classes, features, homophily, hubs, seed);
 }
 
 void validate_synthetic_spec(const SyntheticSpec& spec) {
@@ -114,6 +120,8 @@ SyntheticSpec parse_synthetic_spec(std::string_view spec) {
       result.features = parse_integer<int64_t>(spec, key, value, 1, kMaxInt64);
     } else if (key == "homophily") {
       result.homophily = parse_number(spec, key, value);
+    } else if (key == "hub_exponent") {
+      result.hub_exponent = parse_number(spec, key, value);
     } else if (key == "seed") {
       result.seed = parse_integer<uint64_t>(spec, key, value, 0, std::numeric_limits<uint64_t>::max());
     } else {

@@ -71,6 +71,7 @@ LayerContext Model::context(int layer, const std::vector<HaloLink*>& halos) cons
   context.attention_dropout = static_cast<float>(config_.attn_dropout);
   context.seed = config_.seed;
   context.attention_dropout_stream = dropout_stream(epoch_, layer) + 128;
+  context.gradient_rounding_stream = dropout_stream(epoch_, layer) + (uint64_t{1} << 62);
   context.training = dropped_;
   return context;
 }

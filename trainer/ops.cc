@@ -15,6 +15,24 @@ kernels::QTensor quantize_int8(const Tensor& x) {
   return q;
 }
 
+kernels::QTensor quantize_int8_rows(const Tensor& x) {
+  kernels::QuantizeOptions options;
+  options.granularity = kernels::ScaleGranularity::kPerRow;
+  kernels::QTensor q = kernels::make_qtensor(x.rows(), x.cols(), options, x.device());
+  kernels::quantize(x, q, options);
+  return q;
+}
+
+kernels::QTensor quantize_int8_stochastic(const Tensor& x, uint64_t seed, uint64_t stream) {
+  kernels::QuantizeOptions options;
+  options.rounding = kernels::Rounding::kStochastic;
+  options.seed = seed;
+  options.stream = stream;
+  kernels::QTensor q = kernels::make_qtensor(x.rows(), x.cols(), options, x.device());
+  kernels::quantize(x, q, options);
+  return q;
+}
+
 void gemm(const Tensor& a, bool transpose_a, const Tensor& b, bool transpose_b, Tensor& c) {
   kernels::GemmOptions options;
   options.transpose_a = transpose_a;

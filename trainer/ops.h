@@ -23,6 +23,10 @@ namespace tango::trainer {
 
 // Quantizes f32 x per tensor to INT8 (nearest rounding, scale = amax / 127).
 kernels::QTensor quantize_int8(const Tensor& x);
+// The same with one scale per row of x (amax of the row / 127).
+kernels::QTensor quantize_int8_rows(const Tensor& x);
+// Per tensor with stochastic rounding (unbiased), each element's draw keyed by (seed, stream, index).
+kernels::QTensor quantize_int8_stochastic(const Tensor& x, uint64_t seed, uint64_t stream);
 
 // C = op(A) op(B), op = transpose when the flag is set (kernels/gemm.h).
 void gemm(const Tensor& a, bool transpose_a, const Tensor& b, bool transpose_b, Tensor& c);

@@ -62,6 +62,11 @@ TEST(SyntheticSpec, StrIsCanonicalAndParsesBackEqual) {
   spec.seed = 18446744073709551615ull;
   EXPECT_EQ(parse_synthetic_spec(spec.str()), spec);
   EXPECT_EQ(parse_synthetic_spec(spec.str()).str(), spec.str());
+  // hub_exponent is printed only when it is not the default, so existing names do not change.
+  EXPECT_EQ(spec.str().find("hub_exponent"), std::string::npos);
+  spec.hub_exponent = 0.9;
+  EXPECT_NE(spec.str().find(",hub_exponent=0.9,"), std::string::npos);
+  EXPECT_EQ(parse_synthetic_spec(spec.str()), spec);
 }
 
 struct BadSpec {
@@ -105,6 +110,8 @@ INSTANTIATE_TEST_SUITE_P(
         BadSpec{"synthetic:homophily=1.5", "homophily=1.5"},
         BadSpec{"synthetic:homophily=-0.1", "homophily=-0.1"},
         BadSpec{"synthetic:homophily=high", "homophily=high is not a number"},
+        BadSpec{"synthetic:hub_exponent=0.4", "hub_exponent=0.4"},
+        BadSpec{"synthetic:hub_exponent=1.1", "hub_exponent=1.1"},
         BadSpec{"synthetic:seed=-1", "seed=-1 is out of range"},
         BadSpec{"synthetic:seed=0x10", "seed=0x10 is not a number"}));
 

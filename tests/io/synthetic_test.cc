@@ -126,6 +126,21 @@ TEST(SyntheticGenerator, EdgeCountIsNearTheTargetAndDegreesAreHeavyTailed) {
   EXPECT_GT(static_cast<double>(degree.back()), 10 * mean);
 }
 
+TEST(SyntheticGenerator, HubExponentRaisesTheLargestDegrees) {
+  SyntheticSpec spec;
+  spec.nodes = 4000;
+  auto max_degree = [](const Dataset& d) {
+    const int64_t* indptr = d.graph.indptr.data<int64_t>();
+    int64_t best = 0;
+    for (int64_t v = 0; v < d.num_nodes(); ++v) best = std::max(best, indptr[v + 1] - indptr[v]);
+    return best;
+  };
+  const int64_t capped = max_degree(generate_synthetic(spec));  // propensities capped at sqrt(4000) = 63
+  spec.hub_exponent = 1.0;                                      // capped at 4000
+  const int64_t hubs = max_degree(generate_synthetic(spec));
+  EXPECT_GT(hubs, 2 * capped) << capped << " vs " << hubs;
+}
+
 // The fraction of directed edges whose endpoints share a label.
 double edge_homophily(const Dataset& d) {
   const int64_t* indptr = d.graph.indptr.data<int64_t>();

@@ -248,11 +248,11 @@ void GatLayer::backward(const Tensor& d_output, const LayerContext& context, Ten
   kernels::head_scores_backward(z_, d_el, rows, attention_src_.value, no_dz, attention_src_.grad);
   kernels::head_scores_backward(z_, d_er, owned, attention_dst_.value, no_dz, attention_dst_.grad);
   if (first) {
-    linear_.backward(dz, context.precision, nullptr);  // dW = H_all^T dZ_all
+    linear_.backward(dz, context, nullptr);  // dW = H_all^T dZ_all
     return;
   }
   dz_halo.finish();  // the owned rows are final: the received halo rows are added to them
-  linear_.backward(dz.slice_rows(0, owned), context.precision, d_input);
+  linear_.backward(dz.slice_rows(0, owned), context, d_input);
 }
 
 }  // namespace tango::trainer

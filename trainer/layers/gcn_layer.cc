@@ -108,7 +108,7 @@ void GcnLayer::backward(const Tensor& d_output, const LayerContext& context, Ten
     if (first) {
       aggregate_backward(d_output, context, dz);  // dZ_all = S_u A^T S_v dY
       context.make_progress();
-      linear_.backward(dz, precision, nullptr);  // dW = H_all^T dZ_all
+      linear_.backward(dz, context, nullptr);  // dW = H_all^T dZ_all
       return;
     }
     // dZ_all = S_u A^T S_v dY; its halo rows go home and are added into the owners' rows. dW and dH both
@@ -117,22 +117,22 @@ void GcnLayer::backward(const Tensor& d_output, const LayerContext& context, Ten
                                copy_u_backward_rows(d_output, row_scale, column_scale, precision));
     dz_all.post();
     dz_all.finish();
-    linear_.backward(dz.slice_rows(0, owned), precision, d_input);  // dW = H^T dZ, dH = dZ W^T
+    linear_.backward(dz.slice_rows(0, owned), context, d_input);  // dW = H^T dZ, dH = dZ W^T
     return;
   }
   if (d_input == nullptr) {
-    linear_.backward(d_output, precision, nullptr);  // dW = M^T dY
+    linear_.backward(d_output, context, nullptr);  // dW = M^T dY
     return;
   }
-  const kernels::QTensor dy_q = linear_.quantize_gradient(d_output, precision);
+  const LinearMap::GradientCodes dy_codes = linear_.quantize_gradient(d_output, context);
   Tensor dm;
-  linear_.backward_input(d_output, dy_q, precision, dm);  // dM = dY W^T
+  linear_.backward_input(d_output, dy_codes, precision, dm);  // dM = dY W^T
   // dH_all = S_u A^T S_v dM; its halo rows go home and are added into the owners' rows.
   Tensor dh = Tensor::empty(DType::kF32, Shape::mat(graph.num_rows(), in_features()), graph.device);
   ReturnedAggregation dh_all(dh, reverse, reverse_split, context,
                              copy_u_backward_rows(dm, row_scale, column_scale, precision));
   dh_all.post();
-  linear_.backward_weight(d_output, dy_q, precision);  // dW = M^T dY, while they travel
+  linear_.backward_weight(d_output, dy_codes, precision);  // dW = M^T dY, while they travel
   dh_all.finish();
   *d_input = dh.slice_rows(0, owned).clone();
 }

@@ -51,6 +51,9 @@ struct LayerContext {
   float attention_dropout = 0.0f;
   uint64_t seed = 0;
   uint64_t attention_dropout_stream = 0;
+  // Stochastic rounding of INT8 weight-gradient operands (layers/linear_map.h): keyed by (seed, stream),
+  // the stream by (epoch, layer); each LinearMap adds its tensor id.
+  uint64_t gradient_rounding_stream = 0;
   bool training = false;
   // Backward only, may be empty: drives the progress of communication started earlier (the weight
   // gradients' allreduce: MPI advances a non-blocking collective only inside MPI calls).

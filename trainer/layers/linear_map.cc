@@ -5,7 +5,7 @@
 namespace tango::trainer {
 
 LinearMap::LinearMap(std::string name, int64_t in, int64_t out, uint64_t seed, int layer, int tensor_id)
-    : weight_(make_parameter(std::move(name), Shape::mat(in, out))) {
+    : weight_(make_parameter(std::move(name), Shape::mat(in, out))), tensor_id_(tensor_id) {
   glorot_init(weight_.value, in, out, seed, layer, tensor_id);
 }
 
@@ -47,29 +47,31 @@ void LinearMap::forward_rows(int64_t begin, int64_t end, Precision precision, Te
   }
 }
 
-void LinearMap::backward(const Tensor& dy, Precision precision, Tensor* dx) {
-  const kernels::QTensor dy_q = quantize_gradient(dy, precision);
-  backward_weight(dy, dy_q, precision);
-  if (dx != nullptr) backward_input(dy, dy_q, precision, *dx);
+void LinearMap::backward(const Tensor& dy, const LayerContext& context, Tensor* dx) {
+  const GradientCodes codes = quantize_gradient(dy, context);
+  backward_weight(dy, codes, context.precision);
+  if (dx != nullptr) backward_input(dy, codes, context.precision, *dx);
 }
 
-kernels::QTensor LinearMap::quantize_gradient(const Tensor& dy, Precision precision) const {
-  return precision == Precision::kINT8 ? quantize_int8(dy) : kernels::QTensor();
+LinearMap::GradientCodes LinearMap::quantize_gradient(const Tensor& dy, const LayerContext& context) const {
+  if (context.precision != Precision::kINT8) return {};
+  const uint64_t stream = context.gradient_rounding_stream + (static_cast<uint64_t>(tensor_id_) << 56);
+  return {quantize_int8_rows(dy), quantize_int8_stochastic(dy, context.seed, stream)};
 }
 
-void LinearMap::backward_input(const Tensor& dy, const kernels::QTensor& dy_q, Precision precision,
+void LinearMap::backward_input(const Tensor& dy, const GradientCodes& codes, Precision precision,
                                Tensor& dx) {
   dx = Tensor::empty(DType::kF32, Shape::mat(dy.rows(), in_features()), dy.device());
   if (precision == Precision::kINT8) {
-    qgemm(dy_q, false, weight_q_, true, dx);
+    qgemm(codes.rows, false, weight_q_, true, dx);
   } else {
     gemm(dy, false, weight_.value, true, dx);
   }
 }
 
-void LinearMap::backward_weight(const Tensor& dy, const kernels::QTensor& dy_q, Precision precision) {
+void LinearMap::backward_weight(const Tensor& dy, const GradientCodes& codes, Precision precision) {
   if (precision == Precision::kINT8) {
-    qgemm(input_q_, true, dy_q, false, weight_.grad);
+    qgemm(input_q_, true, codes.tensor, false, weight_.grad);
   } else {
     gemm(input_, true, dy, false, weight_.grad);
   }

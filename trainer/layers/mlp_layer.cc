@@ -18,7 +18,7 @@ Tensor MlpLayer::forward(const Tensor& input, const LayerContext& context) {
 
 void MlpLayer::backward(const Tensor& d_output, const LayerContext& context, Tensor* d_input) {
   bias_grad(d_output, bias_.grad);
-  linear_.backward(d_output, context.precision, d_input);
+  linear_.backward(d_output, context, d_input);
 }
 
 }  // namespace tango::trainer

@@ -113,20 +113,20 @@ void SageLayer::backward(const Tensor& d_output, const LayerContext& context, Te
     Tensor dz = Tensor::empty(DType::kF32, Shape::mat(graph.num_rows(), out_features()), graph.device);
     aggregate_backward(d_output, context, dz);  // dZ_all = A^T D^-1 dY
     context.make_progress();
-    root_.backward(d_output, precision, nullptr);  // dW_root = H_owned^T dY
+    root_.backward(d_output, context, nullptr);  // dW_root = H_owned^T dY
     context.make_progress();
-    neighbours_.backward(dz, precision, nullptr);  // dW_neigh = H_all^T dZ_all
+    neighbours_.backward(dz, context, nullptr);  // dW_neigh = H_all^T dZ_all
     return;
   }
   if (!transform_first() && d_input == nullptr) {
-    root_.backward(d_output, precision, nullptr);        // dW_root = H_owned^T dY
-    neighbours_.backward(d_output, precision, nullptr);  // dW_neigh = M^T dY
+    root_.backward(d_output, context, nullptr);        // dW_root = H_owned^T dY
+    neighbours_.backward(d_output, context, nullptr);  // dW_neigh = M^T dY
     return;
   }
   // The halo-gradient table, whose halo rows go home and are added into the owners' rows:
   // dZ_all = A^T D^-1 dY (transform first) or A^T D^-1 (dY W_neigh^T) (aggregate first).
   Tensor dy_w_neigh;
-  if (!transform_first()) neighbours_.backward(d_output, precision, &dy_w_neigh);  // dW_neigh = M^T dY too
+  if (!transform_first()) neighbours_.backward(d_output, context, &dy_w_neigh);  // dW_neigh = M^T dY too
   const Tensor& aggregated = transform_first() ? d_output : dy_w_neigh;
   Tensor d_table = Tensor::empty(DType::kF32, Shape::mat(graph.num_rows(), aggregated.cols()), graph.device);
   // Over the reverse graph 1/deg scales the (owned) columns.
@@ -135,13 +135,13 @@ void SageLayer::backward(const Tensor& d_output, const LayerContext& context, Te
   returned.post();
   // While they travel, the root branch: dW_root = H_owned^T dY, dH_owned = dY W_root^T.
   Tensor dh_owned;
-  root_.backward(d_output, precision, d_input != nullptr ? &dh_owned : nullptr);
+  root_.backward(d_output, context, d_input != nullptr ? &dh_owned : nullptr);
   returned.finish();
   const Tensor d_table_owned = d_table.slice_rows(0, graph.num_owned);
   if (transform_first()) {
     // dW_neigh = H^T dZ, and dH_owned += dZ_owned W_neigh^T.
     Tensor dh_neighbours;
-    neighbours_.backward(d_table_owned, precision, d_input != nullptr ? &dh_neighbours : nullptr);
+    neighbours_.backward(d_table_owned, context, d_input != nullptr ? &dh_neighbours : nullptr);
     if (d_input == nullptr) return;
     add_into(dh_owned, dh_neighbours);
   } else {
