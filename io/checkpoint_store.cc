@@ -29,14 +29,6 @@ bool parse_name(const std::string& name, int64_t* epoch) {
   return true;
 }
 
-// "ckpt-e000010-r0003.h5": a file of format 2, one per rank.
-bool is_per_rank_name(const std::string& name) {
-  long long e = 0;
-  int r = 0, consumed = 0;
-  return std::sscanf(name.c_str(), "ckpt-e%lld-r%d.h5%n", &e, &r, &consumed) == 2 &&
-         static_cast<size_t>(consumed) == name.size();
-}
-
 // Everything a checkpoint holds, hashed in a fixed order (tensors by name: the map's order).
 uint64_t content_checksum(const Checkpoint& ckpt) {
   ContentHash hash;
@@ -164,14 +156,6 @@ Checkpoint CheckpointStore::load(int64_t epoch) const {
         "--checkpoint-dir",
         path, e.what(), dir_);
   }
-}
-
-std::vector<std::string> CheckpointStore::per_rank_files() const {
-  std::vector<std::string> found;
-  for (const auto& entry : fs::directory_iterator(dir_))
-    if (is_per_rank_name(entry.path().filename().string())) found.push_back(entry.path().filename().string());
-  std::sort(found.begin(), found.end());
-  return found;
 }
 
 }  // namespace tango

@@ -14,8 +14,8 @@
 //   shape and bytes)
 // and the state tensors under /tensors/<name> (weights, optimizer moments, halo state, run.best).
 // load() turns a damaged file (not HDF5, truncated, a changed byte under /tensors or in an attribute)
-// into an input error naming it. Format 2 wrote one file per rank (ckpt-e000010-r0003.h5); such
-// files are not read (per_rank_files() lists them so that the trainer can say what to do).
+// into an input error naming it. Format 2 wrote one file per rank (ckpt-e000010-r0003.h5): this store
+// ignores those (the trainer reads them, trainer/legacy_checkpoints.h).
 #pragma once
 
 #include <cstdint>
@@ -56,8 +56,6 @@ class CheckpointStore {
 
   std::string path_for(int64_t epoch) const;
   const std::string& dir() const { return dir_; }
-  // Files of the per-rank format 2 in the folder ("ckpt-e000010-r0000.h5", ...), sorted.
-  std::vector<std::string> per_rank_files() const;
 
  private:
   std::string dir_;

@@ -9,6 +9,7 @@
 
 #include "core/error.h"
 #include "trainer/collective_error.h"
+#include "trainer/legacy_checkpoints.h"
 
 namespace tango::trainer {
 namespace {
@@ -109,43 +110,41 @@ RunCheckpoints::RunCheckpoints(const TrainConfig& config, const DistGraph& graph
 
 int64_t RunCheckpoints::resume(RunState& state) {
   if (!config_.resume || !store_) return 0;
+  const std::string& dir = config_.checkpoint_dir;
   // Rank 0 picks the epoch (the folder is shared; a rank that saw another listing would load another
-  // file).
-  int64_t chosen = comm_.rank() == 0 ? store_->latest_epoch().value_or(-1) : 0;
-  comm_.broadcast_bytes(&chosen, sizeof chosen, 0);
-  if (chosen < 0) {
-    const std::vector<std::string> per_rank = store_->per_rank_files();
-    if (!per_rank.empty()) {
-      // Every rank lists the (shared) folder and stops here.
-      throw CollectiveError(
-          ErrorKind::kInvalidInput,
-          fmt::format("'{}' holds per-rank checkpoints of an older tango-train ({}{}): this build writes and "
-                      "resumes one checkpoint per epoch (format {}). Continue that run with the build that "
-                      "wrote it, or start again in a new --checkpoint-dir",
-                      config_.checkpoint_dir, per_rank.front(),
-                      per_rank.size() > 1 ? fmt::format(", ... {} files", per_rank.size()) : "",
-                      kCheckpointFormatVersion),
-          comm_.rank() == 0);
-    }
-    if (comm_.rank() == 0)
-      spdlog::warn("--resume: no checkpoint in {}, starting from epoch 0", config_.checkpoint_dir);
+  // file): the newest checkpoint, else the newest complete set of per-rank checkpoints of format 2.
+  int64_t chosen[2] = {-1, -1};  // format 3, format 2
+  if (comm_.rank() == 0) {
+    chosen[0] = store_->latest_epoch().value_or(-1);
+    if (chosen[0] < 0) chosen[1] = latest_per_rank_epoch(dir).value_or(-1);
+  }
+  comm_.broadcast_bytes(chosen, sizeof chosen, 0);
+  if (chosen[0] < 0 && chosen[1] < 0) {
+    if (comm_.rank() == 0) spdlog::warn("--resume: no checkpoint in {}, starting from epoch 0", dir);
     return 0;
   }
-  const std::string path = store_->path_for(chosen);
+  const bool per_rank = chosen[0] < 0;
+  const int64_t epoch = per_rank ? chosen[1] : chosen[0];
+  const std::string origin =
+      per_rank ? fmt::format("{}/ckpt-e{:06d}-r*.h5", dir, epoch) : store_->path_for(epoch);
   Checkpoint ckpt;
   std::string load_error;
   ErrorKind load_kind = ErrorKind::kInvalidInput;
   try {
-    ckpt = store_->load(chosen);
-    check_matches_run(ckpt, path, config_, dataset_);
-    restore_checkpoint(ckpt, state, path, comm_);
+    if (per_rank) {
+      ckpt = read_per_rank_checkpoints(dir, epoch, config_);  // checks the configuration's hash
+    } else {
+      ckpt = store_->load(epoch);
+      check_matches_run(ckpt, origin, config_, dataset_);
+    }
+    restore_checkpoint(ckpt, state, origin, comm_);
   } catch (const Error& e) {
     load_error = e.what();
     load_kind = e.kind();
   }
-  // Every rank reads the same file, so every rank normally fails the same way (a rank whose view of the
-  // file differs fails alone). Either way every rank stops here, knowing what the others found: rank 0
-  // prints, and a rank prints its own error only when rank 0 had none.
+  // Every rank reads the same files, so every rank normally fails the same way (a rank whose view of
+  // the folder differs fails alone). Either way every rank stops here, knowing what the others found:
+  // rank 0 prints, and a rank prints its own error only when rank 0 had none.
   const std::vector<int32_t> failed = comm_.allgather<int32_t>(load_error.empty() ? 0 : 1);
   if (!load_error.empty()) throw CollectiveError(load_kind, load_error, comm_.rank() == 0 || failed[0] == 0);
   const auto first_failed = std::find(failed.begin(), failed.end(), 1);
@@ -153,12 +152,19 @@ int64_t RunCheckpoints::resume(RunState& state) {
     throw CollectiveError(
         ErrorKind::kInvalidInput,
         fmt::format("rank {} could not resume from checkpoint '{}' (its error is in its log)",
-                    first_failed - failed.begin(), path),
+                    first_failed - failed.begin(), origin),
         comm_.rank() == 0);
   }
   if (comm_.rank() == 0) {
-    spdlog::info("resuming after epoch {} from {} (written by {} rank(s), resumed on {})", ckpt.epoch, path,
+    spdlog::info("resuming after epoch {} from {} (written by {} rank(s), resumed on {})", ckpt.epoch, origin,
                  ckpt.num_ranks, comm_.size());
+    if (per_rank) {
+      spdlog::warn(
+          "{} are per-rank checkpoints of format 2, which do not record the dataset: it is not checked. The "
+          "next "
+          "checkpoint is written as one file (format {}); the per-rank files can then be deleted",
+          origin, kCheckpointFormatVersion);
+    }
   }
   return ckpt.epoch;
 }

@@ -65,7 +65,8 @@ class RunCheckpoints {
   // --resume: restores the newest checkpoint into `state` on every rank and returns its epoch (0 when
   // there is none). Rank 0 picks the epoch, every rank reads the file; a checkpoint that is damaged, of
   // another configuration or of another dataset is an input error on every rank, before anything is
-  // written.
+  // written. A folder with per-rank checkpoints of format 2 only resumes from those
+  // (trainer/legacy_checkpoints.h).
   int64_t resume(RunState& state);
 
   // Saves after `epochs_done` epochs when due (every --checkpoint-every epochs, and after the last):

@@ -4,9 +4,9 @@
 # to epoch 6, --resume on 1 rank reading the dataset itself (--dataset) to epoch 8: every epoch's loss
 # in the one metrics file within 1e-5 relative of 4 ranks x 8 epochs straight (GraphSAGE, fp32,
 # dropout 0.5), one checkpoint file per epoch, the newest --checkpoint-keep kept. Then what must be
-# refused: another configuration, another dataset, a truncated and a changed checkpoint, per-rank
-# checkpoints of an older build: each exits 2 with one clear line and leaves every file of the run as
-# it was.
+# refused: another configuration, another dataset, a truncated and a changed checkpoint, files named
+# like per-rank checkpoints of format 2 that are not: each exits 2 with one clear line and leaves every
+# file of the run as it was. (Real format-2 checkpoints resume: tests/trainer/mpi/resume_test.cc.)
 #   tests/trainer/test_resume_binary.sh BUILD_DIR MPIEXEC
 # Exit 77 (skipped) while the binaries are not built.
 set -uo pipefail
@@ -105,6 +105,6 @@ mkdir -p "$work/run/old"
 cp "$work/good.h5" "$work/run/old/ckpt-e000008-r0000.h5"
 cp "$work/good.h5" "$work/run/old/ckpt-e000008-r0001.h5"
 ckpt="$work/run/old"
-refused "per-rank checkpoints of an older build" "holds per-rank checkpoints of an older tango-train" \
-  --parts "$work/p2" --epochs 10
+refused "files named like per-rank checkpoints of format 2 that are not" \
+  "is named like a per-rank checkpoint of format 2 but is not one" --parts "$work/p2" --epochs 10
 finish_checks

@@ -5,9 +5,9 @@
 // carries), and with adaptive halo widths (the bit policy's widths and windows are in the
 // checkpoint: every epoch's widths match too). After a resume the metrics file lists every epoch
 // once, even when the killed run had logged epochs past its last checkpoint. Also: resuming under
-// another configuration, on another dataset, from a damaged checkpoint or from per-rank checkpoints of
-// an older format is an input error on every rank that changes none of the run's files. (Resuming on
-// another rank count: resume_rank_count_test.cc.)
+// another configuration, on another dataset or from a damaged checkpoint is an input error on every
+// rank that changes none of the run's files. Per-rank checkpoints of format 2 still resume, to the bit.
+// (Resuming on another rank count: resume_rank_count_test.cc.)
 #include <gtest/gtest.h>
 
 #include <cstring>
@@ -19,10 +19,12 @@
 #include "comm/communicator.h"
 #include "core/error.h"
 #include "io/checkpoint_store.h"
+#include "io/hdf5_file.h"
 #include "io/metrics_writer.h"
 #include "tests/common/test_data.h"
 #include "tests/trainer/trainer_test_graphs.h"
 #include "trainer/config.h"
+#include "trainer/legacy_checkpoints.h"
 #include "trainer/part_loader.h"
 #include "trainer/train.h"
 
@@ -56,6 +58,7 @@ class Resume : public ::testing::Test {
   friend std::vector<nlohmann::json> expect_resume_is_bit_identical(Resume&, TrainConfig, const std::string&);
   friend void expect_refused(Resume&, const TrainConfig&, const DistGraph&, const std::string&);
   friend TrainConfig two_epochs(Resume&, TrainConfig, const std::string&);
+  friend void write_as_format2(Resume&, const TrainConfig&, int64_t);
 
   comm::Communicator comm_;
   DistGraph graph_;
@@ -244,17 +247,75 @@ TrainConfig two_epochs(Resume& fixture, TrainConfig config, const std::string& n
   return config;
 }
 
-// Checkpoints of format 2 were written one per rank: they are refused with what to do, not misread.
-TEST_F(Resume, PerRankCheckpointsOfAnOlderBuildAreRefusedWithAdvice) {
-  TrainConfig config = two_epochs(*this, config_, "per-rank");
-  if (comm_.rank() == 0) {
+// Rewrites the checkpoint of `epoch` in `dir` as format 2 wrote it, one file per rank (rank 0 writes
+// them all): the same tensors, the halo windows as [calls, decisions, 4 sums] with each rank's own
+// sums, the format-2 hash; then removes the format-3 file.
+void write_as_format2(Resume& fixture, const TrainConfig& config, int64_t epoch) {
+  if (fixture.comm_.rank() == 0) {
     const CheckpointStore store(config.checkpoint_dir);
-    for (int r = 0; r < 2; ++r)
-      std::filesystem::copy_file(store.path_for(2),
-                                 config.checkpoint_dir + fmt::format("/ckpt-e000002-r{:04d}.h5", r));
-    std::filesystem::remove(store.path_for(2));
+    const Checkpoint ckpt = store.load(epoch);
+    const std::vector<int64_t> counts = ckpt.tensors.at("halo.policy.windows").to_vector<int64_t>();
+    const std::vector<int64_t> sums = ckpt.tensors.at("halo.policy.window_sums").to_vector<int64_t>();
+    const size_t windows = counts.size() / 2;
+    for (int64_t r = 0; r < ckpt.num_ranks; ++r) {
+      H5File h5 = H5File::create(config.checkpoint_dir + fmt::format("/ckpt-e{:06d}-r{:04d}.h5", epoch, r));
+      h5.set_attr("format_version", int64_t{2});
+      h5.set_attr("epoch", ckpt.epoch);
+      h5.set_attr("rng_state", static_cast<int64_t>(ckpt.rng_state));
+      h5.set_attr("config_hash", format2_config_hash(config));
+      h5.set_attr("rank", r);
+      h5.set_attr("num_ranks", ckpt.num_ranks);
+      std::vector<int64_t> format2_windows;
+      for (size_t w = 0; w < windows; ++w) {
+        format2_windows.insert(format2_windows.end(), {counts[w * 2], counts[w * 2 + 1]});
+        const size_t row = static_cast<size_t>(r) * windows * 4 + w * 4;
+        format2_windows.insert(format2_windows.end(), sums.begin() + row, sums.begin() + row + 4);
+      }
+      for (const auto& [name, tensor] : ckpt.tensors)
+        if (name != "halo.policy.windows" && name != "halo.policy.window_sums")
+          h5.write("/tensors/" + name, tensor);
+      h5.write("/tensors/halo.policy.windows", Tensor::from(format2_windows));
+      h5.close();
+    }
+    std::filesystem::remove(store.path_for(epoch));
   }
-  expect_refused(*this, config, graph_, "holds per-rank checkpoints of an older tango-train");
+  fixture.comm_.barrier();
+}
+
+// Per-rank checkpoints of format 2 (written before checkpoints became one file) still resume, to the bit
+// on the rank count that wrote them, adaptive halo windows included; the next checkpoint is one file.
+TEST_F(Resume, PerRankCheckpointsOfFormatTwoResumeBitForBit) {
+  TrainConfig config = config_;
+  config.stochastic_rounding = true;
+  config.halo_bits_spec = "adaptive";
+  config.halo_bits = parse_halo_bits(config.halo_bits_spec, config.layers, &config.halo_adaptive);
+  TrainConfig straight = config;
+  straight.epochs = 8;
+  const TrainResult full = train(straight, graph_, comm_);
+  TrainConfig first = config;
+  first.epochs = 4;
+  first.checkpoint_dir = shared_dir("format2");
+  const TrainResult head = train(first, graph_, comm_);
+  write_as_format2(*this, first, 4);
+  TrainConfig second = first;
+  second.epochs = 8;
+  second.resume = true;
+  const TrainResult tail = train(second, graph_, comm_);
+  ASSERT_EQ(tail.losses.size(), 4u);
+  for (size_t e = 0; e < 4; ++e)
+    EXPECT_EQ(std::memcmp(&tail.losses[e], &full.losses[e + 4], sizeof(double)), 0) << "epoch " << e + 5;
+  for (const auto& [name, weight] : full.weights)
+    EXPECT_TRUE(same_bits(weight, tail.weights.at(name))) << name;
+  EXPECT_EQ(CheckpointStore(first.checkpoint_dir).latest_epoch(), 8);
+  comm_.barrier();
+}
+
+// Format 2 kept only a hash of the configuration: another one is refused, naming the file.
+TEST_F(Resume, PerRankCheckpointsUnderAnotherConfigurationAreAnInputError) {
+  TrainConfig config = two_epochs(*this, config_, "format2-changed");
+  write_as_format2(*this, config, 2);
+  config.lr = 0.05;
+  expect_refused(*this, config, graph_, "ckpt-e000002-r0000.h5' belongs to another configuration");
 }
 
 // The error names each key that changed, with both values.
