@@ -20,6 +20,9 @@ parameter, cross entropy over the training nodes. For GAT `--hidden` is per head
 `--adjacency csr` hands the layers a torch.sparse CSR adj_t instead of edge_index (PyG's SpMM
 path, no E x F message tensor): the faster and leaner PyG configuration for GCN and SAGE.
 
+`--device cuda` trains on the GPU (tests/gpu/run.sh compares tango-train --device cuda with it on the
+same graph and GPU); each timed span then ends with torch.cuda.synchronize().
+
 Epoch time = forward + backward + optimizer step (no evaluation), median over the epochs after
 `--warmup`, in wall time and in process CPU time (time.process_time: the work, on a shared machine); evaluation runs only on `--eval-every` epochs and is timed apart. Test accuracy is taken at
 the best validation epoch (strictly better validation accuracy), as tango-train's summary.
@@ -58,6 +61,7 @@ def parse_args():
                         "torch.sparse CSR adj_t, aggregated by SpMM (GCN, SAGE; PyG's memory-lean path)")
     p.add_argument("--init", choices=("pyg", "glorot"), default="pyg",
                    help="pyg: each conv's own reset_parameters; glorot: tango-train's (Glorot W, zero bias)")
+    p.add_argument("--device", choices=("cpu", "cuda"), default="cpu", help="where the model trains")
     p.add_argument("--out", help="write the result JSON here (default: stdout)")
     return p.parse_args()
 
@@ -151,8 +155,16 @@ def main():
     else:
         graph = edge_index
     del adj_t
+    device = torch.device(args.device)
+    x, y, graph = x.to(device), y.to(device), graph.to(device)
+    masks = {k: m.to(device) for k, m in masks.items()}
+
+    def sync():  # a GPU span ends when its kernels have run, not when they were queued
+        if device.type == "cuda":
+            torch.cuda.synchronize(device)
+
     load_s = time.perf_counter() - load_start
-    model = build_model(args, x.shape[1], num_classes, torch)
+    model = build_model(args, x.shape[1], num_classes, torch).to(device)
     optimizer = torch.optim.Adam(model.parameters(), lr=args.lr, weight_decay=args.weight_decay)
     train_mask = masks["train"]
 
@@ -167,6 +179,7 @@ def main():
         loss = torch.nn.functional.cross_entropy(out[train_mask], y[train_mask])
         loss.backward()
         optimizer.step()
+        sync()
         epoch_ms.append(1e3 * (time.perf_counter() - start))
         cpu_ms.append(1e3 * (time.process_time() - cpu_start))
         losses.append(float(loss))
@@ -176,6 +189,7 @@ def main():
             with torch.no_grad():
                 pred = model(x, graph).argmax(dim=-1)
             acc = {k: float((pred[m] == y[m]).sum()) / max(1, int(m.sum())) for k, m in masks.items()}
+            sync()
             eval_ms.append(1e3 * (time.perf_counter() - start))
             history["epoch"].append(epoch)
             for k in ("train", "valid", "test"):
@@ -189,6 +203,7 @@ def main():
         "torch": torch.__version__,
         "torch_geometric": __import__("torch_geometric").__version__,
         "threads": torch.get_num_threads(),
+        "device": torch.cuda.get_device_name(device) if device.type == "cuda" else "cpu",
         "data": os.path.abspath(args.data),
         "nodes": int(x.shape[0]),
         "directed_edges": int(edge_index.shape[1]),
@@ -209,6 +224,7 @@ def main():
         "best_valid_acc": best["valid_acc"],
         "best_epoch": best["epoch"],
         "max_rss_bytes": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024,
+        "peak_cuda_bytes": torch.cuda.max_memory_allocated(device) if device.type == "cuda" else None,
     }
     text = json.dumps(result, indent=1)
     if args.out:

@@ -4,6 +4,7 @@
 
 #ifdef TANGO_HAVE_CUDA
 #include "comm/cuda/nccl_comm.h"
+#include "core/check_cuda.h"
 #endif
 
 namespace tango::comm {
@@ -26,8 +27,11 @@ AsyncAllreduce::AsyncAllreduce(Communicator& comm, Tensor& tensor, ReduceOp op)
               comm.rank(), tensor.str());
 #ifdef TANGO_HAVE_CUDA
   if (tensor.device().is_cuda()) {
-    stream_ = comm.nccl().allreduce_async(tensor.raw_data(), static_cast<size_t>(tensor.numel()),
-                                          tensor.dtype(), op);
+    cuda::NcclComm& nccl = comm.nccl();
+    cudaEvent_t event;
+    TANGO_CUDA_CHECK(cudaEventCreateWithFlags(&event, cudaEventDisableTiming));
+    done_event_ = event;
+    nccl.allreduce_async(tensor.raw_data(), static_cast<size_t>(tensor.numel()), tensor.dtype(), op, event);
     return;
   }
 #endif
@@ -41,12 +45,16 @@ AsyncAllreduce::AsyncAllreduce(Communicator& comm, Tensor& tensor, ReduceOp op)
 
 AsyncAllreduce::~AsyncAllreduce() {
   if (!done_) wait();
+#ifdef TANGO_HAVE_CUDA
+  if (done_event_ != nullptr) cudaEventDestroy(static_cast<cudaEvent_t>(done_event_));
+#endif
 }
 
 bool AsyncAllreduce::test() {
   if (done_) return true;
 #ifdef TANGO_HAVE_CUDA
-  if (stream_ != nullptr) return done_ = comm_.nccl().ready(static_cast<cudaStream_t>(stream_), "allreduce");
+  if (done_event_ != nullptr)
+    return done_ = comm_.nccl().ready(static_cast<cudaEvent_t>(done_event_), "allreduce");
 #endif
   int no_peer = -1;
   return done_ = comm_.test_all({&request_, 1}, {&no_peer, 1}, "allreduce");
@@ -55,8 +63,8 @@ bool AsyncAllreduce::test() {
 void AsyncAllreduce::wait() {
   if (done_) return;
 #ifdef TANGO_HAVE_CUDA
-  if (stream_ != nullptr) {
-    comm_.nccl().wait(static_cast<cudaStream_t>(stream_), "allreduce");
+  if (done_event_ != nullptr) {
+    comm_.nccl().wait(static_cast<cudaEvent_t>(done_event_), "allreduce");
     done_ = true;
     return;
   }

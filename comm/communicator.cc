@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "comm/fatal.h"
+#include "comm/gpu_assignment.h"
 #include "core/check_mpi.h"
 #include "core/env.h"
 #include "core/timer.h"
@@ -278,13 +279,15 @@ bool Communicator::device_enabled() const {
 }
 
 Device Communicator::device_for_local_rank() const {
-  int gpus = cuda_device_count();
+  const int gpus = cuda_device_count();
   TANGO_CHECK_INPUT(gpus > 0, "rank {}: no CUDA device is visible; run on CPU tensors or on a GPU node",
                     rank_);
-  if (local_size_ > gpus)
-    spdlog::warn("rank {}: {} ranks on this node share {} GPUs; NCCL needs one rank per GPU", rank_,
-                 local_size_, gpus);
-  return Device::cuda(local_rank_ % gpus);
+  const int ordinal = gpu_for_local_rank(gpus, local_rank_, local_size_);
+  TANGO_CHECK_INPUT(ordinal >= 0,
+                    "rank {}: {} ranks on this node see {} GPUs; NCCL needs one GPU per rank (start one rank "
+                    "per GPU, or give each rank its own: srun --gpus-per-task=1)",
+                    rank_, local_size_, gpus);
+  return Device::cuda(ordinal);
 }
 
 void Communicator::enable_device(Device device) {

@@ -1,8 +1,8 @@
 // Communicator: the one object per rank through which all inter-rank traffic goes.
 //
 // MPI is always there (host buffers: the CPU path, the fallback and the NCCL bootstrap); NCCL is
-// added for CUDA tensors with enable_device(), one rank per GPU, the device picked from the
-// node-local rank. Collectives on a Tensor pick the transport from the tensor's device.
+// added for CUDA tensors with enable_device(), one rank per GPU (comm/gpu_assignment.h). Collectives
+// on a Tensor pick the transport from the tensor's device.
 //
 // Nothing waits forever: every wait polls (MPI_Test* / ncclCommGetAsyncError) against a deadline of
 // TANGO_COMM_TIMEOUT_S seconds; past it the rank logs what it was waiting for, aborts the
@@ -94,7 +94,9 @@ class Communicator {
   [[noreturn]] void abort(std::string_view why, int exit_code = 1) const;
 
   // Creates the NCCL communicator over all ranks on `device` (a CUDA device; every rank calls this
-  // collectively). device_for_local_rank() is the usual choice: local_rank mod GPUs on the node.
+  // collectively). device_for_local_rank() is the usual choice (comm/gpu_assignment.h: device 0 when
+  // the rank sees one GPU, else the GPU of its node-local rank; an input error when there are fewer
+  // GPUs than ranks on the node).
   void enable_device(Device device);
   bool device_enabled() const;
   Device device() const { return device_; }

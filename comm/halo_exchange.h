@@ -22,6 +22,7 @@
 #include "comm/communicator.h"
 #include "comm/exchange_stats.h"
 #include "comm/halo_plan.h"
+#include "core/device_timer.h"
 #include "core/tensor.h"
 #include "core/timer.h"
 
@@ -114,6 +115,10 @@ class HaloExchange {
   bool raw_ = false;  // post_codes(): rows copied as bytes
   float tensor_scale_ = 1.0f;
   Timer overlap_timer_;
+  // Encode (scale agreement, gather, quantize, pack) and decode spans: the host clock on the CPU, CUDA
+  // events on the table's stream on a GPU (core/device_timer.h), read once wait() has synchronised.
+  DeviceTimer encode_timer_;
+  DeviceTimer decode_timer_;
 
   std::vector<int64_t> send_byte_offsets_;  // byte offset of each peer's message in send_buffer_ [P+1]
   std::vector<int64_t> recv_byte_offsets_;

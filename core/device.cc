@@ -51,4 +51,15 @@ std::string describe_devices() {
   return out;
 }
 
+std::string cuda_pci_bus_id(int ordinal) {
+#ifdef TANGO_HAVE_CUDA
+  char id[32] = {};
+  if (ordinal >= 0 && cudaDeviceGetPCIBusId(id, sizeof id, ordinal) == cudaSuccess) return id;
+  (void)cudaGetLastError();
+#else
+  (void)ordinal;
+#endif
+  return {};
+}
+
 }  // namespace tango

@@ -26,6 +26,9 @@ bool cuda_compiled();
 int cuda_device_count();
 // One line per GPU ("cuda:0 NVIDIA H100 80GB HBM3, 79.1 GiB, sm_90"), or why there is none.
 std::string describe_devices();
+// The PCI bus id of visible GPU `ordinal` ("0000:3b:00.0"): the same physical GPU gives the same id in
+// every process of a node, whatever CUDA_VISIBLE_DEVICES renumbers. Empty without such a GPU.
+std::string cuda_pci_bus_id(int ordinal);
 
 // Bytes held by live Tensors on a device kind, now and at the peak since the last reset.
 struct MemoryStats {

@@ -126,6 +126,17 @@ TANGO_HD inline float dequantize_code(int code, float scale) {
   return static_cast<float>(code) * scale;
 }
 
+// running + code * scale, the product rounded before the sum (a decoder adding a received element into
+// a gradient row). Spelled out on the device, where nvcc would contract it into one FMA that rounds
+// once; the host compiles ISO C++ without contraction, so both backends add the same float.
+TANGO_HD inline float dequantize_add(float running, int code, float scale) {
+#if defined(__CUDA_ARCH__)
+  return __fadd_rn(running, __fmul_rn(static_cast<float>(code), scale));
+#else
+  return running + dequantize_code(code, scale);
+#endif
+}
+
 // ---- GEMM epilogue ---------------------------------------------------------------------------------
 // Integer GEMMs accumulate at most this many products per INT32 sum: 255 * 127 * 65536 < 2^31, so even
 // UINT8 x INT8 codes cannot overflow. Longer reductions (dW = X^T dY over all nodes) are split into

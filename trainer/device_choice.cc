@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <vector>
 
+#include "comm/gpu_assignment.h"
 #include "core/error.h"
 
 namespace tango::trainer {
@@ -20,7 +21,8 @@ Device choose_train_device(const std::string& requested, comm::Communicator& com
                     "--device '{}' is not a device; use auto, cpu or cuda", requested);
   if (requested == "cpu") return Device::cpu();
   const int gpus = cuda_device_count();  // 0 without the CUDA backend
-  const int32_t mine = gpus == 0 ? kNoGpu : gpus < comm.local_size() ? kTooFewGpus : kOwnGpu;
+  const int ordinal = comm::gpu_for_local_rank(gpus, comm.local_rank(), comm.local_size());
+  const int32_t mine = gpus == 0 ? kNoGpu : ordinal < 0 ? kTooFewGpus : kOwnGpu;
   const std::vector<int32_t> states = comm.allgather(mine);
   const auto worst = std::min_element(states.begin(), states.end());
   if (*worst != kOwnGpu) {
@@ -36,14 +38,28 @@ Device choose_train_device(const std::string& requested, comm::Communicator& com
           rank == comm.rank() ? describe_devices() : std::string("see that rank's log"));
       TANGO_FAIL_INPUT(
           "--device cuda: rank {} shares its node's GPUs with more ranks than there are GPUs; "
-          "start one rank per GPU (mpirun -npernode <GPUs>) or use --device cpu",
+          "start one rank per GPU (mpirun -npernode <GPUs>, srun --gpus-per-task=1) or use --device cpu",
           rank);
     }
     if (comm.rank() == 0 && std::count(states.begin(), states.end(), int32_t{kNoGpu}) < comm.size())
       spdlog::warn("--device auto: rank {} has no GPU of its own, so every rank trains on the CPU", rank);
     return Device::cpu();
   }
-  const Device device = comm.device_for_local_rank();
+  // Every rank has picked a GPU; ranks that each see "one GPU" may still have picked the same one.
+  if (const auto shared = comm::find_shared_gpu(comm, cuda_pci_bus_id(ordinal))) {
+    TANGO_CHECK_INPUT(
+        requested != "cuda",
+        "--device cuda: ranks {} and {} on {} would share the GPU at {}; give each rank its own "
+        "GPU (srun --gpus-per-task=1, CUDA_VISIBLE_DEVICES per rank, or one rank per GPU) or "
+        "use --device cpu",
+        shared->first_rank, shared->second_rank, shared->host, shared->bus_id);
+    if (comm.rank() == 0)
+      spdlog::warn(
+          "--device auto: ranks {} and {} on {} would share the GPU at {}, so every rank trains on the CPU",
+          shared->first_rank, shared->second_rank, shared->host, shared->bus_id);
+    return Device::cpu();
+  }
+  const Device device = Device::cuda(ordinal);
   comm.enable_device(device);
   return device;
 }

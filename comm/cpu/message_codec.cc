@@ -233,15 +233,13 @@ TANGO_INLINE void decode_codes_row(const uint8_t* in, int64_t cols, CodeRange ra
     const int byte = in[b];
     for (int s = 0; s < kPerByte; ++s) {
       const int code = (((byte >> (s * kBits)) & kMask) ^ sign) - sign;
-      const float v = kernels::dequantize_code(code, scale);
       float& out = y[b * kPerByte + s];
-      out = kAccumulate ? out + v : v;
+      out = kAccumulate ? kernels::dequantize_add(out, code, scale) : kernels::dequantize_code(code, scale);
     }
   }
   for (int64_t j = full_bytes * kPerByte; j < cols; ++j) {
     const int code = decode_field(in[j / kPerByte], static_cast<int>(j % kPerByte), kBits, range);
-    const float v = kernels::dequantize_code(code, scale);
-    y[j] = kAccumulate ? y[j] + v : v;
+    y[j] = kAccumulate ? kernels::dequantize_add(y[j], code, scale) : kernels::dequantize_code(code, scale);
   }
 }
 

@@ -126,8 +126,8 @@ __global__ void decode_kernel(KernelCodec codec, const uint8_t* in, int64_t rows
   int per_byte = 8 / codec.bits;
   for (int64_t j = lane; j < cols; j += 32) {
     int code = decode_field(codes[j / per_byte], static_cast<int>(j % per_byte), codec.bits, range);
-    float v = kernels::dequantize_code(code, range.scale);
-    y[j] = accumulate ? y[j] + v : v;
+    y[j] = accumulate ? kernels::dequantize_add(y[j], code, range.scale)
+                      : kernels::dequantize_code(code, range.scale);
   }
 }
 

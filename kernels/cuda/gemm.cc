@@ -5,12 +5,13 @@
 #include <algorithm>
 #include <map>
 #include <mutex>
-#include <tuple>
+#include <utility>
 
 #include "core/check_cuda.h"
 #include "kernels/cuda/cuda_context.h"
 #include "kernels/cuda/elementwise.h"
 #include "kernels/cuda/gemm_epilogue.cuh"
+#include "kernels/cuda/lt_algo_key.h"
 #include "kernels/quant_math.h"
 
 namespace tango::kernels::cuda {
@@ -22,25 +23,32 @@ size_t align_up(size_t bytes) {
   return (bytes + 255) / 256 * 256;
 }
 
-// The cuBLASLt algorithm for one (device, m, n, k) INT8 problem, chosen once by the heuristic.
+// The cuBLASLt algorithm for one INT8 problem on operands of the key's alignments, chosen once by the
+// heuristic (lt_algo_key.h: told the real alignments, so it never picks a kernel that assumes more).
 cublasLtMatmulAlgo_t int8_algo(cublasLtHandle_t lt, cublasLtMatmulDesc_t op, cublasLtMatrixLayout_t la,
-                               cublasLtMatrixLayout_t lb, cublasLtMatrixLayout_t lc, int ordinal, int64_t m,
-                               int64_t n, int64_t k) {
+                               cublasLtMatrixLayout_t lb, cublasLtMatrixLayout_t lc, const Int8AlgoKey& key) {
   static std::mutex mutex;
-  static std::map<std::tuple<int, int64_t, int64_t, int64_t>, cublasLtMatmulAlgo_t> cache;
+  static std::map<Int8AlgoKey, cublasLtMatmulAlgo_t> cache;
   std::lock_guard lock(mutex);
-  auto key = std::make_tuple(ordinal, m, n, k);
   if (auto it = cache.find(key); it != cache.end()) return it->second;
   cublasLtMatmulPreference_t preference;
   TANGO_CUBLAS_CHECK(cublasLtMatmulPreferenceCreate(&preference));
   size_t workspace = kLtWorkspaceBytes;
   TANGO_CUBLAS_CHECK(cublasLtMatmulPreferenceSetAttribute(
       preference, CUBLASLT_MATMUL_PREF_MAX_WORKSPACE_BYTES, &workspace, sizeof workspace));
+  const std::pair<cublasLtMatmulPreferenceAttributes_t, uint32_t> alignments[] = {
+      {CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_A_BYTES, key.align_a},
+      {CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_B_BYTES, key.align_b},
+      {CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_C_BYTES, key.align_c},
+      {CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_D_BYTES, key.align_c}};
+  for (const auto& [attribute, bytes] : alignments)
+    TANGO_CUBLAS_CHECK(cublasLtMatmulPreferenceSetAttribute(preference, attribute, &bytes, sizeof bytes));
   cublasLtMatmulHeuristicResult_t result{};
   int found = 0;
   TANGO_CUBLAS_CHECK(cublasLtMatmulAlgoGetHeuristic(lt, op, la, lb, lc, lc, preference, 1, &result, &found));
   cublasLtMatmulPreferenceDestroy(preference);
-  TANGO_CHECK(found > 0, "cuBLASLt has no INT8 algorithm for m={} n={} k={}", m, n, k);
+  TANGO_CHECK(found > 0, "cuBLASLt has no INT8 algorithm for m={} n={} k={} (alignments A {} B {} C {})",
+              key.m, key.n, key.k, key.align_a, key.align_b, key.align_c);
   cache.emplace(key, result.algo);
   return result.algo;
 }
@@ -118,7 +126,10 @@ void qgemm(const GemmShape& s, const int8_t* a, const int8_t* b, const float* a_
     TANGO_CUBLAS_CHECK(cublasLtMatrixLayoutCreate(&la, CUDA_R_8I, kk, n_padded, kk));
     TANGO_CUBLAS_CHECK(cublasLtMatrixLayoutCreate(&lb, CUDA_R_8I, kk, s.m, kk));
     TANGO_CUBLAS_CHECK(cublasLtMatrixLayoutCreate(&lc, CUDA_R_32I, n_padded, s.m, n_padded));
-    cublasLtMatmulAlgo_t algo = int8_algo(ctx.cublas_lt(), op, la, lb, lc, device.ordinal, s.m, n_padded, kk);
+    const Int8AlgoKey key{
+        device.ordinal,        s.m, n_padded, kk, operand_alignment(b_op), operand_alignment(a_op),
+        operand_alignment(acc)};
+    cublasLtMatmulAlgo_t algo = int8_algo(ctx.cublas_lt(), op, la, lb, lc, key);
     const int32_t alpha = 1, beta = 0;
     TANGO_CUBLAS_CHECK(cublasLtMatmul(ctx.cublas_lt(), op, &alpha, b_op, la, a_op, lb, &beta, acc, lc, acc,
                                       lc, &algo, lt_workspace, kLtWorkspaceBytes, ctx.stream()));
