@@ -32,10 +32,10 @@
 #             per epoch per codec from the parts' send lists (GCN and SAGE, hidden 64); an 8-rank tango-train run of 2 epochs
 #             (halos int8 forward / int4 backward) cross-checks the count against real exchanges.
 #
-# PyTorch and PyG live in a venv under the build folder (WORK/../bench-venv = BUILD/bench-venv,
-# created once from bench/pyg_requirements.txt; PyPI's default torch wheel, ~3.5 GB with its CUDA
-# libraries, which it loads but does not use on a CPU-only machine). Neither is a dependency of the
-# build or the tests.
+# PyTorch and PyG live in a venv under the build folder (BUILD/bench-venv, bench/pyg_venv.sh: created once
+# from bench/pyg_requirements.txt; PyPI's default torch wheel, ~3.5 GB with its CUDA libraries, which it
+# loads but does not use on a CPU-only machine), shared with bench/pyg_interop.sh. Neither is a dependency
+# of the build.
 # Every table keeps its provenance (command, machine, date) in docs/benchmark_results.json and in the
 # document. A table none of whose runs is in WORK/runs (other phases, another work dir) is kept from
 # docs/benchmark_results.json with its provenance (bench/bench_report.py), so one phase can be rerun
@@ -108,17 +108,9 @@ mkdir -p "$work_dir"/{runs,logs,data,parts,tmp}
 log() { echo "compare_pyg.sh: $*" >&2; }
 
 # --- the PyG venv -------------------------------------------------------------------------------
-ensure_venv() {
-  local stamp="$venv/.tango-requirements" want
-  want=$(sha256sum "$repo_root/bench/pyg_requirements.txt" | cut -d' ' -f1)
-  if [[ -f "$stamp" && "$(cat "$stamp")" == "$want" ]]; then return; fi
-  log "creating $venv from bench/pyg_requirements.txt (one time; ~3.5 GB download)"
-  [[ -x "$venv/bin/python" ]] || python3 -m venv "$venv" || die "python3 -m venv failed (apt-get install python3-venv)"
-  "$venv/bin/pip" install --quiet -r "$repo_root/bench/pyg_requirements.txt" ||
-    die "pip could not install bench/pyg_requirements.txt into $venv"
-  "$venv/bin/python" -c 'import torch, torch_geometric, h5py' || die "the venv at $venv cannot import torch_geometric"
-  echo "$want" > "$stamp"
-}
+# shellcheck source=bench/pyg_venv.sh
+source "$repo_root/bench/pyg_venv.sh" # ensure_pyg_venv, shared with bench/pyg_interop.sh
+ensure_venv() { ensure_pyg_venv "$venv" || die "no PyTorch Geometric venv at $venv (see above)"; }
 
 # --- data -----------------------------------------------------------------------------------------
 dataset_spec() {

@@ -28,6 +28,8 @@ Epoch time = forward + backward + optimizer step (no evaluation), median over th
 the best validation epoch (strictly better validation accuracy), as tango-train's summary.
 Writes one JSON object (--out, or stdout), with the per-epoch loss and every evaluation's train / valid
 / test accuracy (`accuracy_history`), to compare curves with tango-train's --metrics lines.
+`--save-model F.safetensors` writes the best-validation epoch's state_dict() with the __metadata__ that
+tango-predict reads (trainer/model_file.h), so Tango can run the PyG-trained model (bench/pyg_interop.sh).
 """
 import argparse
 import json
@@ -63,6 +65,8 @@ def parse_args():
                    help="pyg: each conv's own reset_parameters; glorot: tango-train's (Glorot W, zero bias)")
     p.add_argument("--device", choices=("cpu", "cuda"), default="cpu", help="where the model trains")
     p.add_argument("--out", help="write the result JSON here (default: stdout)")
+    p.add_argument("--save-model", help="write the best-validation weights here (safetensors, tango-predict's "
+                                        "metadata)")
     return p.parse_args()
 
 
@@ -139,6 +143,15 @@ def build_model(args, in_features, num_classes, torch):
     return net
 
 
+def model_metadata(args, in_features, num_classes):
+    """The architecture keys of a Tango model file's __metadata__ (trainer/model_file.h), all strings."""
+    return {"format": "tango-model", "format_version": "1", "model": args.model, "layers": str(args.layers),
+            "in_features": str(in_features), "hidden": str(args.hidden),
+            "heads": str(args.heads if args.model == "gat" else 1), "num_classes": str(num_classes),
+            "activation": args.activation, "normalize_features": "true" if args.normalize_features else "false",
+            "source": "bench/pyg_train.py"}
+
+
 def main():
     args = parse_args()
     import torch
@@ -171,6 +184,7 @@ def main():
     epoch_ms, cpu_ms, eval_ms, losses = [], [], [], []
     history = {"epoch": [], "train": [], "valid": [], "test": []}  # every evaluation, as tango-train's metrics
     best = {"valid_acc": -1.0, "test_acc": 0.0, "epoch": 0}
+    best_state = None
     for epoch in range(1, args.epochs + 1):
         start, cpu_start = time.perf_counter(), time.process_time()
         model.train()
@@ -196,6 +210,8 @@ def main():
                 history[k].append(acc[k])
             if acc["valid"] > best["valid_acc"]:
                 best = {"valid_acc": acc["valid"], "test_acc": acc["test"], "epoch": epoch}
+                if args.save_model:
+                    best_state = {k: v.detach().cpu().clone() for k, v in model.state_dict().items()}
     timed = epoch_ms[args.warmup:] if len(epoch_ms) > args.warmup else epoch_ms
     timed_cpu = cpu_ms[args.warmup:] if len(cpu_ms) > args.warmup else cpu_ms
     result = {
@@ -226,6 +242,15 @@ def main():
         "max_rss_bytes": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024,
         "peak_cuda_bytes": torch.cuda.max_memory_allocated(device) if device.type == "cuda" else None,
     }
+    if args.save_model:
+        from safetensors.torch import save_file
+
+        metadata = model_metadata(args, x.shape[1], num_classes)
+        metadata.update(best_epoch=str(best["epoch"]), test_acc=str(best["test_acc"]))
+        tmp = f"{args.save_model}.tmp.{os.getpid()}"
+        save_file({k: v.contiguous() for k, v in best_state.items()}, tmp, metadata=metadata)
+        os.replace(tmp, args.save_model)
+        result["model_file"] = os.path.abspath(args.save_model)
     text = json.dumps(result, indent=1)
     if args.out:
         tmp = f"{args.out}.tmp.{os.getpid()}"

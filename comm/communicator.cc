@@ -199,6 +199,34 @@ void Communicator::allgather_bytes(const void* mine, void* all, size_t bytes_per
   wait_all({&request, 1}, {&no_peer, 1}, "allgather");
 }
 
+std::vector<char> Communicator::gather_bytes(const void* mine, size_t bytes, int root,
+                                             std::vector<int64_t>* bytes_per_rank) {
+  TANGO_CHECK(root >= 0 && root < size_, "rank {}: gather root {} is not a rank of {}", rank_, root, size_);
+  TANGO_CHECK(bytes <= static_cast<size_t>(INT32_MAX), "rank {}: a gather of {} bytes is over 2 GiB", rank_,
+              bytes);
+  const bool at_root = rank_ == root;
+  int count = static_cast<int>(bytes);
+  std::vector<int> counts(at_root ? static_cast<size_t>(size_) : 0);
+  int no_peer = -1;
+  MPI_Request request = MPI_REQUEST_NULL;
+  TANGO_COMM_MPI(MPI_Igather(&count, 1, MPI_INT, counts.data(), 1, MPI_INT, root, comm_, &request), root);
+  wait_all({&request, 1}, {&no_peer, 1}, "gather of counts");
+  std::vector<int> displacements(counts.size());
+  int64_t total = 0;
+  for (size_t r = 0; r < counts.size(); ++r) {
+    displacements[r] = static_cast<int>(total);
+    total += counts[r];
+  }
+  TANGO_CHECK(total <= INT32_MAX, "rank {}: a gather of {} bytes in all is over 2 GiB", rank_, total);
+  std::vector<char> all(static_cast<size_t>(total));
+  TANGO_COMM_MPI(MPI_Igatherv(mine, count, MPI_BYTE, all.data(), counts.data(), displacements.data(),
+                              MPI_BYTE, root, comm_, &request),
+                 root);
+  wait_all({&request, 1}, {&no_peer, 1}, "gather");
+  if (bytes_per_rank != nullptr) bytes_per_rank->assign(counts.begin(), counts.end());
+  return all;
+}
+
 bool Communicator::test_all(std::span<MPI_Request> requests, std::span<const int> peers,
                             std::string_view what) {
   int count = static_cast<int>(requests.size());

@@ -82,6 +82,10 @@ class Communicator {
     return all;
   }
   void allgather_bytes(const void* mine, void* all, size_t bytes_per_rank);
+  // Every rank's `bytes` bytes gathered at `root` in rank order (root gets them all, other ranks an empty
+  // vector); at root, *bytes_per_rank (when given) gets each rank's count. Under 2 GiB in all.
+  std::vector<char> gather_bytes(const void* mine, size_t bytes, int root,
+                                 std::vector<int64_t>* bytes_per_rank = nullptr);
 
   // Waits for `requests` (completed ones become MPI_REQUEST_NULL). peers[i] names the rank behind
   // requests[i] (-1: a collective) for the error and timeout messages; `what` says what they carry.

@@ -51,4 +51,15 @@ void write_file_atomic(const std::string& path, const std::string& contents) {
   file.commit();
 }
 
+void check_can_create(const std::string& path, const std::string& what) {
+  TANGO_CHECK_INPUT(!path.empty() && !std::filesystem::is_directory(path),
+                    "{} '{}' is a folder, not a file name", what, path);
+  const std::filesystem::path parent = std::filesystem::path(path).parent_path();
+  const std::string folder = parent.empty() ? "." : parent.string();
+  TANGO_CHECK_INPUT(std::filesystem::is_directory(folder), "{} '{}': folder '{}' does not exist", what, path,
+                    folder);
+  TANGO_CHECK_INPUT(::access(folder.c_str(), W_OK) == 0, "{} '{}': folder '{}' is not writable", what, path,
+                    folder);
+}
+
 }  // namespace tango

@@ -29,4 +29,8 @@ class AtomicFile {
 // Writes `contents` to `path` atomically.
 void write_file_atomic(const std::string& path, const std::string& contents);
 
+// An input error (naming `what`, e.g. the flag, and the folder) unless a file can be created at `path`: its
+// folder exists and is writable. For outputs written at the end of a long run, checked at its start.
+void check_can_create(const std::string& path, const std::string& what);
+
 }  // namespace tango

@@ -173,6 +173,40 @@ void H5File::write(const std::string& name, const Tensor& tensor, int deflate) {
                      path_ + ":" + name);
 }
 
+void H5File::create_dataset(const std::string& name, DType dtype, Shape shape) {
+  Handle lcpl{H5Pcreate(H5P_LINK_CREATE), H5Pclose};
+  H5Pset_create_intermediate_group(lcpl.id, 1);
+  hsize_t dims[2] = {static_cast<hsize_t>(shape.dims[0]), static_cast<hsize_t>(shape.dims[1])};
+  Handle space{H5Screate_simple(shape.ndim, dims, nullptr), H5Sclose};
+  Handle dcpl{H5Pcreate(H5P_DATASET_CREATE), H5Pclose};
+  H5Pset_obj_track_times(dcpl.id, 0);
+  Handle dset{H5Dcreate2(id_, name.c_str(), native_type(dtype), space.id, lcpl.id, dcpl.id, H5P_DEFAULT),
+              H5Dclose};
+  TANGO_CHECK_INPUT(dset.id >= 0, "cannot create dataset '{}' in '{}' (does it exist already?)", name, path_);
+}
+
+void H5File::write_rows(const std::string& name, int64_t first_row, const Tensor& rows) {
+  TANGO_CHECK(rows.device().is_cpu(), "HDF5 writes take CPU tensors, got {}", rows.str());
+  Handle dset{H5Dopen2(id_, name.c_str(), H5P_DEFAULT), H5Dclose};
+  TANGO_CHECK(dset.id >= 0, "'{}' has no dataset '{}' to write rows into", path_, name);
+  Handle file_space{H5Dget_space(dset.id), H5Sclose};
+  const int ndim = H5Sget_simple_extent_ndims(file_space.id);
+  hsize_t dims[2] = {0, 1};
+  H5Sget_simple_extent_dims(file_space.id, dims, nullptr);
+  TANGO_CHECK(ndim == rows.ndim() && (ndim == 1 || static_cast<int64_t>(dims[1]) == rows.cols()) &&
+                  first_row >= 0 && static_cast<hsize_t>(first_row + rows.rows()) <= dims[0],
+              "rows [{}, {}) of {} do not fit dataset '{}' of '{}'", first_row, first_row + rows.rows(),
+              rows.str(), name, path_);
+  if (rows.numel() == 0) return;
+  hsize_t start[2] = {static_cast<hsize_t>(first_row), 0};
+  hsize_t count[2] = {static_cast<hsize_t>(rows.rows()), dims[1]};
+  TANGO_HDF5_CHECK(H5Sselect_hyperslab(file_space.id, H5S_SELECT_SET, start, nullptr, count, nullptr), path_);
+  Handle memory_space{H5Screate_simple(ndim, count, nullptr), H5Sclose};
+  TANGO_HDF5_CHECK(H5Dwrite(dset.id, native_type(rows.dtype()), memory_space.id, file_space.id, H5P_DEFAULT,
+                            rows.raw_data()),
+                   path_ + ":" + name);
+}
+
 void H5File::set_attr(const std::string& name, const std::string& value) {
   if (H5Aexists(id_, name.c_str()) > 0) H5Adelete(id_, name.c_str());
   Handle type{H5Tcopy(H5T_C_S1), H5Tclose};

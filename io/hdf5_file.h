@@ -35,6 +35,11 @@ class H5File {
   Tensor read_checked(const std::string& name, DType dtype, int64_t rows = -1) const;
   // Writes a CPU tensor; creates intermediate groups. Compressed with gzip level `deflate` (0: none).
   void write(const std::string& name, const Tensor& tensor, int deflate = 0);
+  // Writing a big table in pieces: create_dataset makes an (uncompressed) 1-D or 2-D dataset of `shape`,
+  // write_rows fills rows [first_row, first_row + rows.rows()) of it from a CPU tensor of its dtype and
+  // width.
+  void create_dataset(const std::string& name, DType dtype, Shape shape);
+  void write_rows(const std::string& name, int64_t first_row, const Tensor& rows);
 
   void set_attr(const std::string& name, const std::string& value);
   void set_attr(const std::string& name, int64_t value);

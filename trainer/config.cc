@@ -150,6 +150,14 @@ void add_train_flags(CLI::App& app, TrainConfig& c) {
       ->check(CLI::Range(1, 1000000));
   app.add_flag("--resume", c.resume, "Continue from the newest complete checkpoint in --checkpoint-dir");
   app.add_flag("--quiet", c.quiet, "No per-epoch progress lines");
+  app.add_option(
+      "--save-model", c.save_model_path,
+      "Write the best-validation weights here (safetensors, PyTorch Geometric's state_dict names)");
+  app.add_option(
+      "--predictions", c.predictions_path,
+      "Write every node's logits, predicted class and split here (HDF5), from the best-validation model");
+  app.add_option("--embeddings", c.embeddings_path,
+                 "Write every node's last hidden layer output here (HDF5), from the best-validation model");
 
   // --model gat without its flags gets the GAT paper's cora settings (PyG's examples/gat.py), not the
   // GCN defaults above: an option given on the command line or in the TOML file is left alone.
@@ -172,6 +180,8 @@ void validate_config(const TrainConfig& c) {
                     c.checkpoint_every);
   TANGO_CHECK_INPUT(c.checkpoint_keep >= 1, "--checkpoint-keep must be at least 1, got {}",
                     c.checkpoint_keep);
+  TANGO_CHECK_INPUT(c.embeddings_path.empty() || c.layers >= 2,
+                    "--embeddings needs --layers 2 or more (a 1-layer model has no hidden layer)");
   // Model.
   TANGO_CHECK_INPUT(c.layers >= 1, "--layers must be at least 1, got {}", c.layers);
   TANGO_CHECK_INPUT(c.hidden >= 1, "--hidden must be at least 1, got {}", c.hidden);

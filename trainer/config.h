@@ -70,6 +70,11 @@ struct TrainConfig {
   int checkpoint_keep = 2;  // checkpoint files kept (the newest)
   bool resume = false;
   bool quiet = false;
+  // What the run leaves to use (trainer/best_weights.h): the best-validation weights as safetensors in
+  // PyG's layout (trainer/model_file.h), and every node's logits / last hidden layer (trainer/predictions.h).
+  std::string save_model_path;
+  std::string predictions_path;
+  std::string embeddings_path;
 
   // The resolved configuration as JSON (what is saved with the run).
   nlohmann::json to_json() const;

@@ -46,6 +46,18 @@ comm::BitPolicy make_bit_policy(const TrainConfig& config) {
   return comm::BitPolicy(std::move(initial), options);
 }
 
+std::vector<std::unique_ptr<CommHaloLink>> make_halo_links(const TrainConfig& config, const DistGraph& graph,
+                                                           comm::Communicator& comm, int num_layers,
+                                                           comm::BitPolicy& bit_policy) {
+  const comm::HaloPlan plan = make_halo_plan(graph, comm);
+  std::vector<std::unique_ptr<CommHaloLink>> links;
+  for (int l = 0; l < num_layers; ++l) {
+    links.push_back(std::make_unique<CommHaloLink>(
+        comm, plan, config.seed * 1000003 + static_cast<uint64_t>(l), l, bit_policy));
+  }
+  return links;
+}
+
 CommHaloLink::CommHaloLink(comm::Communicator& comm, const comm::HaloPlan& plan, uint64_t seed, int layer,
                            comm::BitPolicy& policy)
     : comm_(comm), exchange_(comm, plan, seed), layer_(layer), policy_(policy) {}

@@ -26,6 +26,13 @@ comm::HaloPlan make_halo_plan(const DistGraph& graph, comm::Communicator& comm);
 // The run's bit policy from --halo-bits (per layer, fixed or adaptive) and the rounding flag.
 comm::BitPolicy make_bit_policy(const TrainConfig& config);
 
+class CommHaloLink;
+
+// One exchange object per layer, each with its own stochastic-rounding seed, sharing the bit policy.
+std::vector<std::unique_ptr<CommHaloLink>> make_halo_links(const TrainConfig& config, const DistGraph& graph,
+                                                           comm::Communicator& comm, int num_layers,
+                                                           comm::BitPolicy& bit_policy);
+
 class CommHaloLink : public HaloLink {
  public:
   CommHaloLink(comm::Communicator& comm, const comm::HaloPlan& plan, uint64_t seed, int layer,

@@ -77,7 +77,7 @@ LayerContext Model::context(int layer, const std::vector<HaloLink*>& halos) cons
 }
 
 Tensor Model::forward(const DistGraph& graph, const std::vector<HaloLink*>& halos, bool training,
-                      int64_t epoch) {
+                      int64_t epoch, Tensor* last_hidden) {
   graph_ = &graph;
   epoch_ = epoch;
   const float p = static_cast<float>(config_.dropout);
@@ -97,6 +97,7 @@ Tensor Model::forward(const DistGraph& graph, const std::vector<HaloLink*>& halo
       pre_activations_[l] = y;
       h = Tensor::empty(DType::kF32, y.shape(), y.device());
       activate(y, h, activation_kind(), 1.0f);
+      if (last_hidden != nullptr && l + 2 == num_layers()) *last_hidden = h;
     } else {
       h = y;
     }

@@ -21,7 +21,10 @@ class Model {
 
   // Logits of the owned rows [num_owned, classes]. `epoch` keys the dropout masks; training = false
   // runs without dropout (evaluation). halos[l] is layer l's link (may be null with one rank).
-  Tensor forward(const DistGraph& graph, const std::vector<HaloLink*>& halos, bool training, int64_t epoch);
+  // `last_hidden`, when given, gets the last hidden layer's output after its activation (what the output
+  // layer reads; [num_owned, width]; undefined with one layer).
+  Tensor forward(const DistGraph& graph, const std::vector<HaloLink*>& halos, bool training, int64_t epoch,
+                 Tensor* last_hidden = nullptr);
   // From dL/d logits, fills every parameter's grad (this rank's share). `layer_done(l)`, when given,
   // is called as soon as layer l's gradients are final (last layer first): the trainer starts their
   // allreduce there while the layers below run backward.

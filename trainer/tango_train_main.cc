@@ -15,7 +15,9 @@
 #include "comm/mpi_session.h"
 #include "core/error.h"
 #include "core/log.h"
+#include "io/atomic_file.h"
 #include "trainer/collective_error.h"
+#include "trainer/collective_step.h"
 #include "trainer/config.h"
 #include "trainer/part_loader.h"
 #include "trainer/train.h"
@@ -24,31 +26,22 @@ namespace {
 
 using namespace tango;
 
+constexpr const char* kProgram = "tango-train";
+
 void print_error(const char* what) {
-  fmt::print(stderr, "tango-train: error: {}\n", what);
+  trainer::print_error(kProgram, what);
 }
 
-// Loads this rank's graph; if any rank fails, every rank returns the worst exit code (so no rank is
-// left waiting in a collective for a peer that already quit). Rank 0 prints its error; another rank
-// prints only an error rank 0 did not have (a rank-specific one, e.g. its own corrupted part file).
-int load_everywhere(const TrainConfig& config, comm::Communicator& comm, trainer::DistGraph& graph) {
-  int64_t status = 0;
-  std::string message;
-  try {
-    graph = trainer::load_rank_graph(config, comm.rank(), comm.size());
-  } catch (const Error& e) {
-    message = e.what();
-    status = e.exit_code();
-  } catch (const std::exception& e) {
-    message = e.what();
-    status = 1;
+// This rank's graph; on rank 0, which writes them, a check that the outputs written at the end (model,
+// predictions, embeddings) can be created.
+void load(const TrainConfig& config, const comm::Communicator& comm, trainer::DistGraph& graph) {
+  const std::pair<const std::string&, const char*> outputs[] = {{config.save_model_path, "--save-model"},
+                                                                {config.predictions_path, "--predictions"},
+                                                                {config.embeddings_path, "--embeddings"}};
+  for (const auto& [path, flag] : outputs) {
+    if (!path.empty() && comm.rank() == 0) check_can_create(path, flag);
   }
-  const std::vector<int64_t> statuses = comm.allgather(status);
-  if (status != 0 && (comm.rank() == 0 || statuses[0] == 0)) {
-    print_error(
-        fmt::format("{}{}", comm.size() > 1 ? fmt::format("rank {}: ", comm.rank()) : "", message).c_str());
-  }
-  return static_cast<int>(*std::max_element(statuses.begin(), statuses.end()));
+  graph = trainer::load_rank_graph(config, comm.rank(), comm.size());
 }
 
 void print_summary(const trainer::TrainResult& result, const TrainConfig& config) {
@@ -90,7 +83,10 @@ int main(int argc, char** argv) {
   comm::Communicator comm;
   init_logging(comm.rank());
   trainer::DistGraph graph;
-  if (int status = load_everywhere(config, comm, graph); status != 0) return status;
+  // Every rank loads; if any fails, every rank returns the worst exit code (no rank waits in a collective).
+  if (int status = trainer::run_collective_step(comm, kProgram, [&] { load(config, comm, graph); });
+      status != 0)
+    return status;
   try {
     trainer::TrainResult result = trainer::train(config, graph, comm);
     if (comm.rank() == 0) print_summary(result, config);

@@ -18,13 +18,16 @@
 #include "io/dataset.h"
 #include "io/metrics_writer.h"
 #include "kernels/masked_nll.h"
+#include "trainer/best_weights.h"
 #include "trainer/device_choice.h"
 #include "trainer/epoch_report.h"
 #include "trainer/gradient_reducer.h"
 #include "trainer/halo_link.h"
 #include "trainer/model.h"
+#include "trainer/model_file.h"
 #include "trainer/ops.h"
 #include "trainer/optimizer.h"
+#include "trainer/predictions.h"
 #include "trainer/run_checkpoints.h"
 
 namespace tango::trainer {
@@ -50,19 +53,6 @@ std::array<int64_t, 3> global_split_sizes(const DistGraph& host_graph, comm::Com
   comm.allreduce(std::span<int64_t>(sizes), comm::ReduceOp::kSum);
   TANGO_CHECK_INPUT(sizes[0] > 0, "the training mask is empty on every rank");
   return sizes;
-}
-
-// One exchange object per layer, each with its own stochastic-rounding seed, sharing the bit policy.
-std::vector<std::unique_ptr<CommHaloLink>> make_halo_links(const TrainConfig& config, const DistGraph& graph,
-                                                           comm::Communicator& comm, int num_layers,
-                                                           comm::BitPolicy& bit_policy) {
-  const comm::HaloPlan plan = make_halo_plan(graph, comm);
-  std::vector<std::unique_ptr<CommHaloLink>> links;
-  for (int l = 0; l < num_layers; ++l) {
-    links.push_back(std::make_unique<CommHaloLink>(
-        comm, plan, config.seed * 1000003 + static_cast<uint64_t>(l), l, bit_policy));
-  }
-  return links;
 }
 
 Adam make_optimizer(const TrainConfig& config, Model& model) {
@@ -108,6 +98,41 @@ EpochScalars reduce_scalars(const Tensor& scalars, bool evaluated, const std::ar
   }
   *allreduce_ms = timer.millis();
   return out;
+}
+
+// What the run leaves to use, from the best-validation weights (trainer/best_weights.h): the model file
+// (rank 0) and the per-node predictions and embeddings (all ranks). Leaves those weights in `model`.
+// Returns the summary's "outputs" (empty when nothing was asked for).
+// `provenance` goes into the model file's metadata.
+nlohmann::json write_outputs(const TrainConfig& config, const std::map<std::string, std::string>& provenance,
+                             const BestWeights& best_weights, Model& model, const DistGraph& graph,
+                             const DistGraph& host_graph, const std::vector<HaloLink*>& halos,
+                             const std::array<int64_t, 3>& split_sizes, comm::Communicator& comm) {
+  if (!best_weights.wanted()) return {};
+  TANGO_CHECK(best_weights.epoch() > 0, "no evaluated epoch to take the best weights from");
+  set_weights(model, best_weights.weights(), "the best-validation weights");
+  nlohmann::json outputs = {{"best_epoch", best_weights.epoch()}};
+  if (!config.save_model_path.empty()) {
+    if (comm.rank() == 0) {
+      const ModelSpec spec = ModelSpec::of(config, graph.num_features(), graph.num_classes);
+      save_model_file(config.save_model_path, spec, best_weights.weights(), provenance);
+    }
+    comm.barrier();  // the file is complete when any rank returns
+    outputs["model"] = config.save_model_path;
+  }
+  if (!config.predictions_path.empty() || !config.embeddings_path.empty()) {
+    PredictionFiles files{config.predictions_path,
+                          config.embeddings_path,
+                          {{"source", "tango-train"}, {"best_epoch", std::to_string(best_weights.epoch())}}};
+    const SplitCounts counts =
+        predict_nodes(model, graph, host_graph, halos, comm, files, model_name(config.model));
+    if (!config.predictions_path.empty()) outputs["predictions"] = config.predictions_path;
+    if (!config.embeddings_path.empty()) outputs["embeddings"] = config.embeddings_path;
+    // The best epoch's test accuracy again, from the predictions (the same in fp32; int8 halos with
+    // stochastic rounding or adaptive widths may move a few nodes).
+    outputs["test_acc"] = split_sizes[2] > 0 ? static_cast<double>(counts.correct[2]) / split_sizes[2] : 0.0;
+  }
+  return outputs;
 }
 
 template <class F>
@@ -166,6 +191,8 @@ TrainResult train(const TrainConfig& config, const DistGraph& host_graph, comm::
   RunState state{model, adam, best, bit_policy, links};
   RunCheckpoints checkpoints(config, host_graph, comm);
   const int64_t start_epoch = checkpoints.resume(state);
+  BestWeights best_weights(config, comm);  // only with --save-model / --predictions / --embeddings
+  best_weights.resume(best.epoch, start_epoch);
 
   MetricsWriter metrics;
   if (leader && !config.metrics_path.empty()) {
@@ -210,7 +237,9 @@ TrainResult train(const TrainConfig& config, const DistGraph& host_graph, comm::
     // Bookkeeping: best validation, metrics, progress, checkpoint.
     if (epoch_scalars.counts) {
       latest_counts = epoch_scalars.counts;
+      const int64_t best_before = best.epoch;
       best.offer(epoch + 1, latest_counts->correct[1], latest_counts->correct[2]);
+      if (best.epoch != best_before) best_weights.capture(best.epoch, model);
     }
     epoch_ms_total += times.epoch;
     result.losses.push_back(epoch_scalars.loss);
@@ -239,6 +268,14 @@ TrainResult train(const TrainConfig& config, const DistGraph& host_graph, comm::
   for (Parameter* p : model.parameters()) result.weights[p->name] = p->value.to(Device::cpu());
   result.device = device.str();
   result.allreduces_started_early = reducer.started_early();
+  const std::map<std::string, std::string> provenance = {
+      {"best_epoch", std::to_string(result.best_epoch)},
+      {"best_valid_acc", fmt::format("{}", result.best_valid_acc)},
+      {"test_acc", fmt::format("{}", result.test_acc)},
+      {"tango_config", config_json.dump()}};
+  const nlohmann::json outputs =
+      write_outputs(config, provenance, best_weights, model, graph, host_graph, halos, split_sizes, comm);
+  best_weights.finish();
 
   const SplitCounts final_counts = latest_counts.value_or(SplitCounts{});
   result.summary = {
@@ -261,6 +298,7 @@ TrainResult train(const TrainConfig& config, const DistGraph& host_graph, comm::
       {"bytes_fp32", result.bytes_fp32},
       {"config", config_json},
       {"config_hash", config.hash()}};
+  if (!outputs.empty()) result.summary["outputs"] = outputs;
   // This rank's tensor-memory cache (core/allocator.h): hits are per-epoch buffers that came back
   // without a trip to the system allocator. peak_memory_bytes above counts live tensors only.
   const AllocatorStats cache = device_allocator(device).stats();

@@ -16,7 +16,7 @@ data_dir="${TANGO_DATA_DIR:-$repo_root/../shared/datasets}"
 
 [[ -x "$partition_bin" ]] || { echo "SKIPPED: tango-partition is not built ($partition_bin)"; exit 77; }
 case "$name" in
-  cora) [[ -d "$data_dir/cora/raw" ]] || { echo "SKIPPED: no cora under $data_dir"; exit 77; } ;;
+  cora | use_trained_model) [[ -d "$data_dir/cora/raw" ]] || { echo "SKIPPED: no cora under $data_dir"; exit 77; } ;;
   facebook_int4_halo) [[ -d "$data_dir/facebook/raw" ]] || { echo "SKIPPED: no facebook under $data_dir"; exit 77; } ;;
 esac
 

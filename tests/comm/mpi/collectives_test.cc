@@ -1,5 +1,5 @@
 // Collectives of the Communicator on real ranks: allreduce (sum, max; f32, f64, i64; scalars and
-// tensors), broadcast, barrier, allgather, and the node-local rank.
+// tensors), broadcast, barrier, allgather, gather to a root, and the node-local rank.
 #include <gtest/gtest.h>
 
 #include <vector>
@@ -88,6 +88,25 @@ TEST(Communicator, AllgatherIndexedByRank) {
   for (int i = 0; i < world().size(); ++i) {
     EXPECT_EQ(all[i].rank, i);
     EXPECT_EQ(all[i].square, 1.0 * i * i);
+  }
+}
+
+// Rank r sends r bytes of value r (rank 0 none): the root gets them in rank order with each rank's count.
+TEST(Communicator, GatherBytesToEveryRootInRankOrder) {
+  const int r = world().rank(), n = world().size();
+  const std::vector<char> mine(static_cast<size_t>(r), static_cast<char>(r));
+  for (int root = 0; root < n; ++root) {
+    std::vector<int64_t> counts;
+    const std::vector<char> all = world().gather_bytes(mine.data(), mine.size(), root, &counts);
+    if (r != root) {
+      EXPECT_TRUE(all.empty());
+      continue;
+    }
+    std::vector<char> expected;
+    for (int i = 0; i < n; ++i) expected.insert(expected.end(), static_cast<size_t>(i), static_cast<char>(i));
+    EXPECT_EQ(all, expected);
+    ASSERT_EQ(static_cast<int>(counts.size()), n);
+    for (int i = 0; i < n; ++i) EXPECT_EQ(counts[i], i);
   }
 }
 
