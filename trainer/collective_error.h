@@ -4,7 +4,8 @@
 // another configuration or dataset fails this way (trainer/run_checkpoints.h): one
 // "tango-train: error: ..." line and exit 2, instead of one line per rank and the launcher's abort
 // report. Still a tango::Error (its kind gives the exit code); callers that do not know this type
-// treat it as any other.
+// treat it as any other. (trainer/collective_step.h does the same for a step outside train() that
+// calls no collective, such as loading the graph, and returns the exit code instead.)
 #pragma once
 
 #include <string>
