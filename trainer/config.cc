@@ -148,6 +148,8 @@ void add_train_flags(CLI::App& app, TrainConfig& c) {
   app.add_option("--checkpoint-dir", c.checkpoint_dir, "Folder for checkpoints");
   app.add_option("--checkpoint-every", c.checkpoint_every, "Checkpoint every N epochs (0: only at the end)")
       ->check(CLI::NonNegativeNumber);
+  app.add_option("--checkpoint-keep", c.checkpoint_keep, "Checkpoint files kept, the newest (default 2)")
+      ->check(CLI::Range(1, 1000000));
   app.add_flag("--resume", c.resume, "Continue from the newest complete checkpoint in --checkpoint-dir");
   app.add_flag("--quiet", c.quiet, "No per-epoch progress lines");
   app.add_option(
@@ -180,6 +182,8 @@ void validate_config(const TrainConfig& c) {
                     c.checkpoint_every);
   TANGO_CHECK_INPUT(c.embeddings_path.empty() || c.layers >= 2,
                     "--embeddings needs --layers 2 or more (a 1-layer model has no hidden layer)");
+  TANGO_CHECK_INPUT(c.checkpoint_keep >= 1, "--checkpoint-keep must be at least 1, got {}",
+                    c.checkpoint_keep);
   // Model.
   TANGO_CHECK_INPUT(c.layers >= 1, "--layers must be at least 1, got {}", c.layers);
   TANGO_CHECK_INPUT(c.hidden >= 1, "--hidden must be at least 1, got {}", c.hidden);
@@ -239,14 +243,15 @@ nlohmann::json TrainConfig::to_json() const {
           {"device", device}};
 }
 
-std::string TrainConfig::hash() const {
-  // What changes the trained weights: everything in to_json() but the epoch count (a resumed run may
-  // extend it) and the input location (the same partition may move).
+nlohmann::json TrainConfig::math_json() const {
   nlohmann::json j = to_json();
-  j.erase("epochs");
-  j.erase("parts");
-  j.erase("device");
-  std::string text = j.dump();
+  for (const char* key : {"parts", "dataset", "split", "partition", "epochs", "device", "overlap"})
+    j.erase(key);
+  return j;
+}
+
+std::string TrainConfig::hash() const {
+  const std::string text = math_json().dump();
   uLong crc = crc32(0L, reinterpret_cast<const Bytef*>(text.data()), static_cast<uInt>(text.size()));
   uLong adler = adler32(1L, reinterpret_cast<const Bytef*>(text.data()), static_cast<uInt>(text.size()));
   return fmt::format("{:08x}{:08x}", crc, adler);

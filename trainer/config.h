@@ -71,6 +71,7 @@ struct TrainConfig {
   std::string summary_path;  // final JSON
   std::string checkpoint_dir;
   int checkpoint_every = 0;
+  int checkpoint_keep = 2;  // checkpoint files kept (the newest)
   bool resume = false;
   bool quiet = false;
   // What the run leaves to use (trainer/best_weights.h): the best-validation weights as safetensors in
@@ -79,9 +80,17 @@ struct TrainConfig {
   std::string predictions_path;
   std::string embeddings_path;
 
-  // The resolved configuration as JSON (what is saved with the run) and its hash (for checkpoints; the
-  // device is left out of the hash, so a checkpoint resumes on either device, not bit-identically).
+  // The resolved configuration as JSON (what is saved with the run).
   nlohmann::json to_json() const;
+  // The part of it that changes the math of training, which a checkpoint must match to be resumed:
+  // model, widths, activation, dropouts, optimizer, lr, weight decay, seed, evaluation period (it feeds
+  // the best-validation record and the adaptive halo policy), precision, halo bits, GAT attention,
+  // rounding, feature normalization. Left out: the epoch count (a resumed run may extend it), where
+  // the data comes from and how it is split over ranks (--parts, --dataset, --split, --partition: the
+  // checkpoint's dataset identity guards the data instead, io/dataset_identity.h), the device, and
+  // --overlap (the same bits either way); outputs and logging are not in to_json() at all.
+  nlohmann::json math_json() const;
+  // A short hash of math_json() (crc32 + adler32 of its text, 16 hex digits).
   std::string hash() const;
 };
 

@@ -3,6 +3,8 @@
 #include <cmath>
 #include <numeric>
 
+#include "io/dataset_identity.h"
+
 namespace tango::trainer {
 
 Graph with_self_loops(const Graph& local_graph, int64_t num_cols) {
@@ -107,6 +109,9 @@ void build_local_operators(DistGraph& graph, const Graph& local_graph, const Ten
                 degree[v]);
     inverse[v] = degree[v] > 0 ? static_cast<float>(1.0 / static_cast<double>(degree[v])) : 0.0f;
   }
+  graph.dataset_checksum_share =
+      dataset_checksum_share(local_graph, graph.global_ids, graph.input, graph.labels, graph.train_mask,
+                             graph.valid_mask, graph.test_mask);
 }
 
 namespace {
@@ -174,6 +179,7 @@ DistGraph dist_graph_from_dataset(const Dataset& dataset) {
   graph.num_inner = n;
   graph.num_global_nodes = n;
   graph.num_classes = dataset.num_classes;
+  graph.dataset_name = dataset.name;
   std::vector<int64_t> ids(static_cast<size_t>(n));
   std::iota(ids.begin(), ids.end(), int64_t{0});
   graph.global_ids = Tensor::from(ids);

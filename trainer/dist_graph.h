@@ -12,6 +12,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "core/tensor.h"
@@ -53,6 +54,12 @@ struct DistGraph {
   int64_t num_halo = 0;
   int64_t num_global_nodes = 0;
   int32_t num_classes = 0;
+  // The dataset this part belongs to (io/dataset_identity.h): its name (for messages; from the
+  // dataset or the partition's manifest) and this part's share of the dataset checksum, computed from
+  // the raw owned rows by build_local_operators (before normalize_input_rows). Checkpoints record the
+  // sum over the ranks, which is the same for any partition of the same dataset.
+  std::string dataset_name;
+  uint64_t dataset_checksum_share = 0;
   Device device = Device::cpu();  // where every tensor below lives (built on the host, see graph_on_device)
 
   Tensor global_ids;  // i64 [num_owned + num_halo]: dropout masks and checks key on these
@@ -89,9 +96,9 @@ DistGraph dist_graph_from_dataset(const Dataset& dataset);
 // the GCN paper does for cora's bag-of-words features. Row-local: K ranks agree with 1 rank.
 void normalize_input_rows(DistGraph& graph);
 
-// Fills adjacency, adjacency_with_self, gcn_norm and inverse_degree from the part's local CSR (rows
-// = owned nodes, columns in [owned | halo]) and the global degrees of its owned + halo nodes (i64,
-// no self-loop counted). Every other field must be set already.
+// Fills adjacency, adjacency_with_self, gcn_norm, inverse_degree and dataset_checksum_share from the
+// part's local CSR (rows = owned nodes, columns in [owned | halo]) and the global degrees of its owned +
+// halo nodes (i64, no self-loop counted). Every other field must be set already.
 void build_local_operators(DistGraph& graph, const Graph& local_graph, const Tensor& global_degree);
 
 // The local CSR with a self-loop inserted, in sorted position, in every owned row.

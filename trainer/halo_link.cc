@@ -1,11 +1,12 @@
 #include "trainer/halo_link.h"
 
+#include <algorithm>
 #include <bit>
 
 namespace tango::trainer {
 namespace {
 
-constexpr int kWindowFields = 6;  // calls, decisions, squared_error, squared_signal, signed/unsigned amax2
+constexpr size_t kWindowSums = 4;  // EncodeStats: squared_error, squared_signal, signed/unsigned amax2
 
 std::vector<int64_t> checkpoint_values(const std::map<std::string, Tensor>& tensors, const std::string& name,
                                        size_t count, const std::string& origin) {
@@ -86,44 +87,78 @@ comm::Codec CommHaloLink::codec(HaloDirection direction) const {
   return cols > 0 ? chosen.for_row_width(cols) : chosen;
 }
 
+void CommHaloLink::skip(HaloDirection /*direction*/) {
+  exchange_.restore({exchange_.state().exchanges_posted + 1});
+}
+
 void save_halo_state(const comm::BitPolicy& policy, const std::vector<std::unique_ptr<CommHaloLink>>& links,
-                     std::map<std::string, Tensor>& tensors) {
+                     comm::Communicator& comm, std::map<std::string, Tensor>& tensors) {
   const comm::BitPolicy::State state = policy.state();
-  std::vector<int64_t> bits, windows, exchanges;
+  std::vector<int64_t> bits, windows, sums, exchanges;
   for (const comm::LayerBits& b : state.bits) {
     bits.push_back(b.forward);
     bits.push_back(b.backward);
   }
   for (const comm::BitPolicy::Window& w : state.windows) {
-    windows.insert(windows.end(), {w.calls, w.decisions, std::bit_cast<int64_t>(w.stats.squared_error),
-                                   std::bit_cast<int64_t>(w.stats.squared_signal),
-                                   std::bit_cast<int64_t>(w.stats.signed_amax2),
-                                   std::bit_cast<int64_t>(w.stats.unsigned_amax2)});
+    windows.insert(windows.end(), {w.calls, w.decisions});
+    sums.insert(
+        sums.end(),
+        {std::bit_cast<int64_t>(w.stats.squared_error), std::bit_cast<int64_t>(w.stats.squared_signal),
+         std::bit_cast<int64_t>(w.stats.signed_amax2), std::bit_cast<int64_t>(w.stats.unsigned_amax2)});
   }
   for (const auto& link : links)
     exchanges.push_back(static_cast<int64_t>(link->exchange_state().exchanges_posted));
+
+  // What is saved once must be the same on every rank.
+  std::vector<int64_t> shared = bits;
+  shared.insert(shared.end(), windows.begin(), windows.end());
+  shared.insert(shared.end(), exchanges.begin(), exchanges.end());
+  std::vector<int64_t> every_shared(shared.size() * static_cast<size_t>(comm.size()));
+  comm.allgather_bytes(shared.data(), every_shared.data(), shared.size() * sizeof(int64_t));
+  for (int r = 1; r < comm.size(); ++r)
+    TANGO_CHECK(std::equal(shared.begin(), shared.end(), every_shared.begin() + r * shared.size()),
+                "rank {}'s halo widths, windows or exchange counts differ from rank 0's", r);
+  std::vector<int64_t> every_sums(sums.size() * static_cast<size_t>(comm.size()));
+  comm.allgather_bytes(sums.data(), every_sums.data(), sums.size() * sizeof(int64_t));
+
   tensors["halo.policy.bits"] = Tensor::from(bits);
   tensors["halo.policy.windows"] = Tensor::from(windows);
+  tensors["halo.policy.window_sums"] = Tensor::from(every_sums);
   tensors["halo.exchanges"] = Tensor::from(exchanges);
 }
 
 void load_halo_state(const std::map<std::string, Tensor>& tensors, const std::string& origin,
-                     comm::BitPolicy& policy, std::vector<std::unique_ptr<CommHaloLink>>& links) {
-  const size_t layers = static_cast<size_t>(policy.num_layers());
-  const std::vector<int64_t> bits = checkpoint_values(tensors, "halo.policy.bits", layers * 2, origin);
+                     int64_t num_writer_ranks, comm::Communicator& comm, comm::BitPolicy& policy,
+                     std::vector<std::unique_ptr<CommHaloLink>>& links) {
+  TANGO_CHECK_INPUT(num_writer_ranks >= 1, "checkpoint {} was written by {} ranks", origin, num_writer_ranks);
+  const size_t windows_count = static_cast<size_t>(policy.num_layers()) * 2;
+  const std::vector<int64_t> bits = checkpoint_values(tensors, "halo.policy.bits", windows_count, origin);
   const std::vector<int64_t> windows =
-      checkpoint_values(tensors, "halo.policy.windows", layers * 2 * kWindowFields, origin);
+      checkpoint_values(tensors, "halo.policy.windows", windows_count * 2, origin);
+  const size_t sums_per_rank = windows_count * kWindowSums;
+  const std::vector<int64_t> sums = checkpoint_values(
+      tensors, "halo.policy.window_sums", static_cast<size_t>(num_writer_ranks) * sums_per_rank, origin);
   const std::vector<int64_t> exchanges = checkpoint_values(tensors, "halo.exchanges", links.size(), origin);
+
+  // This rank's share of the open windows' statistics (see halo_link.h).
+  std::vector<double> mine(sums_per_rank, 0.0);
+  if (num_writer_ranks == comm.size()) {
+    for (size_t i = 0; i < sums_per_rank; ++i)
+      mine[i] = std::bit_cast<double>(sums[static_cast<size_t>(comm.rank()) * sums_per_rank + i]);
+  } else if (comm.rank() == 0) {
+    for (int64_t p = 0; p < num_writer_ranks; ++p)
+      for (size_t i = 0; i < sums_per_rank; ++i)
+        mine[i] += std::bit_cast<double>(sums[static_cast<size_t>(p) * sums_per_rank + i]);
+  }
   comm::BitPolicy::State state;
-  for (size_t l = 0; l < layers; ++l)
+  for (size_t l = 0; l < windows_count / 2; ++l)
     state.bits.push_back({static_cast<int>(bits[l * 2]), static_cast<int>(bits[l * 2 + 1])});
-  for (size_t i = 0; i < layers * 2; ++i) {
-    const int64_t* w = windows.data() + i * kWindowFields;
+  for (size_t i = 0; i < windows_count; ++i) {
     comm::BitPolicy::Window window;
-    window.calls = static_cast<int>(w[0]);
-    window.decisions = static_cast<int>(w[1]);
-    window.stats = {std::bit_cast<double>(w[2]), std::bit_cast<double>(w[3]), std::bit_cast<double>(w[4]),
-                    std::bit_cast<double>(w[5])};
+    window.calls = static_cast<int>(windows[i * 2]);
+    window.decisions = static_cast<int>(windows[i * 2 + 1]);
+    const double* w = mine.data() + i * kWindowSums;
+    window.stats = {w[0], w[1], w[2], w[3]};
     state.windows.push_back(window);
   }
   policy.restore(state);

@@ -39,6 +39,9 @@ class CommHaloLink : public HaloLink {
                comm::BitPolicy& policy);
 
   void post(HaloDirection direction, Tensor& table) override;
+  // One rank: counts the exchange, so that the count keying stochastic rounding is the same at any rank
+  // count (a run resumed on more ranks continues where a multi-rank run would be).
+  void skip(HaloDirection direction) override;
   // Completes the exchange and feeds its statistics to the policy (collective when a decision is due).
   void wait() override;
   void progress() override;
@@ -61,15 +64,24 @@ class CommHaloLink : public HaloLink {
   int64_t cols_[2] = {0, 0};  // width of the tables posted per direction (0: none yet)
 };
 
-// A rank's halo state (the bit policy's widths and windows, every layer's exchange count) as checkpoint
-// tensors, exact to the bit (the policy's double sums are stored as their int64 bit patterns):
-//   halo.policy.bits     i64 [layers * 2]      width per (layer, direction)
-//   halo.policy.windows  i64 [layers * 2 * 6]  calls, decisions, 4 EncodeStats sums (bit patterns)
-//   halo.exchanges       i64 [layers]          exchanges posted per layer
+// The run's halo state as checkpoint tensors, in a form any rank count can resume from:
+//   halo.policy.bits         i64 [layers * 2]          width per (layer, direction)
+//   halo.policy.windows      i64 [layers * 2 * 2]      exchanges in the open window, decisions taken
+//   halo.policy.window_sums  i64 [P * layers * 2 * 4]  each writer rank's EncodeStats sums (bit patterns)
+//   halo.exchanges           i64 [layers]              exchanges per layer (keys stochastic rounding)
+// The widths, window counts and exchange counts are the same on every rank (decisions are collective,
+// every rank takes part in every exchange of layers > 0 and a single rank counts the ones it skips), so
+// they are saved once. Only the window's statistics are per rank: partial sums that the next decision
+// adds up over the ranks. They are saved for each of the P writer ranks (one allgather): resumed on P
+// ranks, rank r takes row r and decides exactly as an unbroken run; on another rank count, rank 0 takes
+// their total (in rank order) and the others start from zero, so the next decision sees the same window
+// up to float reassociation (and the statistics the new partition's messages add to it).
+// save_halo_state is collective; `num_writer_ranks` is the P of the checkpoint being loaded.
 void save_halo_state(const comm::BitPolicy& policy, const std::vector<std::unique_ptr<CommHaloLink>>& links,
-                     std::map<std::string, Tensor>& tensors);
+                     comm::Communicator& comm, std::map<std::string, Tensor>& tensors);
 // Restores what save_halo_state() wrote; a missing or misshapen tensor is an input error naming `origin`.
 void load_halo_state(const std::map<std::string, Tensor>& tensors, const std::string& origin,
-                     comm::BitPolicy& policy, std::vector<std::unique_ptr<CommHaloLink>>& links);
+                     int64_t num_writer_ranks, comm::Communicator& comm, comm::BitPolicy& policy,
+                     std::vector<std::unique_ptr<CommHaloLink>>& links);
 
 }  // namespace tango::trainer

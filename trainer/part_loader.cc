@@ -71,7 +71,9 @@ DistGraph load_partition_part(const std::string& dir, int rank, int num_ranks) {
   const std::string path = (std::filesystem::path(dir) / summary.file).string();
   PartitionPart part = read_part(path);
   check_part_against_manifest(part, manifest, rank, path);
-  return dist_graph_from_part(part, path);
+  DistGraph graph = dist_graph_from_part(part, path);
+  graph.dataset_name = manifest.dataset_name;
+  return graph;
 }
 
 DistGraph partition_in_memory(const Dataset& dataset, int num_parts, int rank, uint64_t seed) {
@@ -82,7 +84,9 @@ DistGraph partition_in_memory(const Dataset& dataset, int num_parts, int rank, u
   PartLayout layout = plan_layout(dataset.graph, std::move(owner), num_parts);
   PartitionPart part = build_part(dataset, layout, rank, /*with_halo_features=*/true);
   validate_part(part, dataset.name);
-  return dist_graph_from_part(part, dataset.name);
+  DistGraph graph = dist_graph_from_part(part, dataset.name);
+  graph.dataset_name = dataset.name;
+  return graph;
 }
 
 DistGraph load_rank_graph(const TrainConfig& config, int rank, int num_ranks) {

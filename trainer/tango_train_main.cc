@@ -17,6 +17,7 @@
 #include "core/error.h"
 #include "core/log.h"
 #include "io/atomic_file.h"
+#include "trainer/collective_error.h"
 #include "trainer/collective_step.h"
 #include "trainer/config.h"
 #include "trainer/part_loader.h"
@@ -92,6 +93,10 @@ int main(int argc, char** argv) {
     trainer::TrainResult result = trainer::train(config, graph, comm);
     if (comm.rank() == 0) print_summary(result, config);
     return 0;
+  } catch (const trainer::CollectiveError& e) {
+    // Every rank stops here: no abort needed, one line printed.
+    if (e.print_here()) print_error(e.what());
+    return e.exit_code();
   } catch (const Error& e) {
     print_error(e.what());
     if (comm.size() > 1) comm.abort(e.what(), e.exit_code());

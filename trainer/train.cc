@@ -189,7 +189,7 @@ TrainResult train(const TrainConfig& config, const DistGraph& host_graph, comm::
 
   BestValidation best;
   RunState state{model, adam, best, bit_policy, links};
-  RunCheckpoints checkpoints(config, comm);
+  RunCheckpoints checkpoints(config, host_graph, comm);
   const int64_t start_epoch = checkpoints.resume(state);
   BestWeights best_weights(config, comm);  // only with --save-model / --predictions / --embeddings
   best_weights.resume(best.epoch, start_epoch);

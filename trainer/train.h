@@ -4,8 +4,9 @@
 //   -> every eval_every epochs a forward without dropout and allreduced correct counts.
 // Rank 0 prints one progress line per epoch, appends one JSON line per epoch to --metrics and writes
 // the summary JSON (--summary) at the end, with the resolved config beside the metrics. Checkpoints
-// (weights, Adam state, epoch, best-validation counts, config hash) every --checkpoint-every epochs and
-// at the end; --resume continues from the newest complete one, bit-identically.
+// (weights, Adam state, halo state, epoch, best-validation counts, config hash, dataset identity; one
+// file per epoch, trainer/run_checkpoints.h) every --checkpoint-every epochs and at the end; --resume
+// continues from the newest one on any rank count (bit-identically on the rank count that wrote it).
 #pragma once
 
 #include <map>

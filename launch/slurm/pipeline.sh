@@ -9,7 +9,11 @@
 #
 #   --dataset SPEC        OGB raw directory, .h5 file or synthetic:k=v,...        ($TANGO_DATASET)
 #   --out DIR             DIR/parts (partition), DIR/run (metrics, summary, checkpoints), DIR/logs
-#   --nodes N             training nodes (default 1)                             ($TANGO_NODES)
+#   --nodes N | MIN-MAX   training nodes (default 1)                             ($TANGO_NODES); a range
+#                         lets the job start (and restart after losing a node) on any count in it:
+#                         the partition job makes the parts for MAX nodes, and the training job
+#                         trains on the ranks Slurm granted, partitioning for that count on demand
+#                         (parts per K under DIR/run/parts/k<K>, train.sbatch --dataset)
 #   --gpus-per-node G     GPUs per node: G ranks per node, --gpus-per-task=1 (default 0 = CPU ranks)
 #   --ranks-per-node R    CPU ranks per node when G = 0 (default 1)            ($TANGO_RANKS_PER_NODE)
 #   --cpus-per-rank C     CPU cores per rank (--cpus-per-task)                ($TANGO_CPUS_PER_RANK)
@@ -24,7 +28,8 @@
 #   --skip-partition      DIR/parts exists already: submit only training
 #   --dry-run             print the sbatch commands, submit nothing
 #   -- FLAGS              passed to tango-train (e.g. -- --model gcn --epochs 200 --precision int8)
-# K (parts = training ranks) = nodes x ranks per node. Other knobs reach the jobs through the
+# K (parts = training ranks) = nodes x ranks per node (with a range: MAX nodes x ranks per node for the
+# partition job; the training job's K is what Slurm grants). Other knobs reach the jobs through the
 # environment (sbatch exports it): TANGO_PARTITION_ARGS, TANGO_CHECKPOINT_EVERY, TANGO_LAUNCHER, the
 # binaries (TANGO_PARTITION_BIN, TANGO_TRAIN_BIN; default: this tree's build/bin), NCCL_*.
 # Writes DIR/jobs.env (PARTITION_JOB=..., TRAIN_JOB=...) for scripts that wait on the jobs.
@@ -84,23 +89,38 @@ train_args=("$@")
 
 [[ -n "$dataset" || "$skip_partition" -eq 1 ]] || die "missing --dataset SPEC"
 [[ -n "$out" ]] || die "missing --out DIR"
+# --nodes MIN-MAX: a node range (train.sbatch --dataset takes the count Slurm grants).
+min_nodes="$nodes"
+max_nodes="$nodes"
+if [[ "$nodes" =~ ^([0-9]+)-([0-9]+)$ ]]; then
+  min_nodes="${BASH_REMATCH[1]}"
+  max_nodes="${BASH_REMATCH[2]}"
+  [[ "$min_nodes" -ge 1 && "$max_nodes" -ge "$min_nodes" ]] ||
+    die "--nodes '$nodes': a range MIN-MAX needs 1 <= MIN <= MAX"
+  [[ -n "$dataset" ]] || die "--nodes $nodes needs --dataset SPEC: the training job partitions for the nodes it gets"
+  nodes=0 # checked as a range above
+fi
 for pair in "nodes=$nodes" "gpus-per-node=$gpus_per_node" "ranks-per-node=$ranks_per_node" \
   "partition-cpus=$partition_cpus" "cpus-per-rank=${cpus_per_rank:-1}" "mem-mb=${mem_mb:-1}"; do
   [[ "${pair#*=}" =~ ^[0-9]+$ ]] || die "--${pair%%=*} '${pair#*=}' is not a whole number"
 done
-[[ "$nodes" -ge 1 ]] || die "--nodes must be at least 1"
+[[ "$min_nodes" -ge 1 ]] || die "--nodes must be at least 1"
+node_range=0
+if [[ "$min_nodes" != "$max_nodes" || "$nodes" -eq 0 ]]; then node_range=1; fi
 [[ "$partition_only" -eq 0 || "$skip_partition" -eq 0 ]] || die "--partition-only and --skip-partition exclude each other"
 command -v sbatch >/dev/null 2>&1 || [[ "$dry_run" -eq 1 ]] || die "sbatch not found: run this on a Slurm login node"
 
 if [[ "$gpus_per_node" -gt 0 ]]; then ranks_per_node="$gpus_per_node"; fi
 [[ "$ranks_per_node" -ge 1 ]] || die "--ranks-per-node must be at least 1"
-parts=$((nodes * ranks_per_node))
+parts=$((max_nodes * ranks_per_node))
 
 if [[ "$dry_run" -eq 0 ]]; then mkdir -p "$out/logs"; fi
 out="$(readlink -m "$out")"
 parts_dir="$out/parts"
 run_dir="$out/run"
-if [[ "$skip_partition" -eq 1 ]]; then
+# With a node range the parts live in the training job's cache, one folder per K.
+if [[ "$node_range" -eq 1 ]]; then parts_dir="$run_dir/parts/k$parts"; fi
+if [[ "$skip_partition" -eq 1 && "$node_range" -eq 0 ]]; then
   [[ -f "$parts_dir/manifest.json" ]] || die "--skip-partition but $parts_dir/manifest.json does not exist"
 fi
 
@@ -129,6 +149,8 @@ run_sbatch() {
 }
 
 partition_job=""
+# A range whose largest job has one rank needs no parts: one rank reads the dataset itself.
+if [[ "$node_range" -eq 1 && "$parts" -eq 1 ]]; then skip_partition=1; fi
 if [[ "$skip_partition" -eq 0 ]]; then
   [[ -n "$mem_mb" ]] || mem_mb=$("$here/estimate-mem.sh" "$dataset")
   part_opts=("${common[@]}" --job-name=tango-partition --nodes=1 --ntasks=1
@@ -141,17 +163,30 @@ fi
 
 train_job=""
 if [[ "$partition_only" -eq 0 ]]; then
-  train_opts=("${common[@]}" --job-name=tango-train --nodes="$nodes" --ntasks-per-node="$ranks_per_node"
-    --time="$train_time" --requeue --signal=B:USR1@120 --open-mode=append
+  train_opts=("${common[@]}" --job-name=tango-train)
+  if [[ "$node_range" -eq 0 ]]; then
+    node_count="$max_nodes"
+    train_opts+=(--nodes="$node_count" --ntasks-per-node="$ranks_per_node")
+  else
+    # A task count would make Slurm grant the range's minimum (it sizes the job by MIN x tasks per
+    # node): ask for nodes with room for the ranks instead, and tell train.sbatch how many per node.
+    node_count="$min_nodes-$max_nodes"
+    train_opts+=(--nodes="$node_count" --mincpus=$((ranks_per_node * ${cpus_per_rank:-1}))
+      --export="ALL,TANGO_RANKS_PER_NODE=$ranks_per_node")
+  fi
+  train_opts+=(--time="$train_time" --requeue --signal=B:USR1@120 --open-mode=append
     --output="$out/logs/%x-%j.out")
-  if [[ "$gpus_per_node" -gt 0 ]]; then train_opts+=(--gpus-per-task=1); fi
+  if [[ "$gpus_per_node" -gt 0 && "$node_range" -eq 0 ]]; then train_opts+=(--gpus-per-task=1); fi
+  if [[ "$gpus_per_node" -gt 0 && "$node_range" -eq 1 ]]; then train_opts+=(--gpus-per-node="$gpus_per_node"); fi
   if [[ -n "$cpus_per_rank" ]]; then train_opts+=(--cpus-per-task="$cpus_per_rank"); fi
   if [[ -n "${train_partition:-$slurm_partition}" ]]; then
     train_opts+=(--partition="${train_partition:-$slurm_partition}")
   fi
   if [[ -n "$partition_job" ]]; then train_opts+=(--dependency="afterok:$partition_job"); fi
-  train_job=$(run_sbatch "${train_opts[@]}" "$here/train.sbatch" "$parts_dir" "$run_dir" -- "${train_args[@]}")
-  echo "train job: $train_job ($nodes node(s) x $ranks_per_node ranks, run dir $run_dir)"
+  train_input=("$parts_dir")
+  if [[ "$node_range" -eq 1 ]]; then train_input=(--dataset "$dataset"); fi
+  train_job=$(run_sbatch "${train_opts[@]}" "$here/train.sbatch" "${train_input[@]}" "$run_dir" -- "${train_args[@]}")
+  echo "train job: $train_job ($node_count node(s) x $ranks_per_node ranks, run dir $run_dir)"
 fi
 
 if [[ "$dry_run" -eq 0 ]]; then

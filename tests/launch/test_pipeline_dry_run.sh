@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Tests launch/slurm/pipeline.sh --dry-run (no Slurm needed): the two sbatch commands it would submit
-# for a 2-node x 4-GPU job and for a CPU job, and its usage errors. The real submission is tested
+# for a 2-node x 4-GPU job, for a CPU job and for node ranges, and its usage errors. The real submission is tested
 # by test_slurm_pipeline.sh on a private Slurm cluster; this covers the GPU options it cannot run.
 #   tests/launch/test_pipeline_dry_run.sh
 set -uo pipefail
@@ -42,6 +42,20 @@ cpu=$("$pipeline" --dataset "$dataset" --out "$tmp/cpu" --nodes 3 --ranks-per-no
 check "cpu job: K = nodes x ranks per node = 6" has "$cpu" "partition.sbatch .* 6 $tmp/cpu/parts"
 check "cpu job: --mem-mb overrides the estimate" has "$cpu" "--mem=5000M"
 check "cpu job: no GPUs asked for" bash -c "! grep -q -- --gpus-per-task <<<'$cpu'"
+range=$("$pipeline" --dataset "$dataset" --out "$tmp/range" --nodes 1-3 --ranks-per-node 2 --dry-run -- --epochs 5 2>&1)
+check "node range: dry run exits 0" test $? -eq 0
+check "node range: partition job for MAX nodes (K = 6) into the run's cache" \
+  has "$(grep partition.sbatch <<<"$range")" "partition.sbatch synthetic:nodes=1000000.* 6 $tmp/range/run/parts/k6"
+check "node range: train job asks for 1-3 nodes with room for 2 ranks each, no task count" \
+  has "$(grep train.sbatch <<<"$range")" "--nodes=1-3 --mincpus=2 --export=ALL.,TANGO_RANKS_PER_NODE=2 --time"
+gpu_range=$("$pipeline" --dataset "$dataset" --out "$tmp/gr" --nodes 2-4 --gpus-per-node 4 --cpus-per-rank 8 --dry-run 2>&1)
+check "node range on GPUs: 4 GPUs and 4 x 8 cores per node" \
+  has "$(grep train.sbatch <<<"$gpu_range")" "--nodes=2-4 --mincpus=32 --export=ALL.,TANGO_RANKS_PER_NODE=4 .*--gpus-per-node=4 --cpus-per-task=8"
+check "node range: train job gets the dataset, run dir and flags" \
+  has "$(grep train.sbatch <<<"$range")" "train.sbatch --dataset synthetic:nodes=1000000.* $tmp/range/run -- --epochs 5"
+one=$("$pipeline" --dataset "$dataset" --out "$tmp/one" --nodes 1-1 --dry-run 2>&1)
+check "node range of one rank: no partition job (one rank reads the dataset)" \
+  test "$(grep -c sbatch <<<"$one")" -eq 1
 only=$("$pipeline" --dataset "$dataset" --out "$tmp/p" --partition-only --dry-run 2>&1)
 check "--partition-only submits one job" test "$(grep -c sbatch <<<"$only")" -eq 1
 
@@ -56,6 +70,8 @@ expect_error "missing --dataset" "missing --dataset" --out "$tmp/x" --dry-run
 expect_error "missing --out" "missing --out" --dataset "$dataset" --dry-run
 expect_error "bad --nodes" "not a whole number" --dataset "$dataset" --out "$tmp/x" --nodes two --dry-run
 expect_error "unknown option" "unknown option" --dataset "$dataset" --out "$tmp/x" --frobnicate
+expect_error "bad node range" "1 <= MIN <= MAX" --dataset "$dataset" --out "$tmp/x" --nodes 3-2 --dry-run
+expect_error "node range without a dataset" "needs --dataset" --out "$tmp/x" --nodes 1-2 --skip-partition --dry-run
 expect_error "--skip-partition needs a partition" "does not exist" --out "$tmp/none" --skip-partition --dry-run
 expect_error "unreadable dataset" "neither synthetic" --dataset "$tmp/nothing" --out "$tmp/x" --dry-run
 

@@ -122,6 +122,44 @@ TEST(TrainConfig, HashIgnoresEpochsButNotHyperparameters) {
   EXPECT_EQ(a.to_json()["model"], "gcn");
 }
 
+// A checkpoint resumes on another rank count, partition, input path, device or set of outputs: none of
+// these is in the hash. Everything that changes the math is.
+TEST(TrainConfig, HashCoversTheMathOnly) {
+  const std::string base = parse({"--dataset", "x"}).hash();
+  for (const std::vector<std::string>& same :
+       {std::vector<std::string>{"--parts", "parts4"},
+        {"--dataset", "y", "--partition", "3"},
+        {"--dataset", "x", "--split", "other"},
+        {"--dataset", "x", "--device", "cpu"},
+        {"--dataset", "x", "--no-overlap"},
+        {"--dataset", "x", "--metrics", "m.jsonl", "--summary", "s.json"},
+        {"--dataset", "x", "--checkpoint-dir", "c", "--checkpoint-every", "3", "--checkpoint-keep", "5"},
+        {"--dataset", "x", "--quiet"}}) {
+    EXPECT_EQ(parse(same).hash(), base) << same[0] << " " << same[1];
+  }
+  for (const std::vector<std::string>& changed : {std::vector<std::string>{"--model", "sage"},
+                                                  {"--layers", "3"},
+                                                  {"--hidden", "32"},
+                                                  {"--heads", "4"},
+                                                  {"--dropout", "0.1"},
+                                                  {"--attn-dropout", "0.1"},
+                                                  {"--activation", "elu"},
+                                                  {"--lr", "0.1"},
+                                                  {"--weight-decay", "0"},
+                                                  {"--optimizer", "adamw"},
+                                                  {"--seed", "2"},
+                                                  {"--eval-every", "5"},
+                                                  {"--precision", "int8"},
+                                                  {"--halo-bits", "8"},
+                                                  {"--gat-attention", "per-row"},
+                                                  {"--stochastic-rounding"},
+                                                  {"--normalize-features"}}) {
+    std::vector<std::string> args = {"--dataset", "x"};
+    args.insert(args.end(), changed.begin(), changed.end());
+    EXPECT_NE(parse(args).hash(), base) << changed[0];
+  }
+}
+
 TEST(TrainConfig, InputIsRequiredAndResumeNeedsADirectory) {
   EXPECT_THROW(parse({"--epochs", "3"}), CLI::ParseError);
   EXPECT_THROW(parse({"--dataset", "x", "--resume"}), Error);

@@ -101,6 +101,7 @@ Tensor GatLayer::forward(const Tensor& input, const LayerContext& context) {
   Tensor z_input_rows = z_.slice_rows(0, input.rows());
   if (!exchange) {
     linear_.forward(input, context.precision, z_input_rows);
+    if (!first) z_halo.post(z_);  // one rank: only counts the exchange
   } else {
     // The boundary rows (the only ones other ranks need) first; the inner rows' GEMM runs while they travel.
     const std::function<void()> inner_gemm =
@@ -229,6 +230,7 @@ void GatLayer::backward(const Tensor& d_output, const LayerContext& context, Ten
   if (!exchange) {
     edge_gradients(g.csr(), 0, 0);
     source_gradients(g.csr_t(), 0);
+    if (!first) dz_halo.post(dz);  // one rank: only counts the exchange
   } else {
     const RowSplit& split = graph.adjacency_with_self_split;
     const ReverseSplit& reverse_split = graph.adjacency_with_self_reverse_split;

@@ -28,6 +28,10 @@ class HaloLink {
   // Starts moving rows of `table` ([num_rows, F]); the table must stay alive until wait().
   virtual void post(HaloDirection direction, Tensor& table) = 0;
   virtual void wait() = 0;
+  // An exchange a one-rank run does not make, at the point where a multi-rank run would post it: only
+  // counted (the count keys stochastic rounding and is checkpointed, so it must not depend on the rank
+  // count). Moves nothing, changes no value.
+  virtual void skip(HaloDirection /*direction*/) {}
   // Advances a posted exchange without blocking (MPI moves a large host message only inside MPI calls);
   // nothing when none is in flight. Changes no value.
   virtual void progress() {}

@@ -6,7 +6,10 @@
 namespace tango::trainer {
 
 void HaloOverlap::post(Tensor& table) {
-  if (!context_.exchanges()) return;
+  if (!context_.exchanges()) {  // one rank: nothing moves, the exchange is counted (HaloLink::skip)
+    if (context_.halo != nullptr) context_.halo->skip(direction_);
+    return;
+  }
   table_ = &table;
   if (context_.overlap) context_.halo_link().post(direction_, table);
   context_.make_progress();

@@ -9,7 +9,8 @@
 // the halo rows; backward sends the halo rows of a gradient table home, where the owners add them into
 // their owned rows, which must be final at finish. With and without --overlap the same kernels read the
 // same data and only the exchange moves, so the bits do not change
-// (tests/trainer/mpi/overlap_test.cc). In a 1-part run nothing is exchanged.
+// (tests/trainer/mpi/overlap_test.cc). In a 1-part run nothing is exchanged; post() only counts the
+// exchange (HaloLink::skip), so that the exchange counts are the same at any rank count.
 #pragma once
 
 #include <functional>
