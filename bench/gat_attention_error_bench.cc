@@ -101,20 +101,21 @@ double mean_where(const std::vector<double>& v, const std::vector<bool>& pick, b
 }
 
 int run(int argc, char** argv) {
-  TrainConfig config;
+  trainer::TrainConfig config;
   CLI::App app{"GAT attention INT8 error by in-degree (per-tensor vs per-row scales)"};
-  add_train_flags(app, config);
+  trainer::add_train_flags(app, config);
   try {
     app.parse(argc, argv);
-    finalize_config(config);
+    trainer::finalize_config(config);
   } catch (const CLI::ParseError& e) {
     return app.exit(e);
   }
-  TANGO_CHECK_INPUT(config.model == ModelKind::kGAT, "--model must be gat, got {}", model_name(config.model));
+  TANGO_CHECK_INPUT(config.model == trainer::ModelKind::kGAT, "--model must be gat, got {}",
+                    trainer::model_name(config.model));
   comm::Communicator comm;
   TANGO_CHECK_INPUT(comm.size() == 1, "run on 1 rank, got {}", comm.size());
   trainer::DistGraph graph = trainer::load_rank_graph(config, 0, 1);
-  config.precision = Precision::kFP32;
+  config.precision = trainer::Precision::kFP32;
   config.quiet = true;
   const trainer::TrainResult trained = trainer::train(config, graph, comm);
   trainer::Model model(config, graph.num_features(), graph.num_classes);

@@ -131,7 +131,7 @@ void register_layer(Shape3 s, Device device, const std::string& prefix) {
     trainer::LinearMap map;
     QTensor xq, wq;  // the re-quantized copies (requantize only)
   };
-  auto layer = [s, device](Precision precision, bool requantize) {
+  auto layer = [s, device](trainer::Precision precision, bool requantize) {
     auto v =
         std::make_shared<Variant>(Variant{trainer::LinearMap("layer0.weight", s.k, s.n, 1, 0, 0), {}, {}});
     Parameter& w = v->map.weight();
@@ -152,9 +152,9 @@ void register_layer(Shape3 s, Device device, const std::string& prefix) {
       v->map.backward(p.dy, context, &p.dx);
     };
   };
-  add(c + "fp32", s, device, layer(Precision::kFP32, false));
-  add(c + "int8_cached", s, device, layer(Precision::kINT8, false));
-  add(c + "int8_requantized", s, device, layer(Precision::kINT8, true));
+  add(c + "fp32", s, device, layer(trainer::Precision::kFP32, false));
+  add(c + "int8_cached", s, device, layer(trainer::Precision::kINT8, false));
+  add(c + "int8_requantized", s, device, layer(trainer::Precision::kINT8, true));
 }
 
 const char* isa_name(dnnl::cpu_isa isa) {

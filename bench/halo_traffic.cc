@@ -32,12 +32,12 @@ std::vector<Exchange> epoch_exchanges(const ModelShape& shape) {
 }
 
 std::vector<RankCounts> read_partition_counts(const std::string& parts_dir) {
-  const PartitionManifest manifest = read_manifest(parts_dir);
+  const partition::PartitionManifest manifest = partition::read_manifest(parts_dir);
   const int64_t num_parts = static_cast<int64_t>(manifest.parts.size());
   std::vector<RankCounts> ranks;
-  for (const PartSummary& part : manifest.parts) {
+  for (const partition::PartSummary& part : manifest.parts) {
     const std::string path = (std::filesystem::path(parts_dir) / part.file).string();
-    H5File file = H5File::open_read(path);
+    io::H5File file = io::H5File::open_read(path);
     const Tensor send_offsets = file.read_checked("/send/offsets", DType::kI64, num_parts + 1);
     const Tensor halo_offsets = file.read_checked("/halo/offsets", DType::kI64, num_parts + 1);
     RankCounts counts;

@@ -40,7 +40,7 @@ void read_ogb(benchmark::State& state, const std::string& name) {
   int64_t edges = 0;
   const double cpu_start = process_cpu_seconds();
   for (auto _ : state) {
-    tango::Dataset dataset = tango::read_ogb_dir(dir);
+    tango::io::Dataset dataset = tango::io::read_ogb_dir(dir);
     edges = dataset.graph.num_edges();
     benchmark::DoNotOptimize(dataset.features.raw_data());
   }
@@ -55,9 +55,9 @@ void read_hdf5(benchmark::State& state, const std::string& name) {
   const std::string path = (std::filesystem::temp_directory_path() /
                             ("tango-bench-" + name + "-" + std::to_string(::getpid()) + ".h5"))
                                .string();
-  tango::write_hdf5_dataset(tango::read_ogb_dir(dir), path);
+  tango::io::write_hdf5_dataset(tango::io::read_ogb_dir(dir), path);
   for (auto _ : state) {
-    tango::Dataset dataset = tango::read_hdf5_dataset(path);
+    tango::io::Dataset dataset = tango::io::read_hdf5_dataset(path);
     benchmark::DoNotOptimize(dataset.features.raw_data());
   }
   std::filesystem::remove(path);

@@ -66,13 +66,13 @@ inline BenchGraph power_law_graph(int64_t nodes, int64_t undirected_edges, uint6
   std::shuffle(label.begin(), label.end(), std::mt19937_64(seed));
   std::vector<int64_t> src, dst;
   sample_pairs(cumulative, label, undirected_edges, seed, src, dst);
-  EdgeCleanup cleanup;
-  Graph g = build_symmetric_csr(nodes, src, dst, &cleanup);
+  io::EdgeCleanup cleanup;
+  io::Graph g = io::build_symmetric_csr(nodes, src, dst, &cleanup);
   // Duplicates among hub pairs fall out; top up once so the edge count lands near the target.
   const int64_t missing = undirected_edges - cleanup.directed_edges / 2;
   if (missing > 0) {
     sample_pairs(cumulative, label, missing + missing / 4, seed + 1, src, dst);
-    g = build_symmetric_csr(nodes, src, dst, &cleanup);
+    g = io::build_symmetric_csr(nodes, src, dst, &cleanup);
   }
   BenchGraph out;
   out.nodes = nodes;

@@ -19,13 +19,13 @@ constexpr double kAvgDegree = 20;
 constexpr int64_t kFeatures = 128;
 
 void BM_GenerateSynthetic(benchmark::State& state) {
-  SyntheticSpec spec;
+  io::SyntheticSpec spec;
   spec.nodes = state.range(0);
   spec.avg_degree = kAvgDegree;
   spec.features = kFeatures;
   int64_t edges = 0;
   for (auto _ : state) {
-    Dataset dataset = generate_synthetic(spec);
+    io::Dataset dataset = io::generate_synthetic(spec);
     edges = dataset.graph.num_edges();
     benchmark::DoNotOptimize(dataset.features.raw_data());
   }
@@ -39,13 +39,13 @@ void BM_CsrBaseline(benchmark::State& state) {
   const int64_t undirected = static_cast<int64_t>(static_cast<double>(nodes) * kAvgDegree / 2);
   std::vector<int64_t> src(undirected), dst(undirected);
   for (int64_t e = 0; e < undirected; ++e) {
-    CounterRng rng(1, 0, e);
+    io::CounterRng rng(1, 0, e);
     src[e] = static_cast<int64_t>(rng.below(nodes));
     dst[e] = static_cast<int64_t>(rng.below(nodes));
   }
   int64_t edges = 0;
   for (auto _ : state) {
-    Graph graph = build_symmetric_csr(nodes, src, dst);
+    io::Graph graph = io::build_symmetric_csr(nodes, src, dst);
     edges = graph.num_edges();
   }
   state.counters["directed_edges"] = static_cast<double>(edges);

@@ -45,7 +45,7 @@ int main(int argc, char** argv) {
   }
   try {
     tango::init_logging();
-    const tango::PartitionManifest manifest = tango::read_manifest(parts_dir);
+    const tango::partition::PartitionManifest manifest = tango::partition::read_manifest(parts_dir);
     shape.in_features = manifest.num_features;
     shape.classes = manifest.num_classes;
     const std::vector<tango::bench::Exchange> exchanges = tango::bench::epoch_exchanges(shape);

@@ -10,7 +10,7 @@
 
 #include "core/error.h"
 
-namespace tango {
+namespace tango::io {
 
 namespace {
 void fsync_path(const std::string& path, bool directory) {
@@ -62,4 +62,4 @@ void check_can_create(const std::string& path, const std::string& what) {
                     folder);
 }
 
-}  // namespace tango
+}  // namespace tango::io

@@ -5,7 +5,7 @@
 
 #include <string>
 
-namespace tango {
+namespace tango::io {
 
 class AtomicFile {
  public:
@@ -33,4 +33,4 @@ void write_file_atomic(const std::string& path, const std::string& contents);
 // folder exists and is writable. For outputs written at the end of a long run, checked at its start.
 void check_can_create(const std::string& path, const std::string& what);
 
-}  // namespace tango
+}  // namespace tango::io

@@ -11,7 +11,7 @@
 #include "io/content_hash.h"
 #include "io/hdf5_file.h"
 
-namespace tango {
+namespace tango::io {
 
 namespace fs = std::filesystem;
 
@@ -158,4 +158,4 @@ Checkpoint CheckpointStore::load(int64_t epoch) const {
   }
 }
 
-}  // namespace tango
+}  // namespace tango::io

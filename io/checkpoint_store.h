@@ -27,7 +27,7 @@
 #include "core/tensor.h"
 #include "io/dataset_identity.h"
 
-namespace tango {
+namespace tango::io {
 
 inline constexpr int64_t kCheckpointFormatVersion = 3;
 
@@ -61,4 +61,4 @@ class CheckpointStore {
   std::string dir_;
 };
 
-}  // namespace tango
+}  // namespace tango::io

@@ -4,7 +4,7 @@
 
 #include <charconv>
 
-namespace tango {
+namespace tango::io {
 
 std::string hex64(uint64_t value) {
   return fmt::format("{:016x}", value);
@@ -16,4 +16,4 @@ bool parse_hex64(std::string_view text, uint64_t* value) {
   return ec == std::errc() && end == text.data() + text.size();
 }
 
-}  // namespace tango
+}  // namespace tango::io

@@ -16,7 +16,7 @@
 
 #include "core/counter_hash.h"
 
-namespace tango {
+namespace tango::io {
 
 class ContentHash {
  public:
@@ -57,4 +57,4 @@ std::string hex64(uint64_t value);
 // Parses what hex64() wrote; false for anything else.
 bool parse_hex64(std::string_view text, uint64_t* value);
 
-}  // namespace tango
+}  // namespace tango::io

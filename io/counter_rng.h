@@ -13,7 +13,7 @@
 
 #include "core/counter_hash.h"
 
-namespace tango {
+namespace tango::io {
 
 class CounterRng {
  public:
@@ -51,4 +51,4 @@ class CounterRng {
   uint64_t state_;
 };
 
-}  // namespace tango
+}  // namespace tango::io

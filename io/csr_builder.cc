@@ -7,7 +7,7 @@
 
 #include "core/error.h"
 
-namespace tango {
+namespace tango::io {
 
 namespace {
 
@@ -80,4 +80,4 @@ Graph build_symmetric_csr(int64_t num_nodes, std::span<const int64_t> src, std::
   return g;
 }
 
-}  // namespace tango
+}  // namespace tango::io

@@ -9,7 +9,7 @@
 
 #include "io/graph.h"
 
-namespace tango {
+namespace tango::io {
 
 struct EdgeCleanup {
   int64_t input_edges = 0;     // pairs given
@@ -23,4 +23,4 @@ struct EdgeCleanup {
 Graph build_symmetric_csr(int64_t num_nodes, std::span<const int64_t> src, std::span<const int64_t> dst,
                           EdgeCleanup* cleanup = nullptr, const std::string& what = "edge list");
 
-}  // namespace tango
+}  // namespace tango::io

@@ -12,7 +12,7 @@
 
 #include "core/error.h"
 
-namespace tango {
+namespace tango::io {
 
 // Where a line came from, for error messages.
 struct LineOrigin {
@@ -88,4 +88,4 @@ inline float parse_float_field(std::string_view token, const LineOrigin& origin)
   return value;
 }
 
-}  // namespace tango
+}  // namespace tango::io

@@ -2,7 +2,7 @@
 
 #include "core/error.h"
 
-namespace tango {
+namespace tango::io {
 
 int64_t count_mask(const Tensor& mask) {
   const uint8_t* m = mask.data<uint8_t>();
@@ -52,4 +52,4 @@ void validate_dataset(const Dataset& d, const std::string& origin) {
   }
 }
 
-}  // namespace tango
+}  // namespace tango::io

@@ -9,7 +9,7 @@
 #include "io/csr_builder.h"
 #include "io/graph.h"
 
-namespace tango {
+namespace tango::io {
 
 struct Dataset {
   std::string name;        // "cora", "synthetic:nodes=...", a file stem
@@ -34,4 +34,4 @@ void validate_dataset(const Dataset& dataset, const std::string& origin);
 // Counts the 1s of a u8 mask.
 int64_t count_mask(const Tensor& mask);
 
-}  // namespace tango
+}  // namespace tango::io

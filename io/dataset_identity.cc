@@ -8,7 +8,7 @@
 #include "core/error.h"
 #include "io/content_hash.h"
 
-namespace tango {
+namespace tango::io {
 namespace {
 
 // Separate seeds, so that a node's digest can never be an edge's.
@@ -78,4 +78,4 @@ DatasetIdentity dataset_identity(const Dataset& dataset) {
   return identity;
 }
 
-}  // namespace tango
+}  // namespace tango::io

@@ -20,7 +20,7 @@
 #include "io/dataset.h"
 #include "io/graph.h"
 
-namespace tango {
+namespace tango::io {
 
 struct DatasetIdentity {
   std::string name;  // for messages only: the same data under another name or path is the same dataset
@@ -45,4 +45,4 @@ uint64_t dataset_checksum_share(const Graph& adjacency, const Tensor& global_ids
 // The identity of a whole dataset (the share of all its nodes).
 DatasetIdentity dataset_identity(const Dataset& dataset);
 
-}  // namespace tango
+}  // namespace tango::io

@@ -7,7 +7,7 @@
 #include "io/ogb_reader.h"
 #include "io/synthetic.h"
 
-namespace tango {
+namespace tango::io {
 
 Dataset load_dataset(const std::string& spec, const LoadOptions& options) {
   namespace fs = std::filesystem;
@@ -30,4 +30,4 @@ Dataset load_dataset(const std::string& spec, const LoadOptions& options) {
       spec);
 }
 
-}  // namespace tango
+}  // namespace tango::io

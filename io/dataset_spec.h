@@ -7,7 +7,7 @@
 
 #include "io/dataset.h"
 
-namespace tango {
+namespace tango::io {
 
 struct LoadOptions {
   // Which split/<name>/ of an OGB directory to use; empty = the only one (an error if several).
@@ -16,4 +16,4 @@ struct LoadOptions {
 
 Dataset load_dataset(const std::string& spec, const LoadOptions& options = {});
 
-}  // namespace tango
+}  // namespace tango::io

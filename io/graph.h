@@ -8,7 +8,7 @@
 
 #include "core/tensor.h"
 
-namespace tango {
+namespace tango::io {
 
 struct Graph {
   int64_t num_nodes = 0;
@@ -31,4 +31,4 @@ decltype(auto) visit_indices(const Graph& g, Fn&& fn) {
   return fn(g.indices.data<int32_t>());
 }
 
-}  // namespace tango
+}  // namespace tango::io

@@ -11,7 +11,7 @@
 
 #include "core/error.h"
 
-namespace tango {
+namespace tango::io {
 
 namespace {
 
@@ -226,4 +226,4 @@ std::vector<LineRange> split_line_ranges(const LineBlock& block, int parts) {
 
 }  // namespace detail
 
-}  // namespace tango
+}  // namespace tango::io

@@ -19,7 +19,7 @@
 #include <string_view>
 #include <vector>
 
-namespace tango {
+namespace tango::io {
 
 struct LineBlock {
   std::string_view text;   // whole lines, each ending in '\n' except possibly the file's last
@@ -138,4 +138,4 @@ void for_each_file_line(const std::string& path, Fn&& fn) {
   while (reader.next_block(&block)) detail::for_each_line_in(block.text, block.first_line, fn);
 }
 
-}  // namespace tango
+}  // namespace tango::io

@@ -8,7 +8,7 @@
 #include "io/atomic_file.h"
 #include "io/hdf5_file.h"
 
-namespace tango {
+namespace tango::io {
 
 namespace {
 
@@ -194,4 +194,4 @@ void write_hdf5_dataset(const Dataset& dataset, const std::string& path) {
   atomic.commit();
 }
 
-}  // namespace tango
+}  // namespace tango::io

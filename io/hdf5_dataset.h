@@ -12,7 +12,7 @@
 
 #include "io/dataset.h"
 
-namespace tango {
+namespace tango::io {
 
 // The layout version written to the root attribute `format_version`; readers refuse other versions.
 inline constexpr int64_t kHdf5DatasetFormatVersion = 1;
@@ -22,4 +22,4 @@ Dataset read_hdf5_dataset(const std::string& path);
 // Validates `dataset` first (an invalid one writes nothing), then writes `path` atomically.
 void write_hdf5_dataset(const Dataset& dataset, const std::string& path);
 
-}  // namespace tango
+}  // namespace tango::io

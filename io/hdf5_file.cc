@@ -5,7 +5,7 @@
 
 #include "core/check_hdf5.h"
 
-namespace tango {
+namespace tango::io {
 
 namespace {
 
@@ -251,4 +251,4 @@ int64_t H5File::attr_int(const std::string& name) const {
   return value;
 }
 
-}  // namespace tango
+}  // namespace tango::io

@@ -11,7 +11,7 @@
 
 #include "core/tensor.h"
 
-namespace tango {
+namespace tango::io {
 
 class H5File {
  public:
@@ -56,4 +56,4 @@ class H5File {
   std::string path_;
 };
 
-}  // namespace tango
+}  // namespace tango::io

@@ -8,7 +8,7 @@
 #include "core/error.h"
 #include "io/atomic_file.h"
 
-namespace tango {
+namespace tango::io {
 
 MetricsWriter::MetricsWriter(const std::string& path, bool append) : path_(path) {
   file_ = std::fopen(path.c_str(), append ? "a" : "w");
@@ -94,4 +94,4 @@ void write_json_atomic(const std::string& path, const nlohmann::json& document) 
   write_file_atomic(path, document.dump(2) + "\n");
 }
 
-}  // namespace tango
+}  // namespace tango::io

@@ -7,7 +7,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
-namespace tango {
+namespace tango::io {
 
 class MetricsWriter {
  public:
@@ -41,4 +41,4 @@ void keep_metrics_through_epoch(const std::string& path, int64_t epoch);
 // Writes a JSON document atomically, pretty-printed.
 void write_json_atomic(const std::string& path, const nlohmann::json& document);
 
-}  // namespace tango
+}  // namespace tango::io

@@ -12,7 +12,7 @@
 
 namespace fs = std::filesystem;
 
-namespace tango {
+namespace tango::io {
 
 namespace {
 
@@ -273,4 +273,4 @@ Dataset read_ogb_dir(const std::string& dir, const std::string& split) {
   return dataset;
 }
 
-}  // namespace tango
+}  // namespace tango::io

@@ -12,7 +12,7 @@
 
 #include "io/dataset.h"
 
-namespace tango {
+namespace tango::io {
 
 // `split` picks split/<split>/; empty means the only split folder (an error if there are several).
 Dataset read_ogb_dir(const std::string& dir, const std::string& split = "");
@@ -20,4 +20,4 @@ Dataset read_ogb_dir(const std::string& dir, const std::string& split = "");
 // The names of the split/<name>/ folders of an OGB directory, sorted.
 std::vector<std::string> ogb_split_names(const std::string& dir);
 
-}  // namespace tango
+}  // namespace tango::io

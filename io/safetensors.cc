@@ -12,7 +12,7 @@
 #include "core/error.h"
 #include "io/atomic_file.h"
 
-namespace tango {
+namespace tango::io {
 namespace {
 
 static_assert(std::endian::native == std::endian::little, "safetensors stores little-endian bytes");
@@ -205,4 +205,4 @@ SafetensorsFile read_safetensors(const std::string& path) {
   return file;
 }
 
-}  // namespace tango
+}  // namespace tango::io

@@ -19,7 +19,7 @@
 
 #include "core/tensor.h"
 
-namespace tango {
+namespace tango::io {
 
 struct SafetensorsEntry {
   std::vector<int64_t> shape;  // the file's shape (any rank; [] is a scalar)
@@ -42,4 +42,4 @@ SafetensorsFile read_safetensors(const std::string& path);
 // "[1, 8, 8]": a shape as the messages print it.
 std::string shape_str(const std::vector<int64_t>& shape);
 
-}  // namespace tango
+}  // namespace tango::io

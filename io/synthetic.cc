@@ -15,7 +15,7 @@
 #include "core/error.h"
 #include "io/counter_rng.h"
 
-namespace tango {
+namespace tango::io {
 
 namespace {
 
@@ -268,4 +268,4 @@ Dataset generate_synthetic(const SyntheticSpec& spec) {
   return dataset;
 }
 
-}  // namespace tango
+}  // namespace tango::io

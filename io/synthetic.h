@@ -25,7 +25,7 @@
 
 #include "io/dataset.h"
 
-namespace tango {
+namespace tango::io {
 
 // Distance of each class centroid from the origin, in units of the per-feature noise deviation.
 inline constexpr double kSyntheticSignal = 1.25;
@@ -59,4 +59,4 @@ void validate_synthetic_spec(const SyntheticSpec& spec);
 // result is identical for every thread count.
 Dataset generate_synthetic(const SyntheticSpec& spec);
 
-}  // namespace tango
+}  // namespace tango::io

@@ -11,7 +11,7 @@
 #include "core/error.h"
 #include "io/synthetic.h"
 
-namespace tango {
+namespace tango::io {
 
 namespace {
 
@@ -132,4 +132,4 @@ SyntheticSpec parse_synthetic_spec(std::string_view spec) {
   return result;
 }
 
-}  // namespace tango
+}  // namespace tango::io

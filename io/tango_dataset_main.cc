@@ -14,7 +14,7 @@
 
 namespace {
 
-nlohmann::json describe(const tango::Dataset& d, double load_seconds) {
+nlohmann::json describe(const tango::io::Dataset& d, double load_seconds) {
   const int64_t n = d.num_nodes();
   const int64_t* indptr = d.graph.indptr.data<int64_t>();
   int64_t max_degree = 0, isolated = 0;
@@ -28,7 +28,7 @@ nlohmann::json describe(const tango::Dataset& d, double load_seconds) {
   for (int64_t v = 0; v < n; ++v) ++per_class[labels[v]];
   // Edge homophily: the share of edges whose endpoints have the same label.
   int64_t same = 0;
-  tango::visit_indices(d.graph, [&](const auto* cols) {
+  tango::io::visit_indices(d.graph, [&](const auto* cols) {
     for (int64_t v = 0; v < n; ++v)
       for (int64_t e = indptr[v]; e < indptr[v + 1]; ++e) same += labels[v] == labels[cols[e]];
   });
@@ -44,9 +44,9 @@ nlohmann::json describe(const tango::Dataset& d, double load_seconds) {
           {"classes", d.num_classes},
           {"nodes_per_class", per_class},
           {"edge_homophily", d.graph.num_edges() ? double(same) / d.graph.num_edges() : 0.0},
-          {"train", tango::count_mask(d.train_mask)},
-          {"valid", tango::count_mask(d.valid_mask)},
-          {"test", tango::count_mask(d.test_mask)},
+          {"train", tango::io::count_mask(d.train_mask)},
+          {"valid", tango::io::count_mask(d.valid_mask)},
+          {"test", tango::io::count_mask(d.test_mask)},
           {"dropped_self_loops", d.cleanup.self_loops},
           {"dropped_duplicates", d.cleanup.duplicates},
           {"load_seconds", load_seconds}};
@@ -93,7 +93,7 @@ int main(int argc, char** argv) {
   try {
     tango::init_logging();
     tango::Timer timer;
-    tango::Dataset d = tango::load_dataset(spec, {.split = split});
+    tango::io::Dataset d = tango::io::load_dataset(spec, {.split = split});
     double load_seconds = timer.seconds();
     if (*info) {
       nlohmann::json j = describe(d, load_seconds);
@@ -103,7 +103,7 @@ int main(int argc, char** argv) {
         print_human(j);
     } else {
       timer.reset();
-      tango::write_hdf5_dataset(d, out);
+      tango::io::write_hdf5_dataset(d, out);
       fmt::print("wrote {} ({} nodes, {} directed edges, {} features) in {:.2f} s\n", out, d.num_nodes(),
                  d.graph.num_edges(), d.num_features(), timer.seconds());
     }

@@ -6,7 +6,7 @@
 #include "partition/metis_partitioner.h"
 #include "partition/random_partitioner.h"
 
-namespace tango {
+namespace tango::partition {
 
 std::string method_name(PartitionMethod method) {
   return method == PartitionMethod::kMetis ? "metis" : "random";
@@ -34,7 +34,7 @@ BalanceMode parse_balance(const std::string& text) {
   TANGO_FAIL_INPUT("unknown balance '{}': use nodes, edges or train", text);
 }
 
-std::vector<int32_t> assign_parts(const Dataset& dataset, const PartitionOptions& options) {
+std::vector<int32_t> assign_parts(const io::Dataset& dataset, const PartitionOptions& options) {
   const int64_t n = dataset.num_nodes();
   TANGO_CHECK_INPUT(options.num_parts >= 1, "--parts {} is invalid: give at least 1 part", options.num_parts);
   TANGO_CHECK_INPUT(options.num_parts <= n,
@@ -75,10 +75,10 @@ int64_t fill_empty_parts(std::span<int32_t> owner, int32_t num_parts) {
   return moved;
 }
 
-int64_t count_edge_cut(const Graph& graph, std::span<const int32_t> owner) {
+int64_t count_edge_cut(const io::Graph& graph, std::span<const int32_t> owner) {
   const int64_t* indptr = graph.indptr.data<int64_t>();
   int64_t cut_directed = 0;
-  visit_indices(graph, [&](const auto* cols) {
+  io::visit_indices(graph, [&](const auto* cols) {
 #pragma omp parallel for reduction(+ : cut_directed) schedule(static)
     for (int64_t v = 0; v < graph.num_nodes; ++v)
       for (int64_t e = indptr[v]; e < indptr[v + 1]; ++e) cut_directed += owner[v] != owner[cols[e]];
@@ -86,4 +86,4 @@ int64_t count_edge_cut(const Graph& graph, std::span<const int32_t> owner) {
   return cut_directed / 2;
 }
 
-}  // namespace tango
+}  // namespace tango::partition

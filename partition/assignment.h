@@ -10,7 +10,7 @@
 
 #include "io/dataset.h"
 
-namespace tango {
+namespace tango::partition {
 
 enum class PartitionMethod { kMetis, kRandom };
 // What METIS keeps equal across parts: node counts, edge counts (nodes weighted by degree), or
@@ -32,13 +32,13 @@ PartitionMethod parse_method(const std::string& text);
 BalanceMode parse_balance(const std::string& text);
 
 // Checks the options against the dataset (K >= 1, K <= nodes, ...) and runs the partitioner.
-std::vector<int32_t> assign_parts(const Dataset& dataset, const PartitionOptions& options);
+std::vector<int32_t> assign_parts(const io::Dataset& dataset, const PartitionOptions& options);
 
 // Moves one node into each empty part (from the largest part), so that every rank has work.
 // Returns how many nodes moved. METIS may leave parts empty on tiny or disconnected graphs.
 int64_t fill_empty_parts(std::span<int32_t> owner, int32_t num_parts);
 
 // Undirected edges whose endpoints lie in different parts.
-int64_t count_edge_cut(const Graph& graph, std::span<const int32_t> owner);
+int64_t count_edge_cut(const io::Graph& graph, std::span<const int32_t> owner);
 
-}  // namespace tango
+}  // namespace tango::partition

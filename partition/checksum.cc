@@ -10,7 +10,7 @@
 
 #include "core/error.h"
 
-namespace tango {
+namespace tango::partition {
 
 std::string sha256_file(const std::string& path) {
   std::unique_ptr<FILE, int (*)(FILE*)> file(std::fopen(path.c_str(), "rb"), &std::fclose);
@@ -32,4 +32,4 @@ std::string sha256_file(const std::string& path) {
   return hex;
 }
 
-}  // namespace tango
+}  // namespace tango::partition

@@ -4,9 +4,9 @@
 
 #include <string>
 
-namespace tango {
+namespace tango::partition {
 
 // Lower-case hex digest (64 characters). An unreadable file is an input error naming it.
 std::string sha256_file(const std::string& path);
 
-}  // namespace tango
+}  // namespace tango::partition

@@ -8,7 +8,7 @@
 #include "core/error.h"
 #include "io/atomic_file.h"
 
-namespace tango {
+namespace tango::partition {
 
 namespace {
 double max_over_average(const std::vector<PartSummary>& parts, int64_t PartSummary::*field) {
@@ -144,8 +144,8 @@ PartitionManifest manifest_from_json(const nlohmann::json& j, const std::string&
 }
 
 void write_manifest(const PartitionManifest& manifest, const std::string& dir) {
-  write_file_atomic((std::filesystem::path(dir) / kManifestFileName).string(),
-                    manifest_to_json(manifest).dump(2) + "\n");
+  io::write_file_atomic((std::filesystem::path(dir) / kManifestFileName).string(),
+                        manifest_to_json(manifest).dump(2) + "\n");
 }
 
 PartitionManifest read_manifest(const std::string& dir) {
@@ -159,4 +159,4 @@ PartitionManifest read_manifest(const std::string& dir) {
   return manifest_from_json(json, path);
 }
 
-}  // namespace tango
+}  // namespace tango::partition

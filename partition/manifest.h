@@ -12,7 +12,7 @@
 
 #include "partition/assignment.h"
 
-namespace tango {
+namespace tango::partition {
 
 inline constexpr int64_t kManifestFormatVersion = 1;
 inline constexpr const char* kManifestFileName = "manifest.json";
@@ -56,4 +56,4 @@ PartitionManifest manifest_from_json(const nlohmann::json& json, const std::stri
 void write_manifest(const PartitionManifest& manifest, const std::string& dir);
 PartitionManifest read_manifest(const std::string& dir);
 
-}  // namespace tango
+}  // namespace tango::partition

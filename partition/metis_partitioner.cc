@@ -6,7 +6,7 @@
 
 #include "core/error.h"
 
-namespace tango {
+namespace tango::partition {
 
 namespace {
 const char* metis_status_text(int status) {
@@ -18,7 +18,7 @@ const char* metis_status_text(int status) {
 }
 }  // namespace
 
-std::vector<int32_t> metis_partition(const Graph& graph, const Tensor& train_mask,
+std::vector<int32_t> metis_partition(const io::Graph& graph, const Tensor& train_mask,
                                      const PartitionOptions& options) {
   const int64_t n = graph.num_nodes;
   const int64_t m = graph.num_edges();
@@ -33,7 +33,7 @@ std::vector<int32_t> metis_partition(const Graph& graph, const Tensor& train_mas
   std::vector<idx_t> xadj(n + 1), adjncy(m);
   const int64_t* indptr = graph.indptr.data<int64_t>();
   for (int64_t v = 0; v <= n; ++v) xadj[v] = static_cast<idx_t>(indptr[v]);
-  visit_indices(graph, [&](const auto* cols) {
+  io::visit_indices(graph, [&](const auto* cols) {
     for (int64_t e = 0; e < m; ++e) adjncy[e] = static_cast<idx_t>(cols[e]);
   });
 
@@ -71,4 +71,4 @@ std::vector<int32_t> metis_partition(const Graph& graph, const Tensor& train_mas
   return std::vector<int32_t>(part.begin(), part.end());
 }
 
-}  // namespace tango
+}  // namespace tango::partition

@@ -9,10 +9,10 @@
 #include "io/graph.h"
 #include "partition/assignment.h"
 
-namespace tango {
+namespace tango::partition {
 
 // `train_mask` (u8 [num_nodes]) is read only for BalanceMode::kTrain. num_parts must be >= 2.
-std::vector<int32_t> metis_partition(const Graph& graph, const Tensor& train_mask,
+std::vector<int32_t> metis_partition(const io::Graph& graph, const Tensor& train_mask,
                                      const PartitionOptions& options);
 
-}  // namespace tango
+}  // namespace tango::partition

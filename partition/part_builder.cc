@@ -6,7 +6,7 @@
 
 #include "core/error.h"
 
-namespace tango {
+namespace tango::partition {
 
 namespace {
 
@@ -31,8 +31,8 @@ Tensor vector_tensor(const std::vector<int64_t>& values) {
 // sorted by (owner part, global id). `halo_column` ([num_nodes], all -1 on entry) gets each halo
 // node's local column, so the CSR can renumber without searching.
 template <class IdT>
-std::vector<int64_t> collect_halo(const Graph& graph, const IdT* cols, const PartLayout& layout, int32_t part,
-                                  std::vector<int64_t>& halo_column) {
+std::vector<int64_t> collect_halo(const io::Graph& graph, const IdT* cols, const PartLayout& layout,
+                                  int32_t part, std::vector<int64_t>& halo_column) {
   const int64_t* indptr = graph.indptr.data<int64_t>();
   std::span<const int64_t> owned = layout.owned_nodes(part);
   std::vector<int64_t> halo;
@@ -54,7 +54,7 @@ std::vector<int64_t> collect_halo(const Graph& graph, const IdT* cols, const Par
 
 // The local CSR: owned rows in local order, columns renumbered into [owned | halo], sorted per row.
 template <class IdT, class LocalT>
-void fill_local_graph(const Graph& graph, const IdT* cols, const PartLayout& layout, int32_t part,
+void fill_local_graph(const io::Graph& graph, const IdT* cols, const PartLayout& layout, int32_t part,
                       const std::vector<int64_t>& halo_column, PartitionPart& out) {
   const int64_t* indptr = graph.indptr.data<int64_t>();
   std::span<const int64_t> owned = layout.owned_nodes(part);
@@ -76,7 +76,7 @@ void fill_local_graph(const Graph& graph, const IdT* cols, const PartLayout& lay
 // Per peer q, our boundary rows adjacent to q. Boundary rows are in global-id order, so each list
 // comes out in global-id order too: exactly q's halo group for us.
 template <class IdT>
-void fill_send_lists(const Graph& graph, const IdT* cols, const PartLayout& layout, int32_t part,
+void fill_send_lists(const io::Graph& graph, const IdT* cols, const PartLayout& layout, int32_t part,
                      PartitionPart& out) {
   const int64_t* indptr = graph.indptr.data<int64_t>();
   std::span<const int64_t> owned = layout.owned_nodes(part);
@@ -99,12 +99,12 @@ void fill_send_lists(const Graph& graph, const IdT* cols, const PartLayout& layo
 
 }  // namespace
 
-PartLayout plan_layout(const Graph& graph, std::vector<int32_t> owner, int32_t num_parts) {
+PartLayout plan_layout(const io::Graph& graph, std::vector<int32_t> owner, int32_t num_parts) {
   const int64_t n = graph.num_nodes;
   TANGO_CHECK(static_cast<int64_t>(owner.size()) == n, "{} owners for {} nodes", owner.size(), n);
   const int64_t* indptr = graph.indptr.data<int64_t>();
   std::vector<uint8_t> boundary(n, 0);
-  visit_indices(graph, [&](const auto* cols) {
+  io::visit_indices(graph, [&](const auto* cols) {
 #pragma omp parallel for schedule(dynamic, 1024)
     for (int64_t v = 0; v < n; ++v)
       for (int64_t e = indptr[v]; e < indptr[v + 1]; ++e)
@@ -141,9 +141,9 @@ PartLayout plan_layout(const Graph& graph, std::vector<int32_t> owner, int32_t n
   return layout;
 }
 
-PartitionPart build_part(const Dataset& dataset, const PartLayout& layout, int32_t part_id,
+PartitionPart build_part(const io::Dataset& dataset, const PartLayout& layout, int32_t part_id,
                          bool with_halo_features) {
-  const Graph& graph = dataset.graph;
+  const io::Graph& graph = dataset.graph;
   const int64_t* indptr = graph.indptr.data<int64_t>();
   std::span<const int64_t> owned = layout.owned_nodes(part_id);
   const int64_t num_owned = static_cast<int64_t>(owned.size());
@@ -158,7 +158,7 @@ PartitionPart build_part(const Dataset& dataset, const PartLayout& layout, int32
   part.owned_global_ids = Tensor::from(std::vector<int64_t>(owned.begin(), owned.end()));
 
   std::vector<int64_t> halo_column(graph.num_nodes, -1);
-  std::vector<int64_t> halo = visit_indices(
+  std::vector<int64_t> halo = io::visit_indices(
       graph, [&](const auto* cols) { return collect_halo(graph, cols, layout, part_id, halo_column); });
   std::vector<int64_t> halo_offsets(layout.num_parts + 1, 0);
   for (int64_t u : halo) ++halo_offsets[layout.owner[u] + 1];
@@ -172,9 +172,9 @@ PartitionPart build_part(const Dataset& dataset, const PartLayout& layout, int32
   local_indptr[0] = 0;
   for (int64_t row = 0; row < num_owned; ++row)
     local_indptr[row + 1] = local_indptr[row] + indptr[owned[row] + 1] - indptr[owned[row]];
-  const DType local_dtype = index_dtype_for(num_owned + num_halo);
+  const DType local_dtype = io::index_dtype_for(num_owned + num_halo);
   part.local_graph.indices = Tensor::empty(local_dtype, Shape::vec(local_indptr[num_owned]));
-  visit_indices(graph, [&](const auto* cols) {
+  io::visit_indices(graph, [&](const auto* cols) {
     if (local_dtype == DType::kI32)
       fill_local_graph<std::remove_cv_t<std::remove_pointer_t<decltype(cols)>>, int32_t>(
           graph, cols, layout, part_id, halo_column, part);
@@ -200,4 +200,4 @@ PartitionPart build_part(const Dataset& dataset, const PartLayout& layout, int32
   return part;
 }
 
-}  // namespace tango
+}  // namespace tango::partition

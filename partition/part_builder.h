@@ -14,7 +14,7 @@
 #include "io/dataset.h"
 #include "partition/part_file.h"
 
-namespace tango {
+namespace tango::partition {
 
 struct PartLayout {
   int32_t num_parts = 0;
@@ -31,10 +31,10 @@ struct PartLayout {
 };
 
 // `owner` must hold a part in [0, num_parts) for every node of `graph`.
-PartLayout plan_layout(const Graph& graph, std::vector<int32_t> owner, int32_t num_parts);
+PartLayout plan_layout(const io::Graph& graph, std::vector<int32_t> owner, int32_t num_parts);
 
 // Assembles part `part_id`. Halo features are gathered only when `with_halo_features`.
-PartitionPart build_part(const Dataset& dataset, const PartLayout& layout, int32_t part_id,
+PartitionPart build_part(const io::Dataset& dataset, const PartLayout& layout, int32_t part_id,
                          bool with_halo_features);
 
-}  // namespace tango
+}  // namespace tango::partition

@@ -6,7 +6,7 @@
 #include "io/atomic_file.h"
 #include "io/hdf5_file.h"
 
-namespace tango {
+namespace tango::partition {
 
 namespace {
 
@@ -110,7 +110,7 @@ void validate_part(const PartitionPart& part, const std::string& origin) {
                         "'{}': halo ids of owner {} are not strictly increasing at {}", origin, p, i);
     }
 
-  const Graph& g = part.local_graph;
+  const io::Graph& g = part.local_graph;
   TANGO_CHECK_INPUT(g.num_nodes == part.num_owned, "'{}': local graph has {} rows, expected {} owned", origin,
                     g.num_nodes, part.num_owned);
   expect_shape(g.indptr, origin, "local graph indptr", DType::kI64, part.num_owned + 1);
@@ -123,7 +123,7 @@ void validate_part(const PartitionPart& part, const std::string& origin) {
   for (int64_t i = part.num_owned; i < part.num_owned + num_halo; ++i)
     TANGO_CHECK_INPUT(degree[i] >= 1, "'{}': halo column {} has global degree {}, but it has an edge here",
                       origin, i, degree[i]);
-  visit_indices(g, [&](const auto* cols) { validate_local_graph(part, cols, origin); });
+  io::visit_indices(g, [&](const auto* cols) { validate_local_graph(part, cols, origin); });
 
   TANGO_CHECK_INPUT(part.features.defined() && part.features.ndim() == 2, "'{}': owned features missing",
                     origin);
@@ -161,9 +161,9 @@ void validate_part(const PartitionPart& part, const std::string& origin) {
 
 void write_part(const PartitionPart& part, const std::string& path) {
   validate_part(part, path);
-  AtomicFile atomic(path);
+  io::AtomicFile atomic(path);
   {
-    H5File file = H5File::create(atomic.temp_path());
+    io::H5File file = io::H5File::create(atomic.temp_path());
     file.set_attr("format", std::string(kPartFormat));
     file.set_attr("format_version", kPartFormatVersion);
     file.set_attr("part_id", int64_t{part.part_id});
@@ -196,7 +196,7 @@ void write_part(const PartitionPart& part, const std::string& path) {
 }
 
 PartitionPart read_part(const std::string& path) {
-  H5File file = H5File::open_read(path);
+  io::H5File file = io::H5File::open_read(path);
   TANGO_CHECK_INPUT(file.has_attr("format") && file.attr_string("format") == kPartFormat,
                     "'{}' is not a tango-partition part file (no format attribute '{}')", path, kPartFormat);
   const int64_t version = file.attr_int("format_version");
@@ -235,4 +235,4 @@ void set_part_write_midpoint_hook(std::function<void(const std::string&)> hook) 
 }
 }  // namespace testing
 
-}  // namespace tango
+}  // namespace tango::partition

@@ -16,7 +16,7 @@
 #include "core/tensor.h"
 #include "io/graph.h"
 
-namespace tango {
+namespace tango::partition {
 
 inline constexpr int64_t kPartFormatVersion = 1;
 
@@ -28,7 +28,7 @@ struct PartitionPart {
   Tensor owned_global_ids;  // i64 [num_owned]
   Tensor halo_global_ids;   // i64 [num_halo], grouped by owner part; local column = num_owned + index
   Tensor halo_offsets;      // i64 [num_parts + 1]: halo rows owned by part p are [off[p], off[p+1])
-  Graph local_graph;        // num_owned rows; columns index [owned | halo]; all edges of owned nodes
+  io::Graph local_graph;    // num_owned rows; columns index [owned | halo]; all edges of owned nodes
   Tensor global_degree;     // i64 [num_owned + num_halo]: degree in the whole graph, no self-loop
   Tensor features;          // f32 [num_owned, F]
   Tensor labels;            // i32 [num_owned]
@@ -62,4 +62,4 @@ namespace testing {
 void set_part_write_midpoint_hook(std::function<void(const std::string& temp_path)> hook);
 }  // namespace testing
 
-}  // namespace tango
+}  // namespace tango::partition

@@ -9,7 +9,7 @@
 #include "partition/part_builder.h"
 #include "partition/part_file.h"
 
-namespace tango {
+namespace tango::partition {
 
 namespace fs = std::filesystem;
 
@@ -40,7 +40,7 @@ void prepare_output_dir(const std::string& dir, bool force) {
   TANGO_CHECK_INPUT(!ec, "cannot create --out '{}': {}", dir, ec.message());
 }
 
-PartitionManifest write_partition(const Dataset& dataset, const PartitionRun& run, const std::string& dir,
+PartitionManifest write_partition(const io::Dataset& dataset, const PartitionRun& run, const std::string& dir,
                                   PhaseProgress& progress) {
   const int32_t k = run.options.num_parts;
   PartitionManifest manifest;
@@ -51,9 +51,9 @@ PartitionManifest write_partition(const Dataset& dataset, const PartitionRun& ru
   manifest.num_edges = dataset.graph.num_edges();
   manifest.num_features = dataset.num_features();
   manifest.num_classes = dataset.num_classes;
-  manifest.num_train = count_mask(dataset.train_mask);
-  manifest.num_valid = count_mask(dataset.valid_mask);
-  manifest.num_test = count_mask(dataset.test_mask);
+  manifest.num_train = io::count_mask(dataset.train_mask);
+  manifest.num_valid = io::count_mask(dataset.valid_mask);
+  manifest.num_test = io::count_mask(dataset.test_mask);
   manifest.options = run.options;
   manifest.halo_features = run.halo_features;
   manifest.created_by = "tango-partition 0.1.0";
@@ -91,7 +91,7 @@ PartitionManifest write_partition(const Dataset& dataset, const PartitionRun& ru
     s.boundary = part.num_boundary();
     s.halo = part.num_halo();
     s.edges = part.local_graph.num_edges();
-    s.train = count_mask(part.train_mask);
+    s.train = io::count_mask(part.train_mask);
     s.send = part.send_rows.numel();
     return done;
   };
@@ -125,4 +125,4 @@ PartitionManifest write_partition(const Dataset& dataset, const PartitionRun& ru
   return manifest;
 }
 
-}  // namespace tango
+}  // namespace tango::partition

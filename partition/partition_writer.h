@@ -12,7 +12,7 @@
 #include "partition/manifest.h"
 #include "partition/phase_progress.h"
 
-namespace tango {
+namespace tango::partition {
 
 struct PartitionRun {
   std::string dataset_spec;  // recorded in the manifest
@@ -26,7 +26,7 @@ struct PartitionRun {
 void prepare_output_dir(const std::string& dir, bool force);
 
 // Partitions `dataset` into `dir` (prepared by prepare_output_dir) and returns the manifest written.
-PartitionManifest write_partition(const Dataset& dataset, const PartitionRun& run, const std::string& dir,
+PartitionManifest write_partition(const io::Dataset& dataset, const PartitionRun& run, const std::string& dir,
                                   PhaseProgress& progress);
 
-}  // namespace tango
+}  // namespace tango::partition

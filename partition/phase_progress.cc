@@ -5,7 +5,7 @@
 
 #include <cstdio>
 
-namespace tango {
+namespace tango::partition {
 
 bool stderr_is_terminal() {
   return ::isatty(STDERR_FILENO) == 1;
@@ -39,4 +39,4 @@ void PhaseProgress::record(std::string phase, double seconds) {
   phases_.emplace_back(std::move(phase), seconds);
 }
 
-}  // namespace tango
+}  // namespace tango::partition

@@ -9,7 +9,7 @@
 
 #include "core/timer.h"
 
-namespace tango {
+namespace tango::partition {
 
 class PhaseProgress {
  public:
@@ -38,4 +38,4 @@ class PhaseProgress {
 // True when stderr is a terminal.
 bool stderr_is_terminal();
 
-}  // namespace tango
+}  // namespace tango::partition

@@ -2,7 +2,7 @@
 
 #include <numeric>
 
-namespace tango {
+namespace tango::partition {
 
 namespace {
 // SplitMix64: a tiny, well-mixed generator whose output is the same everywhere.
@@ -31,4 +31,4 @@ std::vector<int32_t> random_partition(int64_t num_nodes, int32_t num_parts, uint
   return owner;
 }
 
-}  // namespace tango
+}  // namespace tango::partition

@@ -6,8 +6,8 @@
 #include <cstdint>
 #include <vector>
 
-namespace tango {
+namespace tango::partition {
 
 std::vector<int32_t> random_partition(int64_t num_nodes, int32_t num_parts, uint64_t seed);
 
-}  // namespace tango
+}  // namespace tango::partition

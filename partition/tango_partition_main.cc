@@ -31,21 +31,22 @@ struct Flags {
   bool no_halo_features = false, force = false;
 };
 
-Dataset load(const std::string& spec, const std::string& split, PhaseProgress& progress) {
+io::Dataset load(const std::string& spec, const std::string& split, partition::PhaseProgress& progress) {
   progress.begin("load");
-  LoadOptions options;
+  io::LoadOptions options;
   options.split = split;
-  Dataset dataset = load_dataset(spec, options);
-  validate_dataset(dataset, spec);
-  progress.set_enabled(stderr_is_terminal() || dataset.num_nodes() >= kLargeGraphNodes);
+  io::Dataset dataset = io::load_dataset(spec, options);
+  io::validate_dataset(dataset, spec);
+  progress.set_enabled(partition::stderr_is_terminal() || dataset.num_nodes() >= kLargeGraphNodes);
   progress.end();
   return dataset;
 }
 
-void print_summary(const PartitionManifest& m, const std::string& dir) {
+void print_summary(const partition::PartitionManifest& m, const std::string& dir) {
   fmt::print("tango-partition: {} -> {} ({} part{}, {}, balance {}, seed {})\n", m.dataset_name, dir,
-             m.options.num_parts, m.options.num_parts == 1 ? "" : "s", method_name(m.options.method),
-             balance_name(m.options.balance), m.options.seed);
+             m.options.num_parts, m.options.num_parts == 1 ? "" : "s",
+             partition::method_name(m.options.method), partition::balance_name(m.options.balance),
+             m.options.seed);
   fmt::print("  graph: {} nodes, {} undirected edges, {} features, {} classes\n", m.num_nodes,
              m.num_edges / 2, m.num_features, m.num_classes);
   fmt::print("  edge cut: {} edges ({:.2f}%), replication factor {:.3f}\n", m.edge_cut, m.edge_cut_percent,
@@ -68,34 +69,34 @@ int run_partition(const Flags& flags) {
   TANGO_CHECK_INPUT(flags.parts_given, "no --parts K given: say how many parts (one per rank) to make");
   TANGO_CHECK_INPUT(flags.parts >= 1, "--parts {} is invalid: give at least 1 part", flags.parts);
   TANGO_CHECK_INPUT(!flags.out_dir.empty(), "no --out DIR given: say where the parts go");
-  PartitionRun run;
+  partition::PartitionRun run;
   run.dataset_spec = flags.dataset;
   run.options.num_parts = flags.parts;
-  run.options.method = parse_method(flags.method);
-  run.options.balance = parse_balance(flags.balance);
+  run.options.method = partition::parse_method(flags.method);
+  run.options.balance = partition::parse_balance(flags.balance);
   TANGO_CHECK_INPUT(flags.seed >= 0, "--seed {} is invalid: give a non-negative integer", flags.seed);
   run.options.seed = static_cast<uint64_t>(flags.seed);
   run.options.ufactor = flags.ufactor;
   run.halo_features = !flags.no_halo_features;
   TANGO_CHECK_INPUT(run.options.ufactor >= 1, "--ufactor {} is invalid: give a positive imbalance in 1/1000",
                     run.options.ufactor);
-  prepare_output_dir(flags.out_dir, flags.force);
-  PhaseProgress progress(stderr_is_terminal(), stderr_is_terminal());
-  Dataset dataset = load(flags.dataset, flags.split, progress);
-  PartitionManifest manifest = write_partition(dataset, run, flags.out_dir, progress);
+  partition::prepare_output_dir(flags.out_dir, flags.force);
+  partition::PhaseProgress progress(partition::stderr_is_terminal(), partition::stderr_is_terminal());
+  io::Dataset dataset = load(flags.dataset, flags.split, progress);
+  partition::PartitionManifest manifest = partition::write_partition(dataset, run, flags.out_dir, progress);
   print_summary(manifest, flags.out_dir);
   return 0;
 }
 
 int run_verify(const Flags& flags) {
-  VerifyOptions options;
-  Dataset dataset;
+  partition::VerifyOptions options;
+  io::Dataset dataset;
   if (!flags.dataset.empty()) {
-    PhaseProgress progress(stderr_is_terminal(), stderr_is_terminal());
+    partition::PhaseProgress progress(partition::stderr_is_terminal(), partition::stderr_is_terminal());
     dataset = load(flags.dataset, flags.split, progress);
     options.dataset = &dataset;
   }
-  VerifyReport report = verify_partition(flags.verify_dir, options);
+  partition::VerifyReport report = partition::verify_partition(flags.verify_dir, options);
   fmt::print(
       "tango-partition: {} is consistent: {} parts, {} nodes each owned once, {} halo rows, send/recv lists "
       "symmetric, checksums match{}\n",

@@ -8,7 +8,7 @@
 #include "core/error.h"
 #include "partition/checksum.h"
 
-namespace tango {
+namespace tango::partition {
 
 namespace fs = std::filesystem;
 
@@ -48,7 +48,7 @@ void check_halo_use(const PartitionPart& part, const IdT* cols, const std::strin
 
 // Every edge of each owned node, as global ids, equals the dataset's row; node data equal too.
 template <class IdT>
-int64_t check_against_dataset(const PartitionPart& part, const IdT* cols, const Dataset& dataset,
+int64_t check_against_dataset(const PartitionPart& part, const IdT* cols, const io::Dataset& dataset,
                               const std::string& origin) {
   const int64_t* indptr = part.local_graph.indptr.data<int64_t>();
   const int64_t* owned = part.owned_global_ids.data<int64_t>();
@@ -56,7 +56,7 @@ int64_t check_against_dataset(const PartitionPart& part, const IdT* cols, const 
   const int64_t* degree = part.global_degree.data<int64_t>();
   const int64_t* global_indptr = dataset.graph.indptr.data<int64_t>();
   std::vector<int64_t> neighbours;
-  visit_indices(dataset.graph, [&](const auto* global_cols) {
+  io::visit_indices(dataset.graph, [&](const auto* global_cols) {
     for (int64_t row = 0; row < part.num_owned; ++row) {
       const int64_t v = owned[row];
       neighbours.clear();
@@ -130,7 +130,7 @@ VerifyReport verify_partition(const std::string& dir, const VerifyOptions& optio
   const int64_t n = manifest.num_nodes;
   const std::string manifest_path = (fs::path(dir) / kManifestFileName).string();
   if (options.dataset) {
-    const Dataset& d = *options.dataset;
+    const io::Dataset& d = *options.dataset;
     TANGO_CHECK_INPUT(d.num_nodes() == n && d.graph.num_edges() == manifest.num_edges &&
                           d.num_features() == manifest.num_features,
                       "'{}' was made from a graph of {} nodes, {} edges, {} features; '{}' has {}, {}, {}",
@@ -159,7 +159,7 @@ VerifyReport verify_partition(const std::string& dir, const VerifyOptions& optio
       degree_of[v] = degree[row];
     }
     total_edges += part.local_graph.num_edges();
-    visit_indices(part.local_graph, [&](const auto* cols) {
+    io::visit_indices(part.local_graph, [&](const auto* cols) {
       check_halo_use(part, cols, path);
       if (options.dataset) report.edges_checked += check_against_dataset(part, cols, *options.dataset, path);
     });
@@ -202,4 +202,4 @@ VerifyReport verify_partition(const std::string& dir, const VerifyOptions& optio
   return report;
 }
 
-}  // namespace tango
+}  // namespace tango::partition

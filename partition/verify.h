@@ -16,11 +16,11 @@
 #include "partition/manifest.h"
 #include "partition/part_file.h"
 
-namespace tango {
+namespace tango::partition {
 
 struct VerifyOptions {
-  bool checksums = true;             // recompute every file's SHA-256
-  const Dataset* dataset = nullptr;  // compare edges and node data against it
+  bool checksums = true;                 // recompute every file's SHA-256
+  const io::Dataset* dataset = nullptr;  // compare edges and node data against it
 };
 
 struct VerifyReport {
@@ -38,4 +38,4 @@ void verify_part_checksum(const std::string& dir, const PartSummary& summary);
 void check_part_against_manifest(const PartitionPart& part, const PartitionManifest& manifest,
                                  int32_t part_id, const std::string& origin);
 
-}  // namespace tango
+}  // namespace tango::partition

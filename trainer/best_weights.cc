@@ -26,14 +26,14 @@ void BestWeights::capture(int64_t epoch, Model& model) {
   epoch_ = epoch;
   weights_ = weights_of(model);
   if (checkpoint_dir_.empty() || comm_.rank() != 0) return;
-  SafetensorsFile file;
+  io::SafetensorsFile file;
   file.metadata = {{"best_epoch", std::to_string(epoch)}};
   for (const auto& [name, value] : weights_) {
     file.tensors[name] =
-        safetensors_entry(value, value.ndim() == 2 ? std::vector<int64_t>{value.rows(), value.cols()}
-                                                   : std::vector<int64_t>{value.numel()});
+        io::safetensors_entry(value, value.ndim() == 2 ? std::vector<int64_t>{value.rows(), value.cols()}
+                                                       : std::vector<int64_t>{value.numel()});
   }
-  write_safetensors(side_file(epoch), file);
+  io::write_safetensors(side_file(epoch), file);
 }
 
 void BestWeights::resume(int64_t best_epoch, int64_t start_epoch) {
@@ -44,7 +44,7 @@ void BestWeights::resume(int64_t best_epoch, int64_t start_epoch) {
       "--resume with --save-model/--predictions/--embeddings: the weights of the best epoch {} ({}) "
       "are missing; the checkpoints were written without those flags: train again from epoch 0",
       best_epoch, path);
-  const SafetensorsFile file = read_safetensors(path);
+  const io::SafetensorsFile file = io::read_safetensors(path);
   weights_.clear();
   for (const auto& [name, entry] : file.tensors) weights_[name] = entry.values;
   epoch_ = best_epoch;

@@ -12,7 +12,7 @@
 #include "core/error.h"
 #include "trainer/config_file.h"
 
-namespace tango {
+namespace tango::trainer {
 
 namespace {
 
@@ -257,4 +257,4 @@ std::string TrainConfig::hash() const {
   return fmt::format("{:08x}{:08x}", crc, adler);
 }
 
-}  // namespace tango
+}  // namespace tango::trainer

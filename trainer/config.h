@@ -13,7 +13,7 @@ namespace CLI {
 class App;
 }  // namespace CLI
 
-namespace tango {
+namespace tango::trainer {
 
 enum class ModelKind { kGCN, kSAGE, kGAT, kMLP };  // kMLP: the features-only baseline
 enum class Precision { kFP32, kINT8 };
@@ -109,4 +109,4 @@ std::vector<HaloBits> parse_halo_bits(const std::string& spec, int layers, bool*
 
 const char* model_name(ModelKind kind);
 
-}  // namespace tango
+}  // namespace tango::trainer

@@ -7,7 +7,7 @@
 #include <iterator>
 #include <memory>
 
-namespace tango {
+namespace tango::trainer {
 namespace {
 
 // Levenshtein distance, for "did you mean" hints on misspelt keys.
@@ -98,4 +98,4 @@ void add_config_file_flag(CLI::App& app) {
   app.config_formatter(std::make_shared<StrictTomlConfig>(app, *option));
 }
 
-}  // namespace tango
+}  // namespace tango::trainer

@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-namespace tango {
+namespace tango::trainer {
 
 class StrictTomlConfig : public CLI::ConfigTOML {
  public:
@@ -29,4 +29,4 @@ class StrictTomlConfig : public CLI::ConfigTOML {
 // Registers --config FILE on `app`, read by StrictTomlConfig.
 void add_config_file_flag(CLI::App& app);
 
-}  // namespace tango
+}  // namespace tango::trainer

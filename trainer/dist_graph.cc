@@ -7,17 +7,17 @@
 
 namespace tango::trainer {
 
-Graph with_self_loops(const Graph& local_graph, int64_t num_cols) {
+io::Graph with_self_loops(const io::Graph& local_graph, int64_t num_cols) {
   const int64_t rows = local_graph.num_nodes;
   TANGO_CHECK(num_cols < INT32_MAX, "local graph has {} columns; the kernels take 32-bit ids", num_cols);
   const int64_t* indptr = local_graph.indptr.data<int64_t>();
-  Graph out;
+  io::Graph out;
   out.num_nodes = rows;
   out.indptr = Tensor::empty(DType::kI64, Shape::vec(rows + 1));
   out.indices = Tensor::empty(DType::kI32, Shape::vec(local_graph.num_edges() + rows));
   int64_t* out_ptr = out.indptr.data<int64_t>();
   int32_t* out_idx = out.indices.data<int32_t>();
-  visit_indices(local_graph, [&](const auto* indices) {
+  io::visit_indices(local_graph, [&](const auto* indices) {
     int64_t pos = 0;
     for (int64_t r = 0; r < rows; ++r) {
       out_ptr[r] = pos;
@@ -67,7 +67,7 @@ ReverseSplit split_owned_halo(const kernels::CsrIndex& reverse, int64_t num_owne
   return split;
 }
 
-void build_local_operators(DistGraph& graph, const Graph& local_graph, const Tensor& global_degree) {
+void build_local_operators(DistGraph& graph, const io::Graph& local_graph, const Tensor& global_degree) {
   const int64_t rows = graph.num_rows();
   TANGO_CHECK(local_graph.num_nodes == graph.num_owned, "local graph has {} rows for {} owned nodes",
               local_graph.num_nodes, graph.num_owned);
@@ -75,7 +75,7 @@ void build_local_operators(DistGraph& graph, const Graph& local_graph, const Ten
               global_degree.numel(), rows);
   graph.adjacency =
       kernels::SparseGraph::from_csr(graph.num_owned, rows, local_graph.indptr, local_graph.indices);
-  Graph looped = with_self_loops(local_graph, rows);
+  io::Graph looped = with_self_loops(local_graph, rows);
   graph.adjacency_with_self =
       kernels::SparseGraph::from_csr(graph.num_owned, rows, looped.indptr, looped.indices);
   graph.adjacency_split = split_inner_boundary(graph.adjacency.csr(), graph.num_inner, graph.num_owned);
@@ -110,8 +110,8 @@ void build_local_operators(DistGraph& graph, const Graph& local_graph, const Ten
     inverse[v] = degree[v] > 0 ? static_cast<float>(1.0 / static_cast<double>(degree[v])) : 0.0f;
   }
   graph.dataset_checksum_share =
-      dataset_checksum_share(local_graph, graph.global_ids, graph.input, graph.labels, graph.train_mask,
-                             graph.valid_mask, graph.test_mask);
+      io::dataset_checksum_share(local_graph, graph.global_ids, graph.input, graph.labels, graph.train_mask,
+                                 graph.valid_mask, graph.test_mask);
 }
 
 namespace {
@@ -172,7 +172,7 @@ DistGraph graph_on_device(const DistGraph& graph, Device device) {
   return out;
 }
 
-DistGraph dist_graph_from_dataset(const Dataset& dataset) {
+DistGraph dist_graph_from_dataset(const io::Dataset& dataset) {
   DistGraph graph;
   const int64_t n = dataset.num_nodes();
   graph.num_owned = n;

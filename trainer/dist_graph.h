@@ -90,7 +90,7 @@ struct DistGraph {
 DistGraph graph_on_device(const DistGraph& graph, Device device);
 
 // The whole dataset as the single part of a 1-rank run.
-DistGraph dist_graph_from_dataset(const Dataset& dataset);
+DistGraph dist_graph_from_dataset(const io::Dataset& dataset);
 
 // Divides every row of the input table by its sum of absolute values (rows summing to 0 stay), as
 // the GCN paper does for cora's bag-of-words features. Row-local: K ranks agree with 1 rank.
@@ -99,9 +99,9 @@ void normalize_input_rows(DistGraph& graph);
 // Fills adjacency, adjacency_with_self, gcn_norm, inverse_degree and dataset_checksum_share from the
 // part's local CSR (rows = owned nodes, columns in [owned | halo]) and the global degrees of its owned +
 // halo nodes (i64, no self-loop counted). Every other field must be set already.
-void build_local_operators(DistGraph& graph, const Graph& local_graph, const Tensor& global_degree);
+void build_local_operators(DistGraph& graph, const io::Graph& local_graph, const Tensor& global_degree);
 
 // The local CSR with a self-loop inserted, in sorted position, in every owned row.
-Graph with_self_loops(const Graph& local_graph, int64_t num_cols);
+io::Graph with_self_loops(const io::Graph& local_graph, int64_t num_cols);
 
 }  // namespace tango::trainer

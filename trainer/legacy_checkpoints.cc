@@ -60,7 +60,7 @@ std::optional<int64_t> latest_per_rank_epoch(const std::string& dir) {
     if (!it->second.count(0)) continue;
     int64_t ranks = 0;
     try {
-      ranks = H5File::open_read(rank_file(dir, it->first, 0)).attr_int("num_ranks");
+      ranks = io::H5File::open_read(rank_file(dir, it->first, 0)).attr_int("num_ranks");
     } catch (const Error&) {
       continue;  // a damaged rank-0 file: an older epoch may be whole
     }
@@ -71,13 +71,13 @@ std::optional<int64_t> latest_per_rank_epoch(const std::string& dir) {
   return std::nullopt;
 }
 
-Checkpoint read_per_rank_checkpoints(const std::string& dir, int64_t epoch, const TrainConfig& config) {
+io::Checkpoint read_per_rank_checkpoints(const std::string& dir, int64_t epoch, const TrainConfig& config) {
   const std::string expected_hash = format2_config_hash(config);
-  Checkpoint merged;
+  io::Checkpoint merged;
   std::vector<int64_t> window_counts, window_sums;
   for (int64_t r = 0; r < merged.num_ranks; ++r) {  // merged.num_ranks comes from rank 0's file
     const std::string path = rank_file(dir, epoch, r);
-    H5File h5 = H5File::open_read(path);
+    io::H5File h5 = io::H5File::open_read(path);
     TANGO_CHECK_INPUT(h5.has_attr("format_version") && h5.attr_int("format_version") == kFormat2,
                       "'{}' is named like a per-rank checkpoint of format 2 but is not one", path);
     const int64_t ranks = h5.attr_int("num_ranks");

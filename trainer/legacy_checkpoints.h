@@ -26,7 +26,7 @@ std::optional<int64_t> latest_per_rank_epoch(const std::string& dir);
 
 // Reads and merges every rank's file of `epoch`. Input errors name the file: not of format 2, of
 // another epoch or rank count than its name says, written under another configuration.
-Checkpoint read_per_rank_checkpoints(const std::string& dir, int64_t epoch, const TrainConfig& config);
+io::Checkpoint read_per_rank_checkpoints(const std::string& dir, int64_t epoch, const TrainConfig& config);
 
 // The configuration hash format 2 recorded.
 std::string format2_config_hash(const TrainConfig& config);

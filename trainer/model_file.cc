@@ -103,7 +103,7 @@ std::string pyg_description(const ModelSpec& spec) {
 }
 
 // A metadata value, parsed; input errors name the file and the key.
-const std::string& metadata_value(const SafetensorsFile& file, const std::string& key,
+const std::string& metadata_value(const io::SafetensorsFile& file, const std::string& key,
                                   const std::string& path) {
   auto it = file.metadata.find(key);
   TANGO_CHECK_INPUT(it != file.metadata.end(),
@@ -113,7 +113,7 @@ const std::string& metadata_value(const SafetensorsFile& file, const std::string
   return it->second;
 }
 
-int64_t metadata_int(const SafetensorsFile& file, const std::string& key, const std::string& path,
+int64_t metadata_int(const io::SafetensorsFile& file, const std::string& key, const std::string& path,
                      int64_t min, int64_t max) {
   const std::string& text = metadata_value(file, key, path);
   int64_t value = 0;
@@ -124,7 +124,7 @@ int64_t metadata_int(const SafetensorsFile& file, const std::string& key, const 
   return value;
 }
 
-ModelSpec spec_from_metadata(const SafetensorsFile& file, const std::string& path) {
+ModelSpec spec_from_metadata(const io::SafetensorsFile& file, const std::string& path) {
   if (auto it = file.metadata.find("format_version"); it != file.metadata.end())
     TANGO_CHECK_INPUT(it->second == kFormatVersion,
                       "model file '{}' has format_version {}; this tango-predict reads version {}", path,
@@ -203,7 +203,7 @@ std::map<std::string, std::string> ModelSpec::metadata() const {
 void save_model_file(const std::string& path, const ModelSpec& spec,
                      const std::map<std::string, Tensor>& weights,
                      const std::map<std::string, std::string>& extra) {
-  SafetensorsFile file;
+  io::SafetensorsFile file;
   file.metadata = extra;
   for (const auto& [key, value] : spec.metadata()) file.metadata[key] = value;
   Model model = model_of(spec);
@@ -213,13 +213,14 @@ void save_model_file(const std::string& path, const ModelSpec& spec,
                 "no weight '{}' of shape {} to save", p->name, p->value.shape().str());
     const Tensor host = it->second.device().is_cpu() ? it->second : it->second.to(Device::cpu());
     const PygTensor target = pyg_tensor(spec.model, *p);
-    file.tensors[target.name] = safetensors_entry(target.transposed ? transpose(host) : host, target.shape);
+    file.tensors[target.name] =
+        io::safetensors_entry(target.transposed ? transpose(host) : host, target.shape);
   }
-  write_safetensors(path, file);
+  io::write_safetensors(path, file);
 }
 
 LoadedModel load_model_file(const std::string& path) {
-  const SafetensorsFile file = read_safetensors(path);
+  const io::SafetensorsFile file = io::read_safetensors(path);
   LoadedModel loaded;
   loaded.spec = spec_from_metadata(file, path);
   loaded.metadata = file.metadata;
@@ -235,11 +236,11 @@ LoadedModel load_model_file(const std::string& path) {
     TANGO_CHECK_INPUT(it != file.tensors.end(),
                       "model file '{}' has no tensor '{}', which {} has (a model of another architecture?)",
                       path, source.name, what);
-    const SafetensorsEntry& entry = it->second;
+    const io::SafetensorsEntry& entry = it->second;
     TANGO_CHECK_INPUT(entry.shape == source.shape && entry.values.dtype() == DType::kF32,
                       "model file '{}': tensor '{}' is {} {}, but {} needs it {} f32", path, source.name,
-                      shape_str(entry.shape), dtype_name(entry.values.dtype()), what,
-                      shape_str(source.shape));
+                      io::shape_str(entry.shape), dtype_name(entry.values.dtype()), what,
+                      io::shape_str(source.shape));
     loaded.weights[p->name] =
         source.transposed ? transpose(entry.values.reshaped(Shape::mat(p->value.cols(), p->value.rows())))
                           : entry.values.reshaped(p->value.shape()).clone();
@@ -248,7 +249,7 @@ LoadedModel load_model_file(const std::string& path) {
     TANGO_CHECK_INPUT(expected.count(name) > 0,
                       "model file '{}' has tensor '{}' {}, which {} does not have (a model of another "
                       "architecture?)",
-                      path, name, shape_str(entry.shape), what);
+                      path, name, io::shape_str(entry.shape), what);
   }
   return loaded;
 }

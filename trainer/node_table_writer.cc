@@ -54,13 +54,13 @@ void write_node_tables(const std::string& path, const std::vector<NodeTable>& ta
   std::iota(order.begin(), order.end(), int64_t{0});
   std::sort(order.begin(), order.end(), [ids](int64_t a, int64_t b) { return ids[a] < ids[b]; });
 
-  std::unique_ptr<AtomicFile> atomic;
-  std::optional<H5File> file;
+  std::unique_ptr<io::AtomicFile> atomic;
+  std::optional<io::H5File> file;
   CreateStatus status;
   if (root) {
     try {
-      atomic = std::make_unique<AtomicFile>(path);
-      file.emplace(H5File::create(atomic->temp_path()));
+      atomic = std::make_unique<io::AtomicFile>(path);
+      file.emplace(io::H5File::create(atomic->temp_path()));
       for (const NodeTable& table : tables)
         file->create_dataset(table.name, table.owned_rows.dtype(),
                              table_shape(table.owned_rows, num_global_nodes));

@@ -30,7 +30,7 @@ Tensor concat_rows(const Tensor& top, const Tensor& bottom) {
 
 }  // namespace
 
-DistGraph dist_graph_from_part(const PartitionPart& part, const std::string& origin) {
+DistGraph dist_graph_from_part(const partition::PartitionPart& part, const std::string& origin) {
   TANGO_CHECK_INPUT(part.halo_features.defined() || part.num_halo() == 0,
                     "'{}' has no halo features (written with --no-halo-features); tango-train needs them: "
                     "partition again without that flag",
@@ -58,7 +58,7 @@ DistGraph dist_graph_from_part(const PartitionPart& part, const std::string& ori
 }
 
 DistGraph load_partition_part(const std::string& dir, int rank, int num_ranks) {
-  const PartitionManifest manifest = read_manifest(dir);  // checks the format version
+  const partition::PartitionManifest manifest = partition::read_manifest(dir);  // checks the format version
   const int parts = manifest.options.num_parts;
   TANGO_CHECK_INPUT(parts == num_ranks,
                     "partition '{}' has {} parts but tango-train runs on {} ranks: start it with "
@@ -66,24 +66,24 @@ DistGraph load_partition_part(const std::string& dir, int rank, int num_ranks) {
                     dir, parts, num_ranks, parts, num_ranks);
   TANGO_CHECK_INPUT(static_cast<int>(manifest.parts.size()) == parts,
                     "manifest of '{}' lists {} part files for {} parts", dir, manifest.parts.size(), parts);
-  const PartSummary& summary = manifest.parts.at(rank);
-  verify_part_checksum(dir, summary);
+  const partition::PartSummary& summary = manifest.parts.at(rank);
+  partition::verify_part_checksum(dir, summary);
   const std::string path = (std::filesystem::path(dir) / summary.file).string();
-  PartitionPart part = read_part(path);
-  check_part_against_manifest(part, manifest, rank, path);
+  partition::PartitionPart part = partition::read_part(path);
+  partition::check_part_against_manifest(part, manifest, rank, path);
   DistGraph graph = dist_graph_from_part(part, path);
   graph.dataset_name = manifest.dataset_name;
   return graph;
 }
 
-DistGraph partition_in_memory(const Dataset& dataset, int num_parts, int rank, uint64_t seed) {
-  PartitionOptions options;
+DistGraph partition_in_memory(const io::Dataset& dataset, int num_parts, int rank, uint64_t seed) {
+  partition::PartitionOptions options;
   options.num_parts = num_parts;
   options.seed = seed;
-  std::vector<int32_t> owner = assign_parts(dataset, options);
-  PartLayout layout = plan_layout(dataset.graph, std::move(owner), num_parts);
-  PartitionPart part = build_part(dataset, layout, rank, /*with_halo_features=*/true);
-  validate_part(part, dataset.name);
+  std::vector<int32_t> owner = partition::assign_parts(dataset, options);
+  partition::PartLayout layout = partition::plan_layout(dataset.graph, std::move(owner), num_parts);
+  partition::PartitionPart part = partition::build_part(dataset, layout, rank, /*with_halo_features=*/true);
+  partition::validate_part(part, dataset.name);
   DistGraph graph = dist_graph_from_part(part, dataset.name);
   graph.dataset_name = dataset.name;
   return graph;
@@ -101,7 +101,7 @@ DistGraph load_rank_graph(const TrainConfig& config, int rank, int num_ranks) {
                       "--dataset with {} part(s) needs {} rank(s) but runs on {}: use --partition {} or "
                       "mpirun -np {}",
                       parts, parts, num_ranks, num_ranks, parts);
-    Dataset dataset = load_dataset(config.dataset, LoadOptions{config.split});
+    io::Dataset dataset = io::load_dataset(config.dataset, io::LoadOptions{config.split});
     graph = parts == 1 ? dist_graph_from_dataset(dataset)
                        : partition_in_memory(dataset, parts, rank, config.seed);
   }

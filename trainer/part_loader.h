@@ -17,13 +17,13 @@
 namespace tango::trainer {
 
 // A DistGraph from a validated part (halo input features required: layer 0 then needs no exchange).
-DistGraph dist_graph_from_part(const PartitionPart& part, const std::string& origin);
+DistGraph dist_graph_from_part(const partition::PartitionPart& part, const std::string& origin);
 
 // Reads, verifies and converts part `rank` of the partition in `dir`, which must have `num_ranks` parts.
 DistGraph load_partition_part(const std::string& dir, int rank, int num_ranks);
 
 // Partitions `dataset` in memory into `num_parts` parts (METIS) and builds part `rank`.
-DistGraph partition_in_memory(const Dataset& dataset, int num_parts, int rank, uint64_t seed);
+DistGraph partition_in_memory(const io::Dataset& dataset, int num_parts, int rank, uint64_t seed);
 
 // The rank's graph for a run as `config` describes it (parts dir or dataset), features normalized when
 // config.normalize_features. Input errors name the file or flag.

@@ -100,7 +100,7 @@ nlohmann::json predict(const TrainConfig& config, const LoadedModel& loaded, con
     summary["correct"][names[s]] = counts.correct[s];
     summary["total"][names[s]] = counts.total[s];
   }
-  if (comm.rank() == 0 && !options.summary_path.empty()) write_json_atomic(options.summary_path, summary);
+  if (comm.rank() == 0 && !options.summary_path.empty()) io::write_json_atomic(options.summary_path, summary);
   return summary;
 }
 

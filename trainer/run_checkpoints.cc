@@ -14,9 +14,9 @@
 namespace tango::trainer {
 namespace {
 
-Checkpoint make_checkpoint(const RunState& state, int64_t epoch, const TrainConfig& config,
-                           const DatasetIdentity& dataset, comm::Communicator& comm) {
-  Checkpoint ckpt;
+io::Checkpoint make_checkpoint(const RunState& state, int64_t epoch, const TrainConfig& config,
+                               const io::DatasetIdentity& dataset, comm::Communicator& comm) {
+  io::Checkpoint ckpt;
   // The halo state first: it is collective (halo_link.h).
   save_halo_state(state.bit_policy, state.links, comm, ckpt.tensors);
   ckpt.epoch = epoch;
@@ -52,8 +52,8 @@ std::string config_differences(const std::string& saved_text, const nlohmann::js
   return text.empty() ? "the same keys, another hash (written by another build?)" : text;
 }
 
-void check_matches_run(const Checkpoint& ckpt, const std::string& path, const TrainConfig& config,
-                       const DatasetIdentity& dataset) {
+void check_matches_run(const io::Checkpoint& ckpt, const std::string& path, const TrainConfig& config,
+                       const io::DatasetIdentity& dataset) {
   TANGO_CHECK_INPUT(ckpt.config_hash == config.hash(),
                     "checkpoint '{}' belongs to another configuration ({}): resume with the flags it was "
                     "written with, or start a new --checkpoint-dir",
@@ -65,7 +65,7 @@ void check_matches_run(const Checkpoint& ckpt, const std::string& path, const Tr
       path, ckpt.dataset.str(), dataset.str());
 }
 
-void restore_checkpoint(const Checkpoint& ckpt, RunState& state, const std::string& origin,
+void restore_checkpoint(const io::Checkpoint& ckpt, RunState& state, const std::string& origin,
                         comm::Communicator& comm) {
   for (Parameter* p : state.model.parameters()) {
     auto it = ckpt.tensors.find(p->name);
@@ -90,8 +90,8 @@ int64_t rank0_status(int64_t mine, comm::Communicator& comm) {
 
 }  // namespace
 
-DatasetIdentity dataset_identity_of(const DistGraph& graph, comm::Communicator& comm) {
-  DatasetIdentity identity;
+io::DatasetIdentity dataset_identity_of(const DistGraph& graph, comm::Communicator& comm) {
+  io::DatasetIdentity identity;
   identity.name = graph.dataset_name;
   identity.nodes = graph.num_global_nodes;
   identity.edges = comm.allreduce<int64_t>(graph.adjacency.num_edges(), comm::ReduceOp::kSum);
@@ -104,7 +104,7 @@ DatasetIdentity dataset_identity_of(const DistGraph& graph, comm::Communicator& 
 RunCheckpoints::RunCheckpoints(const TrainConfig& config, const DistGraph& graph, comm::Communicator& comm)
     : config_(config), comm_(comm) {
   if (config.checkpoint_dir.empty()) return;
-  store_ = std::make_unique<CheckpointStore>(config.checkpoint_dir);
+  store_ = std::make_unique<io::CheckpointStore>(config.checkpoint_dir);
   dataset_ = dataset_identity_of(graph, comm);
 }
 
@@ -127,7 +127,7 @@ int64_t RunCheckpoints::resume(RunState& state) {
   const int64_t epoch = per_rank ? chosen[1] : chosen[0];
   const std::string origin =
       per_rank ? fmt::format("{}/ckpt-e{:06d}-r*.h5", dir, epoch) : store_->path_for(epoch);
-  Checkpoint ckpt;
+  io::Checkpoint ckpt;
   std::string load_error;
   ErrorKind load_kind = ErrorKind::kInvalidInput;
   try {
@@ -163,7 +163,7 @@ int64_t RunCheckpoints::resume(RunState& state) {
           "{} are per-rank checkpoints of format 2, which do not record the dataset: it is not checked. The "
           "next "
           "checkpoint is written as one file (format {}); the per-rank files can then be deleted",
-          origin, kCheckpointFormatVersion);
+          origin, io::kCheckpointFormatVersion);
     }
   }
   return ckpt.epoch;
@@ -174,7 +174,7 @@ void RunCheckpoints::save_if_due(int64_t epochs_done, const RunState& state) {
   const bool due = (config_.checkpoint_every > 0 && epochs_done % config_.checkpoint_every == 0) ||
                    epochs_done == config_.epochs;
   if (!due) return;
-  const Checkpoint ckpt = make_checkpoint(state, epochs_done, config_, dataset_, comm_);
+  const io::Checkpoint ckpt = make_checkpoint(state, epochs_done, config_, dataset_, comm_);
   int64_t status = 0;
   std::string message;
   ErrorKind kind = ErrorKind::kRuntime;

@@ -54,7 +54,7 @@ struct RunState {
 };
 
 // The identity of the dataset the ranks hold together (collective: one allgather and one allreduce).
-DatasetIdentity dataset_identity_of(const DistGraph& graph, comm::Communicator& comm);
+io::DatasetIdentity dataset_identity_of(const DistGraph& graph, comm::Communicator& comm);
 
 class RunCheckpoints {
  public:
@@ -77,8 +77,8 @@ class RunCheckpoints {
  private:
   const TrainConfig& config_;
   comm::Communicator& comm_;
-  std::unique_ptr<CheckpointStore> store_;
-  DatasetIdentity dataset_;
+  std::unique_ptr<io::CheckpointStore> store_;
+  io::DatasetIdentity dataset_;
 };
 
 }  // namespace tango::trainer

@@ -30,14 +30,14 @@ constexpr const char* kProgram = "tango-predict";
 
 // The model file, the rank's graph and the checks between them; rank 0 (which writes them) checks that the
 // output files can be created. No collective inside (trainer/collective_step.h).
-void load(const trainer::PredictOptions& options, const comm::Communicator& comm, TrainConfig& config,
-          trainer::LoadedModel& model, trainer::DistGraph& graph) {
+void load(const trainer::PredictOptions& options, const comm::Communicator& comm,
+          trainer::TrainConfig& config, trainer::LoadedModel& model, trainer::DistGraph& graph) {
   model = trainer::load_model_file(options.model_path);
   trainer::apply_model_spec(model.spec, config);
   if (comm.rank() == 0) {
-    check_can_create(options.out_path, "--out");
-    if (!options.embeddings_path.empty()) check_can_create(options.embeddings_path, "--embeddings");
-    if (!options.summary_path.empty()) check_can_create(options.summary_path, "--summary");
+    io::check_can_create(options.out_path, "--out");
+    if (!options.embeddings_path.empty()) io::check_can_create(options.embeddings_path, "--embeddings");
+    if (!options.summary_path.empty()) io::check_can_create(options.summary_path, "--summary");
   }
   TANGO_CHECK_INPUT(options.embeddings_path.empty() || model.spec.layers >= 2,
                     "--embeddings: model file '{}' has 1 layer, so no hidden layer to write",
@@ -65,7 +65,7 @@ void print_result(const nlohmann::json& summary) {
 
 int main(int argc, char** argv) {
   comm::MpiSession mpi(&argc, &argv);
-  TrainConfig config;
+  trainer::TrainConfig config;
   trainer::PredictOptions options;
   CLI::App app{
       "tango-predict: applies a model saved by tango-train --save-model (or PyG weights in its layout) to a "

@@ -35,21 +35,21 @@ void print_error(const char* what) {
 
 // This rank's graph; on rank 0, which writes them, a check that the outputs written at the end (model,
 // predictions, embeddings) can be created.
-void load(const TrainConfig& config, const comm::Communicator& comm, trainer::DistGraph& graph) {
+void load(const trainer::TrainConfig& config, const comm::Communicator& comm, trainer::DistGraph& graph) {
   const std::pair<const std::string&, const char*> outputs[] = {{config.save_model_path, "--save-model"},
                                                                 {config.predictions_path, "--predictions"},
                                                                 {config.embeddings_path, "--embeddings"}};
   for (const auto& [path, flag] : outputs) {
-    if (!path.empty() && comm.rank() == 0) check_can_create(path, flag);
+    if (!path.empty() && comm.rank() == 0) io::check_can_create(path, flag);
   }
   graph = trainer::load_rank_graph(config, comm.rank(), comm.size());
 }
 
-void print_summary(const trainer::TrainResult& result, const TrainConfig& config) {
+void print_summary(const trainer::TrainResult& result, const trainer::TrainConfig& config) {
   fmt::print(
       "tango-train: {} {} on {} rank(s): test accuracy {:.4f} at best validation {:.4f} (epoch {}), "
       "{:.1f} ms/epoch, halo {:.2f} MB sent vs {:.2f} MB fp32\n",
-      model_name(config.model), config.precision == Precision::kINT8 ? "int8" : "fp32",
+      trainer::model_name(config.model), config.precision == trainer::Precision::kINT8 ? "int8" : "fp32",
       result.summary.value("ranks", 1), result.test_acc, result.best_valid_acc, result.best_epoch,
       result.epoch_ms_mean, static_cast<double>(result.bytes_sent) / 1e6,
       static_cast<double>(result.bytes_fp32) / 1e6);
@@ -59,19 +59,19 @@ void print_summary(const trainer::TrainResult& result, const TrainConfig& config
 
 int main(int argc, char** argv) {
   comm::MpiSession mpi(&argc, &argv);
-  TrainConfig config;
+  trainer::TrainConfig config;
   CLI::App app{
       "tango-train: distributed full-graph GNN training (GCN, GraphSAGE, GAT) with INT8 primitives and "
       "quantized halo exchange.\n"
       "  mpirun -np K tango-train --parts DIR [options]\n"
       "  tango-train --dataset SPEC [--partition K] [options]"};
-  add_train_flags(app, config);
+  trainer::add_train_flags(app, config);
   app.footer(env_knobs_help());
   int rank = 0;
   MPI_Comm_rank(MPI_COMM_WORLD, &rank);
   try {
     app.parse(argc, argv);
-    finalize_config(config);
+    trainer::finalize_config(config);
   } catch (const CLI::CallForHelp& e) {
     return rank == 0 ? app.exit(e) : 0;
   } catch (const CLI::ParseError& e) {

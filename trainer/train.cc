@@ -42,7 +42,7 @@ enum ScalarSlot : int {
 
 // Rows a u8 mask selects, counted on the host (load time only).
 int64_t host_mask_count(const Tensor& mask) {
-  return count_mask(mask.device().is_cpu() ? mask : mask.to(Device::cpu()));
+  return io::count_mask(mask.device().is_cpu() ? mask : mask.to(Device::cpu()));
 }
 
 // Rows of the train, valid and test splits over all ranks.
@@ -194,14 +194,14 @@ TrainResult train(const TrainConfig& config, const DistGraph& host_graph, comm::
   BestWeights best_weights(config, comm);  // only with --save-model / --predictions / --embeddings
   best_weights.resume(best.epoch, start_epoch);
 
-  MetricsWriter metrics;
+  io::MetricsWriter metrics;
   if (leader && !config.metrics_path.empty()) {
     // A run killed after its last checkpoint logged epochs that run again now: list each epoch once.
-    if (start_epoch > 0) keep_metrics_through_epoch(config.metrics_path, start_epoch);
-    metrics = MetricsWriter(config.metrics_path, start_epoch > 0);
+    if (start_epoch > 0) io::keep_metrics_through_epoch(config.metrics_path, start_epoch);
+    metrics = io::MetricsWriter(config.metrics_path, start_epoch > 0);
   }
   const std::string config_path = resolved_config_path(config);
-  if (leader && !config_path.empty()) write_json_atomic(config_path, config_json);
+  if (leader && !config_path.empty()) io::write_json_atomic(config_path, config_json);
 
   TrainResult result;
   double epoch_ms_total = 0;
@@ -307,7 +307,7 @@ TrainResult train(const TrainConfig& config, const DistGraph& host_graph, comm::
                                    {"evictions", cache.evictions},
                                    {"cached_bytes", cache.cached_bytes},
                                    {"peak_in_use_bytes", cache.peak_in_use_bytes}};
-  if (leader && !config.summary_path.empty()) write_json_atomic(config.summary_path, result.summary);
+  if (leader && !config.summary_path.empty()) io::write_json_atomic(config.summary_path, result.summary);
   return result;
 }
 

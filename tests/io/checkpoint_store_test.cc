@@ -10,7 +10,7 @@
 #include "io/metrics_writer.h"
 #include "tests/common/test_data.h"
 
-namespace tango {
+namespace tango::io {
 namespace {
 
 Checkpoint make_checkpoint(int64_t epoch) {
@@ -176,4 +176,4 @@ TEST(MetricsWriter, MalformedLineIsNamed) {
 }
 
 }  // namespace
-}  // namespace tango
+}  // namespace tango::io

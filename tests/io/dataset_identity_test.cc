@@ -7,7 +7,7 @@
 
 #include "io/synthetic.h"
 
-namespace tango {
+namespace tango::io {
 namespace {
 
 Dataset small_synthetic(uint64_t seed) {
@@ -92,4 +92,4 @@ TEST(DatasetIdentity, AnyChangeOfTheDataChangesTheChecksum) {
 }
 
 }  // namespace
-}  // namespace tango
+}  // namespace tango::io

@@ -9,7 +9,7 @@
 #include "tests/common/run_command.h"
 #include "tests/common/test_data.h"
 
-namespace tango {
+namespace tango::io {
 namespace {
 
 const char* kSmallSynthetic = "synthetic:nodes=300,avg_degree=6,classes=3,features=8,seed=4";
@@ -75,4 +75,4 @@ TEST(TangoDatasetBinary, BadInputExitsWithTwoAndOneLine) {
 }
 
 }  // namespace
-}  // namespace tango
+}  // namespace tango::io

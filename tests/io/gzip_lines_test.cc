@@ -11,7 +11,7 @@
 #include "tests/common/test_data.h"
 #include "tests/io/io_test_util.h"
 
-namespace tango {
+namespace tango::io {
 namespace {
 
 using testing::TempDir;
@@ -198,4 +198,4 @@ TEST(CsvFields, BadTokensAreInputErrorsNamingFileLineAndToken) {
 }
 
 }  // namespace
-}  // namespace tango
+}  // namespace tango::io

@@ -18,7 +18,7 @@
 #include "tests/common/test_data.h"
 #include "tests/io/io_test_util.h"
 
-namespace tango {
+namespace tango::io {
 namespace {
 
 using testing::expect_input_error;
@@ -286,4 +286,4 @@ TEST_F(Hdf5DatasetTest, WriteKilledMidwayCreatesNoFinalFile) {
 }
 
 }  // namespace
-}  // namespace tango
+}  // namespace tango::io

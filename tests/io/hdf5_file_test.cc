@@ -9,7 +9,7 @@
 #include "tests/common/test_data.h"
 #include "tests/io/io_test_util.h"
 
-namespace tango {
+namespace tango::io {
 namespace {
 
 TEST(H5File, WriteRowsFillsADatasetPieceByPiece) {
@@ -43,4 +43,4 @@ TEST(CheckCanCreate, NamesTheFlagAndTheMissingFolder) {
 }
 
 }  // namespace
-}  // namespace tango
+}  // namespace tango::io

@@ -7,7 +7,7 @@
 #include "tests/common/test_data.h"
 #include "tests/io/io_test_util.h"
 
-namespace tango {
+namespace tango::io {
 namespace {
 
 using testing::expect_input_error;
@@ -181,4 +181,4 @@ TEST_F(OgbReaderTest, UnknownSplitNameListsTheAvailableOnes) {
 }
 
 }  // namespace
-}  // namespace tango
+}  // namespace tango::io

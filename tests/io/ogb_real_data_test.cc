@@ -8,7 +8,7 @@
 #include "io/ogb_reader.h"
 #include "tests/common/test_data.h"
 
-namespace tango {
+namespace tango::io {
 namespace {
 
 // True when v appears in u's row of the CSR.
@@ -98,4 +98,4 @@ TEST(OgbRealData, FacebookMatchesThePublishedCounts) {
 }
 
 }  // namespace
-}  // namespace tango
+}  // namespace tango::io

@@ -15,7 +15,7 @@
 #include "tests/common/test_data.h"
 #include "tests/io/io_test_util.h"
 
-namespace tango {
+namespace tango::io {
 namespace {
 
 std::string read_bytes(const std::string& path) {
@@ -142,4 +142,4 @@ TEST(Safetensors, WriteIsAtomic) {
 }
 
 }  // namespace
-}  // namespace tango
+}  // namespace tango::io

@@ -9,7 +9,7 @@
 
 #include "io/synthetic.h"
 
-namespace tango {
+namespace tango::io {
 namespace {
 
 // One round of mean aggregation over N(v) and v itself: out_v = (x_v + sum_{u in N(v)} x_u) / (deg(v) + 1).
@@ -98,4 +98,4 @@ TEST(SyntheticLearnability, WithoutHomophilyTheGraphDoesNotHelp) {
 }
 
 }  // namespace
-}  // namespace tango
+}  // namespace tango::io

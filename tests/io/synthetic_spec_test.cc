@@ -7,7 +7,7 @@
 #include "core/error.h"
 #include "io/synthetic.h"
 
-namespace tango {
+namespace tango::io {
 namespace {
 
 // The input error thrown for `spec`; fails the test when none is thrown.
@@ -128,4 +128,4 @@ TEST(SyntheticSpec, GenerateChecksSpecsBuiltInCode) {
 }
 
 }  // namespace
-}  // namespace tango
+}  // namespace tango::io

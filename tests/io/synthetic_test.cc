@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-namespace tango {
+namespace tango::io {
 namespace {
 
 SyntheticSpec small_spec(uint64_t seed = 1) {
@@ -188,4 +188,4 @@ TEST(SyntheticGenerator, StopsDrawingWhenTheTargetIsUnreachable) {
 }
 
 }  // namespace
-}  // namespace tango
+}  // namespace tango::io

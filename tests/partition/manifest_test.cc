@@ -10,8 +10,8 @@
 namespace tango {
 namespace {
 
-PartitionManifest sample_manifest() {
-  PartitionManifest m;
+partition::PartitionManifest sample_manifest() {
+  partition::PartitionManifest m;
   m.dataset_spec = "/data/cora";
   m.dataset_name = "cora";
   m.split = "public";
@@ -22,10 +22,10 @@ PartitionManifest sample_manifest() {
   m.num_train = 3;
   m.options.num_parts = 2;
   m.options.seed = 12345678901ULL;
-  m.options.balance = BalanceMode::kTrain;
+  m.options.balance = partition::BalanceMode::kTrain;
   m.edge_cut = 2;
   for (int32_t p = 0; p < 2; ++p) {
-    PartSummary s;
+    partition::PartSummary s;
     s.id = p;
     s.file = "part-0000" + std::to_string(p) + ".h5";
     s.sha256 = std::string(64, 'a' + p);
@@ -41,7 +41,7 @@ PartitionManifest sample_manifest() {
 }
 
 TEST(Manifest, QualityFiguresFollowFromTheCounts) {
-  PartitionManifest m = sample_manifest();
+  partition::PartitionManifest m = sample_manifest();
   EXPECT_DOUBLE_EQ(m.edge_cut_percent, 20.0);         // 2 of 10 undirected edges
   EXPECT_DOUBLE_EQ(m.replication_factor, 12.0 / 10);  // (10 owned + 2 halo) / 10
   EXPECT_DOUBLE_EQ(m.node_balance, 1.2);
@@ -51,12 +51,12 @@ TEST(Manifest, QualityFiguresFollowFromTheCounts) {
 
 TEST(Manifest, WriteThenReadRoundTrips) {
   testing::TempDir dir;
-  PartitionManifest m = sample_manifest();
-  write_manifest(m, dir.path().string());
-  PartitionManifest back = read_manifest(dir.path().string());
-  EXPECT_EQ(manifest_to_json(back), manifest_to_json(m));
+  partition::PartitionManifest m = sample_manifest();
+  partition::write_manifest(m, dir.path().string());
+  partition::PartitionManifest back = partition::read_manifest(dir.path().string());
+  EXPECT_EQ(partition::manifest_to_json(back), partition::manifest_to_json(m));
   EXPECT_EQ(back.options.seed, 12345678901ULL);
-  EXPECT_EQ(back.options.balance, BalanceMode::kTrain);
+  EXPECT_EQ(back.options.balance, partition::BalanceMode::kTrain);
   ASSERT_EQ(back.phase_seconds.size(), 2u);
   EXPECT_EQ(back.phase_seconds[0].first, "partition");  // in the order they ran, not sorted
   EXPECT_EQ(back.phase_seconds[1].first, "layout");
@@ -65,26 +65,26 @@ TEST(Manifest, WriteThenReadRoundTrips) {
 TEST(Manifest, BrokenManifestsAreInputErrorsNamingTheFile) {
   testing::TempDir dir;
   try {
-    read_manifest(dir.path().string());
+    partition::read_manifest(dir.path().string());
     FAIL();
   } catch (const Error& e) {
     EXPECT_NE(std::string(e.what()).find("manifest.json' not found"), std::string::npos) << e.what();
   }
   std::ofstream(dir.file("manifest.json")) << "{ not json";
-  EXPECT_THROW(read_manifest(dir.path().string()), Error);
-  nlohmann::json j = manifest_to_json(sample_manifest());
+  EXPECT_THROW(partition::read_manifest(dir.path().string()), Error);
+  nlohmann::json j = partition::manifest_to_json(sample_manifest());
   j["parts"].erase(1);
   try {
-    manifest_from_json(j, "m.json");
+    partition::manifest_from_json(j, "m.json");
     FAIL();
   } catch (const Error& e) {
     EXPECT_EQ(e.exit_code(), 2);
     EXPECT_NE(std::string(e.what()).find("'m.json' lists 1 part files for num_parts = 2"), std::string::npos)
         << e.what();
   }
-  j = manifest_to_json(sample_manifest());
+  j = partition::manifest_to_json(sample_manifest());
   j.erase("seed");
-  EXPECT_THROW(manifest_from_json(j, "m.json"), Error);
+  EXPECT_THROW(partition::manifest_from_json(j, "m.json"), Error);
 }
 
 }  // namespace

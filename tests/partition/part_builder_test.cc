@@ -9,22 +9,24 @@
 namespace tango {
 namespace {
 
-std::vector<PartitionPart> build_all(const Dataset& d, const PartitionOptions& options,
-                                     bool halo_features = true) {
-  PartLayout layout = plan_layout(d.graph, assign_parts(d, options), options.num_parts);
-  std::vector<PartitionPart> parts;
+std::vector<partition::PartitionPart> build_all(const io::Dataset& d,
+                                                const partition::PartitionOptions& options,
+                                                bool halo_features = true) {
+  partition::PartLayout layout =
+      partition::plan_layout(d.graph, partition::assign_parts(d, options), options.num_parts);
+  std::vector<partition::PartitionPart> parts;
   for (int32_t p = 0; p < options.num_parts; ++p) {
-    parts.push_back(build_part(d, layout, p, halo_features));
-    validate_part(parts.back(), "built part");
+    parts.push_back(partition::build_part(d, layout, p, halo_features));
+    partition::validate_part(parts.back(), "built part");
   }
   return parts;
 }
 
 TEST(BuildPart, PathGraphByHand) {
   // 0 - 1 - 2 - 3, parts {0, 1} and {2, 3}: node 1 and 2 are boundary, each the other's halo.
-  Dataset d = testing::make_dataset(4, {{0, 1}, {1, 2}, {2, 3}});
-  PartLayout layout = plan_layout(d.graph, {0, 0, 1, 1}, 2);
-  PartitionPart p0 = build_part(d, layout, 0, true);
+  io::Dataset d = testing::make_dataset(4, {{0, 1}, {1, 2}, {2, 3}});
+  partition::PartLayout layout = partition::plan_layout(d.graph, {0, 0, 1, 1}, 2);
+  partition::PartitionPart p0 = partition::build_part(d, layout, 0, true);
   EXPECT_EQ(p0.num_owned, 2);
   EXPECT_EQ(p0.num_inner, 1);
   EXPECT_EQ(p0.owned_global_ids.to_vector<int64_t>(), (std::vector<int64_t>{0, 1}));
@@ -36,7 +38,7 @@ TEST(BuildPart, PathGraphByHand) {
   EXPECT_EQ(p0.send_offsets.to_vector<int64_t>(), (std::vector<int64_t>{0, 0, 1}));
   EXPECT_EQ(p0.send_rows.to_vector<int64_t>(), (std::vector<int64_t>{1}));
   EXPECT_EQ(p0.halo_features.to_vector<float>(), (std::vector<float>{2, 2, 3}));
-  PartitionPart p1 = build_part(d, layout, 1, true);
+  partition::PartitionPart p1 = partition::build_part(d, layout, 1, true);
   // Inner first: node 3 is row 0, boundary node 2 is row 1.
   EXPECT_EQ(p1.owned_global_ids.to_vector<int64_t>(), (std::vector<int64_t>{3, 2}));
   EXPECT_EQ(p1.local_graph.indices.to_vector<int32_t>(), (std::vector<int32_t>{1, 0, 2}));
@@ -44,16 +46,17 @@ TEST(BuildPart, PathGraphByHand) {
 }
 
 TEST(BuildPart, InvariantsHoldOnTinyGraphsForEveryPartCountAndMethod) {
-  std::vector<Dataset> datasets;
+  std::vector<io::Dataset> datasets;
   datasets.push_back(testing::grid_dataset(9, 11));
   datasets.push_back(testing::two_cliques(6));
   datasets.push_back(testing::random_dataset(200, 600, 15, 5));  // 15 isolated nodes
-  for (const Dataset& d : datasets)
-    for (PartitionMethod method : {PartitionMethod::kMetis, PartitionMethod::kRandom})
+  for (const io::Dataset& d : datasets)
+    for (partition::PartitionMethod method :
+         {partition::PartitionMethod::kMetis, partition::PartitionMethod::kRandom})
       for (int32_t k : {1, 2, 3, 8}) {
         SCOPED_TRACE(::testing::Message()
-                     << d.num_nodes() << " nodes, " << method_name(method) << ", K=" << k);
-        PartitionOptions options;
+                     << d.num_nodes() << " nodes, " << partition::method_name(method) << ", K=" << k);
+        partition::PartitionOptions options;
         options.num_parts = k;
         options.method = method;
         testing::expect_parts_match_dataset(d, build_all(d, options));
@@ -61,15 +64,15 @@ TEST(BuildPart, InvariantsHoldOnTinyGraphsForEveryPartCountAndMethod) {
 }
 
 TEST(BuildPart, NoHaloFeaturesLeavesThemOut) {
-  Dataset d = testing::grid_dataset(6, 6);
-  PartitionOptions options;
+  io::Dataset d = testing::grid_dataset(6, 6);
+  partition::PartitionOptions options;
   options.num_parts = 3;
   testing::expect_parts_match_dataset(d, build_all(d, options, false), false);
 }
 
 TEST(BuildPart, OnePartHasNoHaloAndNoSends) {
-  Dataset d = testing::random_dataset(50, 100, 5, 2);
-  auto parts = build_all(d, PartitionOptions{});
+  io::Dataset d = testing::random_dataset(50, 100, 5, 2);
+  auto parts = build_all(d, partition::PartitionOptions{});
   EXPECT_EQ(parts[0].num_halo(), 0);
   EXPECT_EQ(parts[0].num_inner, 50);
   EXPECT_EQ(parts[0].send_rows.numel(), 0);

@@ -17,12 +17,12 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::vector<PartitionPart> build_grid_parts(const Dataset& d, int32_t k) {
-  PartitionOptions options;
+std::vector<partition::PartitionPart> build_grid_parts(const io::Dataset& d, int32_t k) {
+  partition::PartitionOptions options;
   options.num_parts = k;
-  PartLayout layout = plan_layout(d.graph, assign_parts(d, options), k);
-  std::vector<PartitionPart> parts;
-  for (int32_t p = 0; p < k; ++p) parts.push_back(build_part(d, layout, p, true));
+  partition::PartLayout layout = partition::plan_layout(d.graph, partition::assign_parts(d, options), k);
+  std::vector<partition::PartitionPart> parts;
+  for (int32_t p = 0; p < k; ++p) parts.push_back(partition::build_part(d, layout, p, true));
   return parts;
 }
 
@@ -39,10 +39,12 @@ std::string error_of(const std::function<void()>& fn) {
 
 TEST(PartFile, WriteThenReadGivesTheSameParts) {
   testing::TempDir dir;
-  Dataset d = testing::grid_dataset(7, 9);
-  std::vector<PartitionPart> parts = build_grid_parts(d, 3), read_back;
-  for (const auto& part : parts) write_part(part, dir.file(part_file_name(part.part_id)));
-  for (int32_t p = 0; p < 3; ++p) read_back.push_back(read_part(dir.file(part_file_name(p))));
+  io::Dataset d = testing::grid_dataset(7, 9);
+  std::vector<partition::PartitionPart> parts = build_grid_parts(d, 3), read_back;
+  for (const auto& part : parts)
+    partition::write_part(part, dir.file(partition::part_file_name(part.part_id)));
+  for (int32_t p = 0; p < 3; ++p)
+    read_back.push_back(partition::read_part(dir.file(partition::part_file_name(p))));
   for (int32_t p = 0; p < 3; ++p) {
     EXPECT_EQ(read_back[p].num_inner, parts[p].num_inner);
     EXPECT_EQ(read_back[p].num_classes, 3);
@@ -52,53 +54,55 @@ TEST(PartFile, WriteThenReadGivesTheSameParts) {
     EXPECT_EQ(read_back[p].send_rows.to_vector<int64_t>(), parts[p].send_rows.to_vector<int64_t>());
   }
   testing::expect_parts_match_dataset(d, read_back);
-  EXPECT_EQ(part_file_name(3), "part-00003.h5");
+  EXPECT_EQ(partition::part_file_name(3), "part-00003.h5");
 }
 
 TEST(PartFile, ValidateNamesTheFileAndTheProblem) {
-  Dataset d = testing::grid_dataset(4, 4);
-  std::vector<PartitionPart> parts = build_grid_parts(d, 2);
-  PartitionPart bad = parts[0];
+  io::Dataset d = testing::grid_dataset(4, 4);
+  std::vector<partition::PartitionPart> parts = build_grid_parts(d, 2);
+  partition::PartitionPart bad = parts[0];
   bad.send_rows = bad.send_rows.clone();
   bad.send_rows.data<int64_t>()[0] = 0;  // an inner row cannot be sent
-  EXPECT_NE(error_of([&] { validate_part(bad, "x.h5"); }).find("'x.h5': send row 0"), std::string::npos);
+  EXPECT_NE(error_of([&] { partition::validate_part(bad, "x.h5"); }).find("'x.h5': send row 0"),
+            std::string::npos);
 
   bad = parts[0];
   bad.local_graph.indices = bad.local_graph.indices.clone();
   bad.local_graph.indices.data<int32_t>()[0] = 1000;
-  EXPECT_NE(error_of([&] { validate_part(bad, "x.h5"); }).find("outside"), std::string::npos);
+  EXPECT_NE(error_of([&] { partition::validate_part(bad, "x.h5"); }).find("outside"), std::string::npos);
 
   bad = parts[0];
   bad.num_inner = bad.num_owned;  // boundary rows would then be "inner" with halo columns
-  EXPECT_NE(error_of([&] { validate_part(bad, "x.h5"); }).find("inner row"), std::string::npos);
+  EXPECT_NE(error_of([&] { partition::validate_part(bad, "x.h5"); }).find("inner row"), std::string::npos);
 
   bad = parts[1];
   bad.labels = bad.labels.clone();
   bad.labels.data<int32_t>()[0] = 7;
-  EXPECT_NE(error_of([&] { validate_part(bad, "x.h5"); }).find("label 7"), std::string::npos);
+  EXPECT_NE(error_of([&] { partition::validate_part(bad, "x.h5"); }).find("label 7"), std::string::npos);
 }
 
 TEST(PartFile, ReadRejectsFilesThatAreNotParts) {
   testing::TempDir dir;
-  EXPECT_NE(error_of([&] { read_part(dir.file("missing.h5")); }).find("missing.h5"), std::string::npos);
+  EXPECT_NE(error_of([&] { partition::read_part(dir.file("missing.h5")); }).find("missing.h5"),
+            std::string::npos);
   std::FILE* f = std::fopen(dir.file("junk.h5").c_str(), "w");
   std::fputs("not hdf5", f);
   std::fclose(f);
-  EXPECT_NE(error_of([&] { read_part(dir.file("junk.h5")); }).find("junk.h5"), std::string::npos);
+  EXPECT_NE(error_of([&] { partition::read_part(dir.file("junk.h5")); }).find("junk.h5"), std::string::npos);
 }
 
 TEST(PartFile, KillDuringWriteLeavesNoFileUnderTheFinalName) {
   testing::TempDir dir;
-  Dataset d = testing::grid_dataset(20, 20);
-  std::vector<PartitionPart> parts = build_grid_parts(d, 2);
+  io::Dataset d = testing::grid_dataset(20, 20);
+  std::vector<partition::PartitionPart> parts = build_grid_parts(d, 2);
   const std::string path = dir.file("part-00000.h5");
   pid_t child = fork();
   ASSERT_GE(child, 0);
   if (child == 0) {
     // The writer dies after half of the datasets, as a kill -9 or a power cut would leave it.
-    testing::set_part_write_midpoint_hook(
+    partition::testing::set_part_write_midpoint_hook(
         [](const std::string& temp_path) { _exit(fs::file_size(temp_path) > 0 ? 42 : 43); });
-    write_part(parts[0], path);
+    partition::write_part(parts[0], path);
     _exit(0);
   }
   int status = 0;
@@ -111,8 +115,8 @@ TEST(PartFile, KillDuringWriteLeavesNoFileUnderTheFinalName) {
     temp_files += entry.path().filename().string().starts_with("part-00000.h5.tmp-");
   EXPECT_EQ(temp_files, 1);
   // Writing again (a re-run) succeeds and gives a readable file.
-  write_part(parts[0], path);
-  EXPECT_EQ(read_part(path).num_owned, parts[0].num_owned);
+  partition::write_part(parts[0], path);
+  EXPECT_EQ(partition::read_part(path).num_owned, parts[0].num_owned);
 }
 
 }  // namespace

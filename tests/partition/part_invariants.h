@@ -16,12 +16,12 @@
 
 namespace tango::testing {
 
-inline int64_t local_col(const PartitionPart& part, int64_t e) {
+inline int64_t local_col(const partition::PartitionPart& part, int64_t e) {
   return part.local_graph.wide_ids() ? part.local_graph.indices.data<int64_t>()[e]
                                      : part.local_graph.indices.data<int32_t>()[e];
 }
 
-inline int64_t global_of_col(const PartitionPart& part, int64_t col) {
+inline int64_t global_of_col(const partition::PartitionPart& part, int64_t col) {
   return col < part.num_owned ? part.owned_global_ids.data<int64_t>()[col]
                               : part.halo_global_ids.data<int64_t>()[col - part.num_owned];
 }
@@ -31,7 +31,8 @@ inline std::vector<float> feature_row(const Tensor& features, int64_t row) {
   return std::vector<float>(f, f + features.cols());
 }
 
-inline void expect_parts_match_dataset(const Dataset& d, const std::vector<PartitionPart>& parts,
+inline void expect_parts_match_dataset(const io::Dataset& d,
+                                       const std::vector<partition::PartitionPart>& parts,
                                        bool with_halo_features = true) {
   const int64_t n = d.num_nodes();
   const int32_t k = static_cast<int32_t>(parts.size());
@@ -54,7 +55,7 @@ inline void expect_parts_match_dataset(const Dataset& d, const std::vector<Parti
     for (int64_t e = indptr[v]; e < indptr[v + 1]; ++e)
       expected.emplace_back(
           v, d.graph.wide_ids() ? d.graph.indices.data<int64_t>()[e] : d.graph.indices.data<int32_t>()[e]);
-  for (const PartitionPart& part : parts) {
+  for (const partition::PartitionPart& part : parts) {
     const int64_t* local_indptr = part.local_graph.indptr.data<int64_t>();
     const int64_t* degree = part.global_degree.data<int64_t>();
     for (int64_t row = 0; row < part.num_owned; ++row) {

@@ -17,18 +17,20 @@ class RealDatasetPartition : public ::testing::TestWithParam<const char*> {};
 
 TEST_P(RealDatasetPartition, InvariantsHoldForEveryPartCountAndMethod) {
   TANGO_REQUIRE_DATASET(dir, GetParam());
-  const Dataset d = load_dataset(dir);
-  for (PartitionMethod method : {PartitionMethod::kMetis, PartitionMethod::kRandom})
+  const io::Dataset d = io::load_dataset(dir);
+  for (partition::PartitionMethod method :
+       {partition::PartitionMethod::kMetis, partition::PartitionMethod::kRandom})
     for (int32_t k : {1, 2, 3, 8}) {
-      SCOPED_TRACE(::testing::Message() << GetParam() << ", " << method_name(method) << ", K=" << k);
-      PartitionOptions options;
+      SCOPED_TRACE(::testing::Message()
+                   << GetParam() << ", " << partition::method_name(method) << ", K=" << k);
+      partition::PartitionOptions options;
       options.num_parts = k;
       options.method = method;
-      PartLayout layout = plan_layout(d.graph, assign_parts(d, options), k);
-      std::vector<PartitionPart> parts;
+      partition::PartLayout layout = partition::plan_layout(d.graph, partition::assign_parts(d, options), k);
+      std::vector<partition::PartitionPart> parts;
       for (int32_t p = 0; p < k; ++p) {
-        parts.push_back(build_part(d, layout, p, true));
-        validate_part(parts.back(), "built part");
+        parts.push_back(partition::build_part(d, layout, p, true));
+        partition::validate_part(parts.back(), "built part");
       }
       testing::expect_parts_match_dataset(d, parts);
     }
@@ -36,31 +38,31 @@ TEST_P(RealDatasetPartition, InvariantsHoldForEveryPartCountAndMethod) {
 
 TEST_P(RealDatasetPartition, MetisCutsLessThanHalfOfRandomAtFourParts) {
   TANGO_REQUIRE_DATASET(dir, GetParam());
-  const Dataset d = load_dataset(dir);
-  PartitionOptions metis;
+  const io::Dataset d = io::load_dataset(dir);
+  partition::PartitionOptions metis;
   metis.num_parts = 4;
-  PartitionOptions random = metis;
-  random.method = PartitionMethod::kRandom;
-  const int64_t metis_cut = count_edge_cut(d.graph, assign_parts(d, metis));
-  const int64_t random_cut = count_edge_cut(d.graph, assign_parts(d, random));
+  partition::PartitionOptions random = metis;
+  random.method = partition::PartitionMethod::kRandom;
+  const int64_t metis_cut = partition::count_edge_cut(d.graph, partition::assign_parts(d, metis));
+  const int64_t random_cut = partition::count_edge_cut(d.graph, partition::assign_parts(d, random));
   EXPECT_LT(metis_cut * 2, random_cut) << "METIS " << metis_cut << " vs random " << random_cut;
 }
 
 TEST_P(RealDatasetPartition, WrittenDirectoryVerifiesAgainstTheDataset) {
   TANGO_REQUIRE_DATASET(dir, GetParam());
-  const Dataset d = load_dataset(dir);
+  const io::Dataset d = io::load_dataset(dir);
   testing::TempDir tmp;
-  PartitionRun run;
+  partition::PartitionRun run;
   run.dataset_spec = dir;
   run.options.num_parts = 3;
-  run.options.balance = BalanceMode::kTrain;
-  prepare_output_dir(tmp.path().string(), false);
-  PhaseProgress progress(false, false);
-  PartitionManifest m = write_partition(d, run, tmp.path().string(), progress);
+  run.options.balance = partition::BalanceMode::kTrain;
+  partition::prepare_output_dir(tmp.path().string(), false);
+  partition::PhaseProgress progress(false, false);
+  partition::PartitionManifest m = partition::write_partition(d, run, tmp.path().string(), progress);
   EXPECT_LT(m.train_balance, 1.2);
-  VerifyOptions options;
+  partition::VerifyOptions options;
   options.dataset = &d;
-  VerifyReport report = verify_partition(tmp.path().string(), options);
+  partition::VerifyReport report = partition::verify_partition(tmp.path().string(), options);
   EXPECT_EQ(report.edges_checked, d.graph.num_edges());
 }
 

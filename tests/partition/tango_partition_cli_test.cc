@@ -32,7 +32,7 @@ class TangoPartitionCli : public ::testing::Test {
  protected:
   void SetUp() override {
     data_ = tmp_.file("tiny.h5");
-    write_hdf5_dataset(testing::random_dataset(300, 800, 12, 4), data_);  // 12 isolated nodes
+    io::write_hdf5_dataset(testing::random_dataset(300, 800, 12, 4), data_);  // 12 isolated nodes
   }
 
   CommandResult run(const std::string& args) {

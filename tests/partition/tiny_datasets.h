@@ -13,17 +13,17 @@
 
 namespace tango::testing {
 
-inline Dataset make_dataset(int64_t num_nodes, const std::vector<std::pair<int64_t, int64_t>>& edges,
-                            int64_t num_features = 3, int32_t num_classes = 3) {
+inline io::Dataset make_dataset(int64_t num_nodes, const std::vector<std::pair<int64_t, int64_t>>& edges,
+                                int64_t num_features = 3, int32_t num_classes = 3) {
   std::vector<int64_t> src, dst;
   for (auto [u, v] : edges) {
     src.push_back(u);
     dst.push_back(v);
   }
-  Dataset d;
+  io::Dataset d;
   d.name = "tiny";
   d.split_name = "mod3";
-  d.graph = build_symmetric_csr(num_nodes, src, dst, &d.cleanup);
+  d.graph = io::build_symmetric_csr(num_nodes, src, dst, &d.cleanup);
   std::vector<float> features(num_nodes * num_features);
   for (int64_t v = 0; v < num_nodes; ++v)
     for (int64_t f = 0; f < num_features; ++f)
@@ -46,7 +46,7 @@ inline Dataset make_dataset(int64_t num_nodes, const std::vector<std::pair<int64
 }
 
 // A rows x cols grid: every node linked to its right and lower neighbour.
-inline Dataset grid_dataset(int64_t rows, int64_t cols) {
+inline io::Dataset grid_dataset(int64_t rows, int64_t cols) {
   std::vector<std::pair<int64_t, int64_t>> edges;
   for (int64_t r = 0; r < rows; ++r)
     for (int64_t c = 0; c < cols; ++c) {
@@ -57,7 +57,7 @@ inline Dataset grid_dataset(int64_t rows, int64_t cols) {
 }
 
 // Two cliques of `size` nodes joined by the single edge (size - 1, size).
-inline Dataset two_cliques(int64_t size) {
+inline io::Dataset two_cliques(int64_t size) {
   std::vector<std::pair<int64_t, int64_t>> edges;
   for (int64_t base : {int64_t{0}, size})
     for (int64_t i = 0; i < size; ++i)
@@ -67,7 +67,7 @@ inline Dataset two_cliques(int64_t size) {
 }
 
 // A seeded random graph on `num_nodes` nodes whose last `isolated` nodes have no edges.
-inline Dataset random_dataset(int64_t num_nodes, int64_t num_edges, int64_t isolated, uint64_t seed) {
+inline io::Dataset random_dataset(int64_t num_nodes, int64_t num_edges, int64_t isolated, uint64_t seed) {
   std::mt19937_64 rng(seed);
   std::vector<std::pair<int64_t, int64_t>> edges;
   const uint64_t connected = static_cast<uint64_t>(num_nodes - isolated);

@@ -11,7 +11,7 @@
 #include "tests/common/test_data.h"
 #include "trainer/config.h"
 
-namespace tango {
+namespace tango::trainer {
 namespace {
 
 class ConfigFileTest : public ::testing::Test {
@@ -97,4 +97,4 @@ TEST_F(ConfigFileTest, TheBinaryExitsTwoNamingTheFileAndTrainsNothing) {
 }
 
 }  // namespace
-}  // namespace tango
+}  // namespace tango::trainer

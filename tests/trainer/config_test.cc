@@ -9,7 +9,7 @@
 #include "core/error.h"
 #include "tests/common/test_data.h"
 
-namespace tango {
+namespace tango::trainer {
 namespace {
 
 TrainConfig parse(std::vector<std::string> args) {
@@ -167,4 +167,4 @@ TEST(TrainConfig, InputIsRequiredAndResumeNeedsADirectory) {
 }
 
 }  // namespace
-}  // namespace tango
+}  // namespace tango::trainer

@@ -9,7 +9,7 @@
 #include "tests/common/run_command.h"
 #include "tests/common/test_data.h"
 
-namespace tango {
+namespace tango::trainer {
 namespace {
 
 // tango-train is an MPI program: in the sanitizer build LeakSanitizer is off for it, as for every MPI
@@ -47,4 +47,4 @@ TEST(DeviceFlag, UnknownDeviceIsAUsageError) {
 }
 
 }  // namespace
-}  // namespace tango
+}  // namespace tango::trainer

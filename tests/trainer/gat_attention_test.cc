@@ -15,7 +15,7 @@ namespace {
 
 constexpr int64_t kNodes = 600, kFeatures = 12, kHeads = 2, kWidth = 4;
 
-Dataset hub_dataset() {
+io::Dataset hub_dataset() {
   std::mt19937 rng(5);
   std::uniform_int_distribution<int64_t> node(1, kNodes - 1);
   std::vector<int64_t> src, dst;
@@ -29,9 +29,9 @@ Dataset hub_dataset() {
       dst.push_back(v);
     }
   }
-  Dataset d;
+  io::Dataset d;
   d.name = "hub";
-  d.graph = build_symmetric_csr(kNodes, src, dst, &d.cleanup);
+  d.graph = io::build_symmetric_csr(kNodes, src, dst, &d.cleanup);
   std::normal_distribution<float> normal(0.0f, 1.0f);
   std::vector<float> x(kNodes * kFeatures);
   for (float& v : x) v = normal(rng);
@@ -77,7 +77,7 @@ LayerRun run_layer(const DistGraph& graph, const Tensor& input, const Tensor& d_
 }
 
 TEST(GatAttention, PerRowScalesKeepTheHubWherePerTensorLosesIt) {
-  Dataset dataset = hub_dataset();
+  io::Dataset dataset = hub_dataset();
   DistGraph graph = dist_graph_from_dataset(dataset);
   ASSERT_EQ(graph.adjacency_with_self.csr().indptr.to_vector<int64_t>()[1], kNodes);  // the hub's in-degree
   const Tensor& input = graph.input;

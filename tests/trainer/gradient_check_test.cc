@@ -20,12 +20,12 @@
 #include "trainer/model.h"
 #include "trainer/ops.h"
 
-namespace tango {
+namespace tango::trainer {
 // gtest prints a model kind by its flag value, which ctest's test names take (.../ModelGradient.../gcn).
 void PrintTo(ModelKind kind, std::ostream* os) {
   *os << model_name(kind);
 }
-}  // namespace tango
+}  // namespace tango::trainer
 
 namespace tango::trainer {
 namespace {
@@ -115,7 +115,7 @@ class LayerGradient : public ::testing::TestWithParam<LayerCase> {};
 TEST_P(LayerGradient, MatchesFiniteDifferences) {
   const LayerCase& c = GetParam();
   const bool smooth = c.kind == LayerKind::kGatConcat || c.kind == LayerKind::kGatMean;
-  Dataset dataset = testing::random_dataset(23, 4, c.in, 3, 7);
+  io::Dataset dataset = testing::random_dataset(23, 4, c.in, 3, 7);
   DistGraph graph = dist_graph_from_dataset(dataset);
   std::unique_ptr<Layer> layer = make_layer(c, 11);
   // A non-zero bias (the last parameter) so its gradient is not checked at zero.
@@ -158,7 +158,7 @@ class ModelGradient : public ::testing::TestWithParam<ModelKind> {};
 
 TEST_P(ModelGradient, MatchesFiniteDifferences) {
   const ModelKind kind = GetParam();
-  Dataset dataset = testing::random_dataset(31, 4, 6, 3, 9);
+  io::Dataset dataset = testing::random_dataset(31, 4, 6, 3, 9);
   DistGraph graph = dist_graph_from_dataset(dataset);
   TrainConfig config;
   config.model = kind;

@@ -69,7 +69,7 @@ TEST(ModelFile, TensorsCarryPygNamesAndLayouts) {
     const std::map<std::string, Tensor> weights = weights_for(spec);
     const std::string path = dir.file(std::string(model_name(kind)) + ".safetensors");
     save_model_file(path, spec, weights, {{"test_acc", "0.5"}});
-    const SafetensorsFile file = read_safetensors(path);
+    const io::SafetensorsFile file = io::read_safetensors(path);
     ASSERT_EQ(file.tensors.size(), tensors.size());
     for (const auto& [name, shape] : tensors) {
       ASSERT_TRUE(file.tensors.count(name)) << name;
@@ -114,26 +114,26 @@ TEST(ModelFile, AFileOfAnotherArchitectureIsAnInputError) {
   const std::string path = dir.file("sage.safetensors");
   save_model_file(path, sage, weights_for(sage));
   // The same tensors under metadata that says GCN: GCN's lin.weight is missing.
-  SafetensorsFile file = read_safetensors(path);
+  io::SafetensorsFile file = io::read_safetensors(path);
   file.metadata["model"] = "gcn";
-  write_safetensors(path, file);
+  io::write_safetensors(path, file);
   tango::testing::expect_input_error([&] { load_model_file(path); },
                                      {path, "convs.0.lin.weight", "another architecture"});
   // A tensor of the wrong width.
   file.metadata["model"] = "sage";
   file.metadata["in_features"] = "6";
-  write_safetensors(path, file);
+  io::write_safetensors(path, file);
   tango::testing::expect_input_error([&] { load_model_file(path); },
                                      {path, "convs.0.lin_r.weight", "[4, 5]", "[4, 6]"});
   // A tensor the architecture does not have.
   file.metadata["in_features"] = "5";
-  file.tensors["convs.2.bias"] = safetensors_entry(Tensor::from(std::vector<float>{1}), {1});
-  write_safetensors(path, file);
+  file.tensors["convs.2.bias"] = io::safetensors_entry(Tensor::from(std::vector<float>{1}), {1});
+  io::write_safetensors(path, file);
   tango::testing::expect_input_error([&] { load_model_file(path); }, {path, "convs.2.bias", "does not have"});
   // No architecture at all.
   file.tensors.erase("convs.2.bias");
   file.metadata.erase("layers");
-  write_safetensors(path, file);
+  io::write_safetensors(path, file);
   tango::testing::expect_input_error([&] { load_model_file(path); }, {path, "'layers'", "__metadata__"});
 }
 

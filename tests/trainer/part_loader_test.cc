@@ -22,12 +22,12 @@ class PartLoader : public ::testing::Test {
  protected:
   void SetUp() override {
     dataset_ = testing::random_dataset(120, 6, 5, 3, 17);
-    PartitionRun run;
+    partition::PartitionRun run;
     run.dataset_spec = "random";
     run.options.num_parts = 2;
-    prepare_output_dir(dir_.path().string(), false);
-    PhaseProgress progress(false, false);
-    write_partition(dataset_, run, dir_.path().string(), progress);
+    partition::prepare_output_dir(dir_.path().string(), false);
+    partition::PhaseProgress progress(false, false);
+    partition::write_partition(dataset_, run, dir_.path().string(), progress);
   }
 
   // Runs `load` and returns the input error's message (fails the test on anything else).
@@ -43,7 +43,7 @@ class PartLoader : public ::testing::Test {
     return "";
   }
 
-  Dataset dataset_;
+  io::Dataset dataset_;
   tango::testing::TempDir dir_;
 };
 
@@ -103,7 +103,7 @@ TEST_F(PartLoader, CorruptedPartFileIsAnInputError) {
 // The layers compute a part's boundary rows first and send them before the inner rows exist, so a send
 // list that names an inner row (which no tango-partition writes) is refused at load.
 TEST_F(PartLoader, SendRowThatIsNotABoundaryRowIsAnInputError) {
-  PartitionPart part = read_part(dir_.file("part-00000.h5"));
+  partition::PartitionPart part = partition::read_part(dir_.file("part-00000.h5"));
   ASSERT_GT(part.num_inner, 0);
   ASSERT_GT(part.send_rows.numel(), 0);
   EXPECT_NO_THROW(dist_graph_from_part(part, "part-00000.h5"));

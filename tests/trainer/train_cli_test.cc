@@ -4,7 +4,7 @@
 
 #include "tests/common/run_command.h"
 
-namespace tango {
+namespace tango::trainer {
 namespace {
 
 TEST(TrainCli, HelpListsTheUsageAndTheEnvironmentKnobs) {
@@ -17,4 +17,4 @@ TEST(TrainCli, HelpListsTheUsageAndTheEnvironmentKnobs) {
 }
 
 }  // namespace
-}  // namespace tango
+}  // namespace tango::trainer

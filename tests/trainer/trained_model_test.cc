@@ -16,7 +16,7 @@
 #include "tests/common/run_command.h"
 #include "tests/common/test_data.h"
 
-namespace tango {
+namespace tango::trainer {
 namespace {
 
 // A graph where a few epochs give a test accuracy between chance and 1 (so a wrong model shows).
@@ -81,8 +81,8 @@ TEST_P(TrainedModel, PredictReproducesTheSummaryTestAccuracyOn1And4Ranks) {
     EXPECT_EQ(predicted["ranks"], ranks);
 
     // Both predictions files: the same logits, arg-max = prediction, and that prediction's test accuracy.
-    H5File from_train = H5File::open_read(dir.file("train.h5")),
-           from_predict = H5File::open_read(dir.file("p.h5"));
+    io::H5File from_train = io::H5File::open_read(dir.file("train.h5")),
+               from_predict = io::H5File::open_read(dir.file("p.h5"));
     const Tensor logits = from_predict.read_checked("/logits", DType::kF32, 800);
     EXPECT_EQ(logits.cols(), 4);
     EXPECT_EQ(from_train.read("/logits").to_vector<float>(), logits.to_vector<float>());
@@ -109,9 +109,9 @@ TEST_P(TrainedModel, PredictReproducesTheSummaryTestAccuracyOn1And4Ranks) {
 
     // Embeddings: the last hidden layer (hidden 8, GAT 2 heads x 8), the same from both programs.
     const Tensor embeddings =
-        H5File::open_read(dir.file("p-e.h5")).read_checked("/embeddings", DType::kF32, 800);
+        io::H5File::open_read(dir.file("p-e.h5")).read_checked("/embeddings", DType::kF32, 800);
     EXPECT_EQ(embeddings.cols(), model == "gat" ? 16 : 8);
-    EXPECT_EQ(H5File::open_read(dir.file("train-e.h5")).read("/embeddings").to_vector<float>(),
+    EXPECT_EQ(io::H5File::open_read(dir.file("train-e.h5")).read("/embeddings").to_vector<float>(),
               embeddings.to_vector<float>());
   }
 }
@@ -159,9 +159,9 @@ TEST(TrainedModelInput, BadModelFilesAreInputErrorsAndLeaveNoOutput) {
   expect_refused(predict_command(dir.file("not-a-model.h5"), 1),
                  {"not-a-model.h5", "not a safetensors file"});
   // A model of another architecture under a valid header: GCN's weights where the metadata says SAGE.
-  SafetensorsFile file = read_safetensors(model);
+  io::SafetensorsFile file = io::read_safetensors(model);
   file.metadata["model"] = "gcn";
-  write_safetensors(dir.file("relabelled.safetensors"), file);
+  io::write_safetensors(dir.file("relabelled.safetensors"), file);
   expect_refused(predict_command(dir.file("relabelled.safetensors"), 1),
                  {"relabelled.safetensors", "convs.0.lin.weight", "another architecture"});
   for (const auto& entry : std::filesystem::directory_iterator(dir.path()))
@@ -188,7 +188,7 @@ TEST(TrainedModelResume, ResumedRunSavesTheBestEpochsWeights) {
   };
   auto tensors = [](const std::string& path) {
     std::map<std::string, std::vector<float>> values;
-    for (const auto& [name, entry] : read_safetensors(path).tensors)
+    for (const auto& [name, entry] : io::read_safetensors(path).tensors)
       values[name] = entry.values.to_vector<float>();
     return values;
   };
@@ -205,4 +205,4 @@ TEST(TrainedModelResume, ResumedRunSavesTheBestEpochsWeights) {
 }
 
 }  // namespace
-}  // namespace tango
+}  // namespace tango::trainer

@@ -14,7 +14,8 @@ namespace tango::trainer::testing {
 
 // n nodes, about n * avg_degree / 2 undirected edges, `features` normal features, labels in
 // [0, classes), every node in the training mask, every other node also valid / test.
-inline Dataset random_dataset(int64_t n, int avg_degree, int64_t features, int32_t classes, uint32_t seed) {
+inline io::Dataset random_dataset(int64_t n, int avg_degree, int64_t features, int32_t classes,
+                                  uint32_t seed) {
   std::mt19937 rng(seed);
   std::vector<int64_t> src, dst;
   std::uniform_int_distribution<int64_t> node(0, n - 1);
@@ -24,9 +25,9 @@ inline Dataset random_dataset(int64_t n, int avg_degree, int64_t features, int32
     src.push_back(u);
     dst.push_back(v);
   }
-  Dataset d;
+  io::Dataset d;
   d.name = "random";
-  d.graph = build_symmetric_csr(n, src, dst, &d.cleanup);
+  d.graph = io::build_symmetric_csr(n, src, dst, &d.cleanup);
   std::normal_distribution<float> normal(0.0f, 1.0f);
   std::vector<float> x(static_cast<size_t>(n * features));
   for (float& v : x) v = normal(rng);

@@ -11,7 +11,7 @@ void glorot_init(Tensor& weight, int64_t fan_in, int64_t fan_out, uint64_t seed,
   const uint64_t stream = 0x1000 + static_cast<uint64_t>(layer) * 64 + static_cast<uint64_t>(tensor_id);
   float* w = weight.data<float>();
   for (int64_t i = 0; i < weight.numel(); ++i) {
-    CounterRng rng(seed, stream, static_cast<uint64_t>(i));
+    io::CounterRng rng(seed, stream, static_cast<uint64_t>(i));
     w[i] = static_cast<float>((2.0 * rng.uniform() - 1.0) * bound);
   }
 }

@@ -35,7 +35,7 @@ double fp32_tolerance(int epoch) {
 constexpr double kInt8Tolerance = 2.0 / 127.0;
 
 DistGraph test_graph(comm::Communicator& comm) {
-  Dataset dataset = testing::random_dataset(3000, 8, 32, 5, 17);
+  io::Dataset dataset = testing::random_dataset(3000, 8, 32, 5, 17);
   return comm.size() == 1 ? dist_graph_from_dataset(dataset)
                           : partition_in_memory(dataset, comm.size(), comm.rank(), 1);
 }

@@ -17,7 +17,7 @@ namespace {
 TEST(Int8Training, CoraWithinOnePointOfFp32) {
   TANGO_REQUIRE_DATASET(dir, "cora");
   comm::Communicator comm;
-  Dataset cora = read_ogb_dir(dir);
+  io::Dataset cora = io::read_ogb_dir(dir);
   DistGraph graph = comm.size() == 1 ? dist_graph_from_dataset(cora)
                                      : partition_in_memory(cora, comm.size(), comm.rank(), 1);
   normalize_input_rows(graph);

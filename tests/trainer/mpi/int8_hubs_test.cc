@@ -29,7 +29,7 @@ double mean_of_last(const std::vector<double>& losses, size_t count) {
 TEST(Int8Hubs, ThreeLayerGatFollowsFp32OnAGraphWithHubs) {
   comm::Communicator comm;
   ASSERT_EQ(comm.size(), 1) << "one rank: the comparison is of local INT8 math";
-  const Dataset data = generate_synthetic(parse_synthetic_spec(
+  const io::Dataset data = io::generate_synthetic(io::parse_synthetic_spec(
       "synthetic:nodes=5000,avg_degree=24,classes=12,features=96,homophily=0.55,hub_exponent=1,seed=17"));
   const DistGraph graph = dist_graph_from_dataset(data);
   TrainConfig config;  // tango-train --model gat --layers 3 --hidden 64 --heads 4 (GAT's defaults)

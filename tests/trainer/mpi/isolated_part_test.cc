@@ -19,7 +19,7 @@ namespace {
 
 // Nodes [0, 60) form a random connected-ish component split between parts 0 and 1 (alternating owners:
 // many cut edges); nodes [60, 80) form a ring owned by part 2 alone.
-Dataset two_components() {
+io::Dataset two_components() {
   std::mt19937 rng(5);
   std::vector<int64_t> src, dst;
   std::uniform_int_distribution<int64_t> node(0, 59);
@@ -33,9 +33,9 @@ Dataset two_components() {
     src.push_back(v);
     dst.push_back(v + 1 < 80 ? v + 1 : 60);
   }
-  Dataset d;
+  io::Dataset d;
   d.name = "two-components";
-  d.graph = build_symmetric_csr(80, src, dst, &d.cleanup);
+  d.graph = io::build_symmetric_csr(80, src, dst, &d.cleanup);
   std::normal_distribution<float> normal(0.0f, 1.0f);
   std::vector<float> x(80 * 12);
   for (float& v : x) v = normal(rng);
@@ -54,11 +54,12 @@ Dataset two_components() {
 TEST(IsolatedPart, TrainsBesidePartsThatExchange) {
   comm::Communicator comm(MPI_COMM_WORLD);
   ASSERT_EQ(comm.size(), 3);
-  const Dataset dataset = two_components();
+  const io::Dataset dataset = two_components();
   std::vector<int32_t> owner(80);
   for (int64_t v = 0; v < 80; ++v) owner[v] = v < 60 ? static_cast<int32_t>(v % 2) : 2;
-  const PartLayout layout = plan_layout(dataset.graph, owner, 3);
-  const DistGraph graph = dist_graph_from_part(build_part(dataset, layout, comm.rank(), true), dataset.name);
+  const partition::PartLayout layout = partition::plan_layout(dataset.graph, owner, 3);
+  const DistGraph graph =
+      dist_graph_from_part(partition::build_part(dataset, layout, comm.rank(), true), dataset.name);
   // Not vacuous: rank 2 has no halo and no boundary row; ranks 0 and 1 exchange.
   if (comm.rank() == 2) {
     ASSERT_EQ(graph.num_halo, 0);

@@ -65,7 +65,7 @@ TEST(NodeTableWriter, RowsComeOutInGlobalIdOrderForEveryChunkSize) {
     write_node_tables(path, tables, attributes, id_tensor, kNodes, comm, chunk_rows);
     comm.barrier();
     if (comm.rank() != 0) continue;
-    H5File file = H5File::open_read(path);
+    io::H5File file = io::H5File::open_read(path);
     const Tensor all_logits = file.read_checked("/logits", DType::kF32, kNodes);
     ASSERT_EQ(all_logits.cols(), 3);
     const std::vector<float> l = all_logits.to_vector<float>();

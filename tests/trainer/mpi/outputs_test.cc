@@ -19,7 +19,7 @@ namespace {
 
 TEST(TrainOutputs, MetricsSummaryAndResolvedConfigAreWritten) {
   comm::Communicator comm;
-  Dataset dataset = testing::random_dataset(400, 8, 16, 4, 31);
+  io::Dataset dataset = testing::random_dataset(400, 8, 16, 4, 31);
   DistGraph graph = comm.size() == 1 ? dist_graph_from_dataset(dataset)
                                      : partition_in_memory(dataset, comm.size(), comm.rank(), 1);
   tango::testing::TempDir dir;
@@ -43,7 +43,7 @@ TEST(TrainOutputs, MetricsSummaryAndResolvedConfigAreWritten) {
   comm.barrier();
   if (comm.rank() != 0) return;
 
-  const std::vector<nlohmann::json> lines = read_jsonl(config.metrics_path);
+  const std::vector<nlohmann::json> lines = io::read_jsonl(config.metrics_path);
   ASSERT_EQ(lines.size(), 4u);
   for (size_t e = 0; e < lines.size(); ++e) {
     const nlohmann::json& line = lines[e];
@@ -96,7 +96,7 @@ TEST(TrainOutputs, MetricsSummaryAndResolvedConfigAreWritten) {
 // every rank; the chosen widths are in every metrics line and the bytes stay below fp32.
 TEST(TrainOutputs, AdaptiveHaloBitsAreReportedAndSaveBytes) {
   comm::Communicator comm;
-  Dataset dataset = testing::random_dataset(400, 8, 16, 4, 37);
+  io::Dataset dataset = testing::random_dataset(400, 8, 16, 4, 37);
   DistGraph graph = comm.size() == 1 ? dist_graph_from_dataset(dataset)
                                      : partition_in_memory(dataset, comm.size(), comm.rank(), 1);
   tango::testing::TempDir dir;
@@ -115,7 +115,7 @@ TEST(TrainOutputs, AdaptiveHaloBitsAreReportedAndSaveBytes) {
   const TrainResult result = train(config, graph, comm);
   comm.barrier();
   if (comm.rank() != 0) return;
-  const std::vector<nlohmann::json> lines = read_jsonl(config.metrics_path);
+  const std::vector<nlohmann::json> lines = io::read_jsonl(config.metrics_path);
   ASSERT_EQ(lines.size(), 6u);
   for (const nlohmann::json& line : lines) {
     EXPECT_NE(line["halo_bits"].get<std::string>().find("L1 fwd="), std::string::npos) << line["halo_bits"];

@@ -27,7 +27,7 @@ struct TrainingRun {
 };
 
 // A run on the first k world ranks (empty on the others).
-TrainingRun run_on_k_ranks(const Dataset& cora, int k, const TrainConfig& config) {
+TrainingRun run_on_k_ranks(const io::Dataset& cora, int k, const TrainConfig& config) {
   int world_rank = 0;
   MPI_Comm_rank(MPI_COMM_WORLD, &world_rank);
   MPI_Comm group = MPI_COMM_NULL;
@@ -73,7 +73,7 @@ TEST_P(Overlap, GivesTheSameBits) {
   MPI_Comm_size(MPI_COMM_WORLD, &world_size);
   MPI_Comm_rank(MPI_COMM_WORLD, &world_rank);
   ASSERT_GE(world_size, 2);
-  Dataset cora = read_ogb_dir(dir);
+  io::Dataset cora = io::read_ogb_dir(dir);
   TrainConfig config;
   config.model = model;
   config.layers = layers;

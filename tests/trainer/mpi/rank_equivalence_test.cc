@@ -34,7 +34,7 @@ TrainConfig small_config(double dropout, int layers, ModelKind model) {
 }
 
 // Losses of a run on the first k world ranks (empty on the others).
-std::vector<double> losses_on_k_ranks(const Dataset& cora, int k, const TrainConfig& config) {
+std::vector<double> losses_on_k_ranks(const io::Dataset& cora, int k, const TrainConfig& config) {
   int world_rank = 0;
   MPI_Comm_rank(MPI_COMM_WORLD, &world_rank);
   MPI_Comm group = MPI_COMM_NULL;
@@ -57,7 +57,7 @@ void expect_same_losses(double dropout, int layers, ModelKind model = ModelKind:
   int world_size = 0, world_rank = 0;
   MPI_Comm_size(MPI_COMM_WORLD, &world_size);
   MPI_Comm_rank(MPI_COMM_WORLD, &world_rank);
-  Dataset cora = read_ogb_dir(dir);
+  io::Dataset cora = io::read_ogb_dir(dir);
   const TrainConfig config = small_config(dropout, layers, model);
   const std::vector<double> reference = losses_on_k_ranks(cora, 1, config);
   for (int k = 2; k <= world_size; ++k) {
@@ -106,7 +106,7 @@ TEST(RankEquivalence, SageHaloBytesScaleWithTheOutputWidth) {
   int world_size = 0, world_rank = 0;
   MPI_Comm_size(MPI_COMM_WORLD, &world_size);
   MPI_Comm_rank(MPI_COMM_WORLD, &world_rank);
-  Dataset cora = read_ogb_dir(dir);
+  io::Dataset cora = io::read_ogb_dir(dir);
   auto fp32_bytes = [&](ModelKind model, int64_t hidden) {
     TrainConfig config = small_config(0.0, 2, model);
     config.epochs = 2;

@@ -32,14 +32,14 @@
 namespace tango::trainer {
 namespace {
 
-Dataset test_dataset() {
-  SyntheticSpec spec;
+io::Dataset test_dataset() {
+  io::SyntheticSpec spec;
   spec.nodes = 400;
   spec.avg_degree = 8;
   spec.features = 16;
   spec.classes = 4;
   spec.homophily = 0.7;
-  return generate_synthetic(spec);
+  return io::generate_synthetic(spec);
 }
 
 TrainConfig base_config(ModelKind model, Precision precision) {
@@ -65,7 +65,7 @@ struct Run {
 };
 
 // Trains `config` on the first k world ranks (partitioned k ways in memory).
-Run run_on_k_ranks(const Dataset& dataset, int k, const TrainConfig& config) {
+Run run_on_k_ranks(const io::Dataset& dataset, int k, const TrainConfig& config) {
   int world_rank = 0;
   MPI_Comm_rank(MPI_COMM_WORLD, &world_rank);
   MPI_Comm group = MPI_COMM_NULL;
@@ -101,7 +101,7 @@ double max_relative_difference(const std::vector<double>& a, const std::vector<d
 }
 
 std::vector<int64_t> exchange_counts(const std::string& dir, int64_t epoch) {
-  return CheckpointStore(dir).load(epoch).tensors.at("halo.exchanges").to_vector<int64_t>();
+  return io::CheckpointStore(dir).load(epoch).tensors.at("halo.exchanges").to_vector<int64_t>();
 }
 
 void expect_resume_on_other_rank_counts(ModelKind model, Precision precision) {
@@ -109,7 +109,7 @@ void expect_resume_on_other_rank_counts(ModelKind model, Precision precision) {
   MPI_Comm_rank(MPI_COMM_WORLD, &world_rank);
   MPI_Comm_size(MPI_COMM_WORLD, &world_size);
   ASSERT_EQ(world_size, 4) << "this test runs as 4 ranks";
-  const Dataset dataset = test_dataset();
+  const io::Dataset dataset = test_dataset();
   testing::TempDir temp;
   const std::string root = shared_path(temp.path());
   const char* name = model_name(model);

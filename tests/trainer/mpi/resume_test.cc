@@ -34,7 +34,7 @@ namespace {
 class Resume : public ::testing::Test {
  protected:
   void SetUp() override {
-    Dataset dataset = testing::random_dataset(300, 8, 12, 4, 23);
+    io::Dataset dataset = testing::random_dataset(300, 8, 12, 4, 23);
     graph_ = comm_.size() == 1 ? dist_graph_from_dataset(dataset)
                                : partition_in_memory(dataset, comm_.size(), comm_.rank(), 1);
     // Three layers of 64: layer 1 exchanges 64-wide rows, whose int8/int4 codes keep per-row scales
@@ -115,8 +115,8 @@ std::vector<nlohmann::json> expect_resume_is_bit_identical(Resume& fixture, Trai
   EXPECT_EQ(tail.bytes_sent + head.bytes_sent, full.bytes_sent) << name;
 
   if (fixture.comm_.rank() != 0) return {};
-  const std::vector<nlohmann::json> expected = read_jsonl(straight.metrics_path);
-  const std::vector<nlohmann::json> resumed = read_jsonl(first.metrics_path);
+  const std::vector<nlohmann::json> expected = io::read_jsonl(straight.metrics_path);
+  const std::vector<nlohmann::json> resumed = io::read_jsonl(first.metrics_path);
   EXPECT_EQ(expected.size(), 10u);
   EXPECT_EQ(resumed.size(), 10u) << name << ": one metrics line per epoch after the resume";
   for (size_t e = 0; e < expected.size() && e < resumed.size(); ++e) {
@@ -174,14 +174,14 @@ TEST_F(Resume, MetricsListEveryEpochOnceAfterAResume) {
   first.metrics_path = first.checkpoint_dir + ".jsonl";
   train(first, graph_, comm_);
   // "Kill" the run after epoch 7: its final checkpoint was never written.
-  const CheckpointStore store(first.checkpoint_dir);
+  const io::CheckpointStore store(first.checkpoint_dir);
   if (comm_.rank() == 0) {
     EXPECT_TRUE(std::filesystem::remove(store.path_for(7)));
   }
   comm_.barrier();
   std::vector<nlohmann::json> before;
   if (comm_.rank() == 0) {
-    before = read_jsonl(first.metrics_path);
+    before = io::read_jsonl(first.metrics_path);
     ASSERT_EQ(before.size(), 7u);
     // And a torn line, as a kill mid-write leaves it.
     std::FILE* file = std::fopen(first.metrics_path.c_str(), "a");
@@ -197,7 +197,7 @@ TEST_F(Resume, MetricsListEveryEpochOnceAfterAResume) {
   const TrainResult tail = train(second, graph_, comm_);
   EXPECT_EQ(tail.losses.size(), 5u);
   if (comm_.rank() != 0) return;
-  const std::vector<nlohmann::json> lines = read_jsonl(first.metrics_path);
+  const std::vector<nlohmann::json> lines = io::read_jsonl(first.metrics_path);
   ASSERT_EQ(lines.size(), 10u);
   for (size_t e = 0; e < lines.size(); ++e) EXPECT_EQ(lines[e]["epoch"], e + 1);
   for (size_t e = 0; e < 5; ++e) EXPECT_EQ(lines[e], before[e]) << "epoch " << e + 1;
@@ -252,13 +252,14 @@ TrainConfig two_epochs(Resume& fixture, TrainConfig config, const std::string& n
 // sums, the format-2 hash; then removes the format-3 file.
 void write_as_format2(Resume& fixture, const TrainConfig& config, int64_t epoch) {
   if (fixture.comm_.rank() == 0) {
-    const CheckpointStore store(config.checkpoint_dir);
-    const Checkpoint ckpt = store.load(epoch);
+    const io::CheckpointStore store(config.checkpoint_dir);
+    const io::Checkpoint ckpt = store.load(epoch);
     const std::vector<int64_t> counts = ckpt.tensors.at("halo.policy.windows").to_vector<int64_t>();
     const std::vector<int64_t> sums = ckpt.tensors.at("halo.policy.window_sums").to_vector<int64_t>();
     const size_t windows = counts.size() / 2;
     for (int64_t r = 0; r < ckpt.num_ranks; ++r) {
-      H5File h5 = H5File::create(config.checkpoint_dir + fmt::format("/ckpt-e{:06d}-r{:04d}.h5", epoch, r));
+      io::H5File h5 =
+          io::H5File::create(config.checkpoint_dir + fmt::format("/ckpt-e{:06d}-r{:04d}.h5", epoch, r));
       h5.set_attr("format_version", int64_t{2});
       h5.set_attr("epoch", ckpt.epoch);
       h5.set_attr("rng_state", static_cast<int64_t>(ckpt.rng_state));
@@ -306,7 +307,7 @@ TEST_F(Resume, PerRankCheckpointsOfFormatTwoResumeBitForBit) {
     EXPECT_EQ(std::memcmp(&tail.losses[e], &full.losses[e + 4], sizeof(double)), 0) << "epoch " << e + 5;
   for (const auto& [name, weight] : full.weights)
     EXPECT_TRUE(same_bits(weight, tail.weights.at(name))) << name;
-  EXPECT_EQ(CheckpointStore(first.checkpoint_dir).latest_epoch(), 8);
+  EXPECT_EQ(io::CheckpointStore(first.checkpoint_dir).latest_epoch(), 8);
   comm_.barrier();
 }
 
@@ -328,7 +329,7 @@ TEST_F(Resume, ResumingUnderAnotherConfigurationIsAnInputError) {
 // Another dataset (here: the same sizes, other features) is refused naming both.
 TEST_F(Resume, ResumingOnAnotherDatasetIsAnInputError) {
   const TrainConfig config = two_epochs(*this, config_, "other-data");
-  Dataset other = testing::random_dataset(300, 8, 12, 4, 24);
+  io::Dataset other = testing::random_dataset(300, 8, 12, 4, 24);
   other.name = "other";
   const DistGraph other_graph = comm_.size() == 1 ? dist_graph_from_dataset(other)
                                                   : partition_in_memory(other, comm_.size(), comm_.rank(), 1);
@@ -338,7 +339,7 @@ TEST_F(Resume, ResumingOnAnotherDatasetIsAnInputError) {
 // A truncated or changed checkpoint file is refused on every rank, naming it, and nothing is written.
 TEST_F(Resume, DamagedCheckpointIsAnInputError) {
   const TrainConfig config = two_epochs(*this, config_, "damaged");
-  const std::string path = CheckpointStore(config.checkpoint_dir).path_for(2);
+  const std::string path = io::CheckpointStore(config.checkpoint_dir).path_for(2);
   const std::string good = read_file(path);
   comm_.barrier();
   if (comm_.rank() == 0)
@@ -348,7 +349,7 @@ TEST_F(Resume, DamagedCheckpointIsAnInputError) {
   if (comm_.rank() == 0) {
     // One bit of a weight (stored uncompressed: its first 16 bytes are found in the file).
     std::ofstream(path, std::ios::binary | std::ios::trunc) << good;
-    const Tensor weight = CheckpointStore(config.checkpoint_dir).load(2).tensors.at("layer0.weight");
+    const Tensor weight = io::CheckpointStore(config.checkpoint_dir).load(2).tensors.at("layer0.weight");
     const size_t at = good.find(std::string(static_cast<const char*>(weight.raw_data()), 16));
     ASSERT_NE(at, std::string::npos);
     std::string flipped = good;
