@@ -18,6 +18,7 @@
 #include "core/error.h"
 #include "core/log.h"
 #include "io/atomic_file.h"
+#include "trainer/collective_error.h"
 #include "trainer/collective_step.h"
 #include "trainer/part_loader.h"
 #include "trainer/predict.h"
@@ -97,6 +98,10 @@ int main(int argc, char** argv) {
     const nlohmann::json summary = trainer::predict(config, model, options, graph, comm);
     if (comm.rank() == 0 && !config.quiet) print_result(summary);
     return 0;
+  } catch (const trainer::CollectiveError& e) {
+    // Every rank stops here: no abort needed, one line printed.
+    if (e.print_here()) trainer::print_error(kProgram, e.what());
+    return e.exit_code();
   } catch (const Error& e) {
     trainer::print_error(kProgram, e.what());
     if (comm.size() > 1) comm.abort(e.what(), e.exit_code());
