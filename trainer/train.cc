@@ -269,11 +269,14 @@ TrainResult train(const TrainConfig& config, const DistGraph& host_graph, comm::
   for (Parameter* p : model.parameters()) result.weights[p->name] = p->value.to(Device::cpu());
   result.device = device.str();
   result.allreduces_started_early = reducer.started_early();
-  const std::map<std::string, std::string> provenance = {
+  std::map<std::string, std::string> provenance = {
       {"best_epoch", std::to_string(result.best_epoch)},
       {"best_valid_acc", fmt::format("{}", result.best_valid_acc)},
       {"test_acc", fmt::format("{}", result.test_acc)},
       {"tango_config", config_json.dump()}};
+  // The dataset the model was trained on, for tango-predict to check (collective, so on every rank).
+  if (!config.save_model_path.empty())
+    provenance.merge(dataset_metadata(dataset_identity_of(host_graph, comm)));
   const nlohmann::json outputs =
       write_outputs(config, provenance, best_weights, model, graph, host_graph, halos, split_sizes, comm);
   best_weights.finish();
