@@ -174,8 +174,8 @@ TEST(TrainedModelInput, BadModelFilesAreInputErrorsAndLeaveNoOutput) {
 }
 
 // The model file records its training dataset (io/dataset_identity.h); tango-predict accepts that dataset
-// through --dataset or a partition of it, and refuses another of the same shapes (its labels shuffled;
-// another seed of the generator, so another edge count; a partition of either) unless
+// through --dataset or a partition of it, and refuses another of the same shapes (every label moved one node
+// on; another seed of the generator, so another edge count; a partition of either) unless
 // --allow-other-dataset, which still checks the shapes. A model file without the record (PyG weights) is
 // applied with a warning that the data cannot be checked.
 TEST(TrainedModelDataset, PredictAcceptsTheTrainingDatasetOnlyUnlessAllowed) {
