@@ -100,14 +100,11 @@ int main(int argc, char** argv) {
   // fails on every rank or on none.
   const DatasetIdentity data = trainer::dataset_identity_of(graph, comm);
   std::string warning;
-  if (int status = trainer::run_collective_step(comm, kProgram,
-                                                [&] {
-                                                  warning = trainer::check_model_dataset(
-                                                      model, options.model_path, data, config,
-                                                      options.allow_other_dataset);
-                                                });
-      status != 0)
-    return status;
+  auto check_dataset = [&] {
+    warning =
+        trainer::check_model_dataset(model, options.model_path, data, config, options.allow_other_dataset);
+  };
+  if (int status = trainer::run_collective_step(comm, kProgram, check_dataset); status != 0) return status;
   if (comm.rank() == 0 && !warning.empty()) spdlog::warn("{}", warning);
   try {
     const nlohmann::json summary = trainer::predict(config, model, options, graph, comm);
