@@ -26,7 +26,8 @@ if have_train "train, predict, PyG" && [[ -x "$predict_bin" ]]; then
   train 1 --dataset "$cora" "${gcn_args[@]}" --epochs "$epochs" --quiet --metrics "$out_dir/metrics.jsonl" \
     --summary "$out_dir/train.json" --save-model "$out_dir/gcn.safetensors" --predictions "$out_dir/predictions.h5"
   say "trained: $(summary_line "$out_dir/train.json")"
-  # 2. Apply it, forward only, on 4 ranks to a partition (any graph with cora's 1433 features would do).
+  # 2. Apply it, forward only, on 4 ranks to a partition of cora (other data with cora's 1433 features and 7
+  # classes, a newer snapshot say, needs --allow-other-dataset).
   say "tango-predict on 4 ranks"
   "$tango_run" -np 4 -- "$predict_bin" --model "$out_dir/gcn.safetensors" --parts "$out_dir/parts-4" \
     --out "$out_dir/predictions-4ranks.h5" --summary "$out_dir/predict-4ranks.json"

@@ -16,6 +16,11 @@ namespace tango::trainer {
 int run_collective_step(comm::Communicator& comm, const std::string& program,
                         const std::function<void()>& step);
 
+// Runs `work` on rank 0 only (a file only rank 0 writes) while the others wait. An error there is raised on
+// every rank as a CollectiveError (trainer/collective_error.h: rank 0 prints its message, the others say
+// that rank 0 failed at `what`), so the job ends with one line and without an abort.
+void run_on_rank0(comm::Communicator& comm, const std::string& what, const std::function<void()>& work);
+
 // "<program>: error: <what>" on stderr: the one-line form of every error of Tango's binaries.
 void print_error(const std::string& program, const std::string& what);
 

@@ -88,8 +88,7 @@ std::vector<HaloBits> parse_halo_bits(const std::string& spec, int layers, bool*
   return bits;
 }
 
-void add_train_flags(CLI::App& app, TrainConfig& c) {
-  add_config_file_flag(app);
+void add_input_flags(CLI::App& app, TrainConfig& c) {
   auto* input = app.add_option_group("input");
   input->add_option("--parts", c.parts_dir, "Partition directory from tango-partition (one rank per part)");
   input->add_option("--dataset", c.dataset, "Dataset spec: OGB directory, .h5 file or synthetic:...");
@@ -97,6 +96,43 @@ void add_train_flags(CLI::App& app, TrainConfig& c) {
   app.add_option("--split", c.split, "Split folder of an OGB directory (default: the only one)");
   app.add_option("--partition", c.partition, "With --dataset: partition into K parts in memory first")
       ->check(CLI::NonNegativeNumber);
+}
+
+void add_precision_flags(CLI::App& app, TrainConfig& c, FlagsFor program) {
+  const bool training = program == FlagsFor::kTraining;
+  std::map<std::string, Precision> precisions{{"fp32", Precision::kFP32}, {"int8", Precision::kINT8}};
+  app.add_option("--precision", c.precision, "Local primitives: fp32 | int8")
+      ->transform(CLI::CheckedTransformer(precisions, CLI::ignore_case));
+  app.add_option("--halo-bits", c.halo_bits_spec,
+                 training
+                     ? "Halo message bits: fwd=4,bwd=8 | 8 | adaptive | per layer L1.fwd=2 (32 = fp32, 16 = "
+                       "bf16)"
+                     : "Halo message bits: fwd=4 | 8 | per layer L1.fwd=2 (32 = fp32, 16 = bf16)");
+  std::map<std::string, GatAttention> attention{{"fp32", GatAttention::kFP32},
+                                                {"per-row", GatAttention::kPerRow},
+                                                {"per-tensor", GatAttention::kPerTensor}};
+  app.add_option("--gat-attention", c.gat_attention,
+                 training ? "INT8 GAT attention scale: fp32 | per-row | per-tensor (Tango)"
+                          : "INT8 GAT attention scale: fp32 | per-row | per-tensor")
+      ->transform(CLI::CheckedTransformer(attention, CLI::ignore_case));
+  if (training)
+    app.add_flag("--stochastic-rounding,!--nearest-rounding", c.stochastic_rounding,
+                 "Round quantized values stochastically (unbiased) instead of to nearest");
+  app.add_flag("--overlap,!--no-overlap", c.overlap,
+               training ? "Overlap halo exchanges and the weight-gradient allreduce with compute (same bits)"
+                        : "Overlap halo exchanges with compute (same bits)");
+  c.device = "auto";
+  app.add_option("--device", c.device,
+                 training
+                     ? "auto | cpu | cuda: where this rank's tables live (cuda: the GPU of its node-local "
+                       "rank; auto: CUDA when every rank sees a GPU, else CPU)"
+                     : "auto | cpu | cuda (as tango-train)")
+      ->check(CLI::IsMember({"auto", "cpu", "cuda"}));
+}
+
+void add_train_flags(CLI::App& app, TrainConfig& c) {
+  add_config_file_flag(app);
+  add_input_flags(app, c);
   app.add_flag("--normalize-features", c.normalize_features, "Row-normalize the input features");
 
   std::map<std::string, ModelKind> models{{"gcn", ModelKind::kGCN},
@@ -122,26 +158,7 @@ void add_train_flags(CLI::App& app, TrainConfig& c) {
   app.add_option("--seed", c.seed, "Seed of weights, dropout and stochastic rounding");
   app.add_option("--eval-every", c.eval_every, "Evaluate every N epochs")->check(CLI::Range(1, 1000000));
 
-  std::map<std::string, Precision> precisions{{"fp32", Precision::kFP32}, {"int8", Precision::kINT8}};
-  app.add_option("--precision", c.precision, "Local primitives: fp32 | int8")
-      ->transform(CLI::CheckedTransformer(precisions, CLI::ignore_case));
-  app.add_option("--halo-bits", c.halo_bits_spec,
-                 "Halo message bits: fwd=4,bwd=8 | 8 | adaptive | per layer L1.fwd=2 (32 = fp32, 16 = bf16)");
-  std::map<std::string, GatAttention> attention{{"fp32", GatAttention::kFP32},
-                                                {"per-row", GatAttention::kPerRow},
-                                                {"per-tensor", GatAttention::kPerTensor}};
-  app.add_option("--gat-attention", c.gat_attention,
-                 "INT8 GAT attention scale: fp32 | per-row | per-tensor (Tango)")
-      ->transform(CLI::CheckedTransformer(attention, CLI::ignore_case));
-  app.add_flag("--stochastic-rounding,!--nearest-rounding", c.stochastic_rounding,
-               "Round quantized values stochastically (unbiased) instead of to nearest");
-  app.add_flag("--overlap,!--no-overlap", c.overlap,
-               "Overlap halo exchanges and the weight-gradient allreduce with compute (same bits)");
-  c.device = "auto";
-  app.add_option("--device", c.device,
-                 "auto | cpu | cuda: where this rank's tables live (cuda: the GPU of its node-local rank; "
-                 "auto: CUDA when every rank sees a GPU, else CPU)")
-      ->check(CLI::IsMember({"auto", "cpu", "cuda"}));
+  add_precision_flags(app, c, FlagsFor::kTraining);
 
   app.add_option("--metrics", c.metrics_path, "JSONL metrics file (one line per epoch)");
   app.add_option("--summary", c.summary_path, "Final summary JSON file");

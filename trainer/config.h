@@ -96,6 +96,15 @@ struct TrainConfig {
 
 // Registers every flag on `app` (with --config for a TOML file) bound to `config`.
 void add_train_flags(CLI::App& app, TrainConfig& config);
+
+// The program whose flags add_input_flags / add_precision_flags register: tango-predict runs forward only
+// (no backward bits, no stochastic rounding, no gradient allreduce), so some help texts differ.
+enum class FlagsFor { kTraining, kPrediction };
+// --parts | --dataset (one required), --split, --partition: where the data comes from.
+void add_input_flags(CLI::App& app, TrainConfig& config);
+// --precision, --halo-bits, --gat-attention, --stochastic-rounding (training only), --overlap and --device:
+// the numerics of the forward (and backward) and where they run.
+void add_precision_flags(CLI::App& app, TrainConfig& config, FlagsFor program);
 // Every check of a configuration that needs no data (value ranges, flag combinations, what each model
 // accepts), in one place: finalize_config() runs it before any data is read, train() again for library
 // callers. An input error names the flag and the value.

@@ -6,6 +6,7 @@
 #include <set>
 
 #include "core/error.h"
+#include "io/content_hash.h"
 
 namespace tango::trainer {
 namespace {
@@ -157,7 +158,38 @@ ModelSpec spec_from_metadata(const io::SafetensorsFile& file, const std::string&
   return spec;
 }
 
+// The training dataset the dataset_* keys record; none when the file has none of them (a PyG export).
+std::optional<io::DatasetIdentity> dataset_from_metadata(const io::SafetensorsFile& file,
+                                                         const std::string& path) {
+  const auto& meta = file.metadata;
+  if (!meta.contains("dataset_nodes") && !meta.contains("dataset_edges") &&
+      !meta.contains("dataset_checksum"))
+    return std::nullopt;
+  TANGO_CHECK_INPUT(
+      meta.contains("dataset_nodes") && meta.contains("dataset_edges") && meta.contains("dataset_checksum"),
+      "model file '{}' records its training dataset in part: __metadata__ needs dataset_nodes, "
+      "dataset_edges and dataset_checksum together (or none of them)",
+      path);
+  io::DatasetIdentity dataset;
+  auto name = meta.find("dataset_name");
+  dataset.name = name != meta.end() ? name->second : "?";
+  dataset.nodes = metadata_int(file, "dataset_nodes", path, 0, INT64_MAX);
+  dataset.edges = metadata_int(file, "dataset_edges", path, 0, INT64_MAX);
+  const std::string& checksum = metadata_value(file, "dataset_checksum", path);
+  TANGO_CHECK_INPUT(io::parse_hex64(checksum, &dataset.checksum),
+                    "model file '{}': __metadata__ 'dataset_checksum' is '{}', expected 16 hex digits", path,
+                    checksum);
+  return dataset;
+}
+
 }  // namespace
+
+std::map<std::string, std::string> dataset_metadata(const io::DatasetIdentity& dataset) {
+  return {{"dataset_name", dataset.name},
+          {"dataset_nodes", std::to_string(dataset.nodes)},
+          {"dataset_edges", std::to_string(dataset.edges)},
+          {"dataset_checksum", io::hex64(dataset.checksum)}};
+}
 
 ModelSpec ModelSpec::of(const TrainConfig& config, int64_t in_features, int32_t num_classes) {
   ModelSpec spec;
@@ -223,6 +255,7 @@ LoadedModel load_model_file(const std::string& path) {
   const io::SafetensorsFile file = io::read_safetensors(path);
   LoadedModel loaded;
   loaded.spec = spec_from_metadata(file, path);
+  loaded.dataset = dataset_from_metadata(file, path);
   loaded.metadata = file.metadata;
   const ModelSpec& spec = loaded.spec;
   const std::string what = fmt::format("a {}-layer {} with {} input features and {} classes", spec.layers,

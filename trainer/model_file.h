@@ -26,13 +26,18 @@
 //   row-normalised, as --normalize-features; tango-predict applies it), widths ("1433,64,7": every layer's
 //   input width, then the classes) and pyg (the PyG convs it equals, for a reader).
 // tango-train adds how the weights were made: best_epoch, best_valid_acc, test_acc and tango_config (the
-// resolved training config as JSON). Another file (PyG-trained weights) needs only the architecture keys.
+// resolved training config as JSON), and the dataset it was trained on (io/dataset_identity.h, the identity
+// checkpoints record): dataset_name (for messages), dataset_nodes, dataset_edges and dataset_checksum (16
+// hex digits), which tango-predict compares with the data it is given. Another file (PyG-trained weights)
+// needs only the architecture keys; without the dataset keys the data cannot be checked.
 #pragma once
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 
+#include "io/dataset_identity.h"
 #include "io/safetensors.h"
 #include "trainer/config.h"
 #include "trainer/model.h"
@@ -57,6 +62,9 @@ struct ModelSpec {
   std::map<std::string, std::string> metadata() const;
 };
 
+// The dataset_* keys of the __metadata__ that record `dataset` (strings, as safetensors wants).
+std::map<std::string, std::string> dataset_metadata(const io::DatasetIdentity& dataset);
+
 // The model file of `weights` (Tango names and layouts, CPU tensors, e.g. a Model's parameters) with the
 // architecture `spec` and `extra` metadata. Written atomically.
 void save_model_file(const std::string& path, const ModelSpec& spec,
@@ -68,6 +76,7 @@ void save_model_file(const std::string& path, const ModelSpec& spec,
 // safetensors file, a metadata key missing or invalid, a tensor missing, unexpected or of another shape.
 struct LoadedModel {
   ModelSpec spec;
+  std::optional<io::DatasetIdentity> dataset;  // the training dataset, when the file records one
   std::map<std::string, std::string> metadata;
   std::map<std::string, Tensor> weights;  // "layer0.weight" -> [in, out], ...
 };

@@ -9,6 +9,7 @@
 #include "core/error.h"
 #include "io/atomic_file.h"
 #include "io/hdf5_file.h"
+#include "trainer/collective_step.h"
 
 namespace tango::trainer {
 namespace {
@@ -20,12 +21,6 @@ int64_t row_width(const Tensor& table) {
 Shape table_shape(const Tensor& table, int64_t rows) {
   return table.ndim() == 2 ? Shape::mat(rows, table.cols()) : Shape::vec(rows);
 }
-
-// What rank 0 tells every rank after trying to create the file (an error there is an error everywhere).
-struct CreateStatus {
-  int32_t exit_code = 0;  // 0 ok, else the error's exit code
-  char message[1020] = {};
-};
 
 }  // namespace
 
@@ -56,23 +51,13 @@ void write_node_tables(const std::string& path, const std::vector<NodeTable>& ta
 
   std::unique_ptr<io::AtomicFile> atomic;
   std::optional<io::H5File> file;
-  CreateStatus status;
-  if (root) {
-    try {
-      atomic = std::make_unique<io::AtomicFile>(path);
-      file.emplace(io::H5File::create(atomic->temp_path()));
-      for (const NodeTable& table : tables)
-        file->create_dataset(table.name, table.owned_rows.dtype(),
-                             table_shape(table.owned_rows, num_global_nodes));
-    } catch (const std::exception& e) {
-      const auto* error = dynamic_cast<const Error*>(&e);
-      status.exit_code = error != nullptr ? error->exit_code() : 1;
-      std::strncpy(status.message, e.what(), sizeof status.message - 1);
-    }
-  }
-  comm.broadcast_bytes(&status, sizeof status, 0);
-  if (status.exit_code != 0)
-    throw Error(status.exit_code == 2 ? ErrorKind::kInvalidInput : ErrorKind::kRuntime, status.message);
+  run_on_rank0(comm, fmt::format("creating '{}'", path), [&] {
+    atomic = std::make_unique<io::AtomicFile>(path);
+    file.emplace(io::H5File::create(atomic->temp_path()));
+    for (const NodeTable& table : tables)
+      file->create_dataset(table.name, table.owned_rows.dtype(),
+                           table_shape(table.owned_rows, num_global_nodes));
+  });
 
   std::vector<char> send;
   int64_t cursor = 0;  // next position in `order`

@@ -33,8 +33,8 @@ struct NodeFileAttributes {  // root attributes of the file
 constexpr int64_t kNodeChunkBytes = 32 << 20;
 
 // `owned_global_ids` (i64, CPU) are the global ids of this rank's owned rows, in row order; every id in
-// [0, num_global_nodes) is owned by exactly one rank. Rank 0 failing to create the file is an error on
-// every rank (an input error when its folder is missing).
+// [0, num_global_nodes) is owned by exactly one rank. Rank 0 failing to create the file is a
+// CollectiveError on every rank (trainer/collective_step.h; an input error when its folder is missing).
 void write_node_tables(const std::string& path, const std::vector<NodeTable>& tables,
                        const NodeFileAttributes& attributes, const Tensor& owned_global_ids,
                        int64_t num_global_nodes, comm::Communicator& comm, int64_t chunk_rows = 0);

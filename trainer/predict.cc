@@ -4,6 +4,7 @@
 #include <memory>
 
 #include "core/error.h"
+#include "io/content_hash.h"
 #include "io/metrics_writer.h"
 #include "trainer/device_choice.h"
 #include "trainer/halo_link.h"
@@ -16,32 +17,16 @@ void add_predict_flags(CLI::App& app, TrainConfig& c, PredictOptions& options) {
   app.add_option("--model", options.model_path,
                  "Model file (safetensors) from tango-train --save-model, or PyG weights in that layout")
       ->required();
-  auto* input = app.add_option_group("input");
-  input->add_option("--parts", c.parts_dir, "Partition directory from tango-partition (one rank per part)");
-  input->add_option("--dataset", c.dataset, "Dataset spec: OGB directory, .h5 file or synthetic:...");
-  input->require_option(1);
-  app.add_option("--split", c.split, "Split folder of an OGB directory (default: the only one)");
-  app.add_option("--partition", c.partition, "With --dataset: partition into K parts in memory first")
-      ->check(CLI::NonNegativeNumber);
+  add_input_flags(app, c);
   app.add_option("--out", options.out_path, "Predictions file (HDF5): logits, predicted class, label, split")
       ->required();
   app.add_option("--embeddings", options.embeddings_path, "Also write the last hidden layer per node (HDF5)");
   app.add_option("--summary", options.summary_path, "Accuracies and counts as JSON");
+  app.add_flag("--allow-other-dataset", options.allow_other_dataset,
+               "Accept data other than the model's training dataset (e.g. a newer snapshot of the graph); "
+               "its input width and classes are still checked");
 
-  std::map<std::string, Precision> precisions{{"fp32", Precision::kFP32}, {"int8", Precision::kINT8}};
-  app.add_option("--precision", c.precision, "Local primitives: fp32 | int8")
-      ->transform(CLI::CheckedTransformer(precisions, CLI::ignore_case));
-  app.add_option("--halo-bits", c.halo_bits_spec,
-                 "Halo message bits: fwd=4 | 8 | per layer L1.fwd=2 (32 = fp32, 16 = bf16)");
-  std::map<std::string, GatAttention> attention{{"fp32", GatAttention::kFP32},
-                                                {"per-row", GatAttention::kPerRow},
-                                                {"per-tensor", GatAttention::kPerTensor}};
-  app.add_option("--gat-attention", c.gat_attention, "INT8 GAT attention scale: fp32 | per-row | per-tensor")
-      ->transform(CLI::CheckedTransformer(attention, CLI::ignore_case));
-  app.add_flag("--overlap,!--no-overlap", c.overlap, "Overlap halo exchanges with compute (same bits)");
-  c.device = "auto";
-  app.add_option("--device", c.device, "auto | cpu | cuda (as tango-train)")
-      ->check(CLI::IsMember({"auto", "cpu", "cuda"}));
+  add_precision_flags(app, c, FlagsFor::kPrediction);
   app.add_flag("--quiet", c.quiet, "No result line");
 }
 
@@ -52,10 +37,14 @@ void apply_model_spec(const ModelSpec& spec, TrainConfig& config) {
   finalize_config(config);
 }
 
+std::string data_description(const TrainConfig& config) {
+  return !config.parts_dir.empty() ? fmt::format("partition '{}'", config.parts_dir)
+                                   : fmt::format("dataset '{}'", config.dataset);
+}
+
 void check_model_fits(const LoadedModel& model, const std::string& model_path, const DistGraph& graph,
                       const TrainConfig& config) {
-  const std::string data = !config.parts_dir.empty() ? fmt::format("partition '{}'", config.parts_dir)
-                                                     : fmt::format("dataset '{}'", config.dataset);
+  const std::string data = data_description(config);
   TANGO_CHECK_INPUT(graph.num_features() == model.spec.in_features,
                     "model file '{}' takes {} input features but {} has {} (a model of another dataset?)",
                     model_path, model.spec.in_features, data, graph.num_features());
@@ -63,6 +52,42 @@ void check_model_fits(const LoadedModel& model, const std::string& model_path, c
                     "model file '{}' predicts {} classes but {} has labels of {} classes (a model of another "
                     "dataset?)",
                     model_path, model.spec.num_classes, data, graph.num_classes);
+}
+
+namespace {
+
+// What tells two dataset identities apart, in words.
+std::string identity_differences(const io::DatasetIdentity& trained, const io::DatasetIdentity& given) {
+  std::string text;
+  if (trained.nodes != given.nodes) text = fmt::format("{} nodes, not {}", given.nodes, trained.nodes);
+  if (trained.edges != given.edges)
+    text += fmt::format("{}{} edges, not {}", text.empty() ? "" : "; ", given.edges, trained.edges);
+  if (!text.empty()) return text;
+  return fmt::format(
+      "the same node and edge counts, other features, labels, splits or edges: checksum {}, "
+      "not {}",
+      io::hex64(given.checksum), io::hex64(trained.checksum));
+}
+
+}  // namespace
+
+std::string check_model_dataset(const LoadedModel& model, const std::string& model_path,
+                                const io::DatasetIdentity& data, const TrainConfig& config,
+                                bool allow_other_dataset) {
+  if (!model.dataset) {
+    if (allow_other_dataset) return "";
+    return fmt::format(
+        "model file '{}' records no training dataset (PyG weights?), so whether {} is the data "
+        "it was trained on cannot be checked",
+        model_path, data_description(config));
+  }
+  TANGO_CHECK_INPUT(allow_other_dataset || model.dataset->same_data(data),
+                    "model file '{}' was trained on dataset {}, but {} is another dataset ({}): apply the "
+                    "model to its training dataset (any partition of it), or pass --allow-other-dataset for "
+                    "other data of the same shapes (a newer snapshot of the graph, say)",
+                    model_path, model.dataset->str(), data_description(config),
+                    identity_differences(*model.dataset, data));
+  return "";
 }
 
 nlohmann::json predict(const TrainConfig& config, const LoadedModel& loaded, const PredictOptions& options,

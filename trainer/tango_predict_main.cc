@@ -3,9 +3,10 @@
 //   tango-predict --model M.safetensors --dataset SPEC --out P.h5 [--embeddings E.h5] [--summary S.json]
 //   mpirun -np K tango-predict --model M.safetensors --parts DIR --out P.h5
 // Prints the accuracy on every split the data labels. Exit codes: 0 ok, 1 runtime failure, 2 bad input or
-// usage (one line: "tango-predict: error: ..."; a model file that does not fit the data is bad input, and
-// no output file is left then).
+// usage (one line: "tango-predict: error: ..."; a model file that does not fit the data, or data other than
+// the model's training dataset without --allow-other-dataset, is bad input, and no output file is left then).
 #include <fmt/format.h>
+#include <spdlog/spdlog.h>
 
 #include <CLI/CLI.hpp>
 #include <cstdio>
@@ -18,9 +19,11 @@
 #include "core/error.h"
 #include "core/log.h"
 #include "io/atomic_file.h"
+#include "trainer/collective_error.h"
 #include "trainer/collective_step.h"
 #include "trainer/part_loader.h"
 #include "trainer/predict.h"
+#include "trainer/run_checkpoints.h"
 
 namespace {
 
@@ -93,10 +96,24 @@ int main(int argc, char** argv) {
           trainer::run_collective_step(comm, kProgram, [&] { load(options, comm, config, model, graph); });
       status != 0)
     return status;
+  // The data against the model's training dataset: the identity is summed over the ranks, so the check
+  // fails on every rank or on none.
+  const io::DatasetIdentity data = trainer::dataset_identity_of(graph, comm);
+  std::string warning;
+  auto check_dataset = [&] {
+    warning =
+        trainer::check_model_dataset(model, options.model_path, data, config, options.allow_other_dataset);
+  };
+  if (int status = trainer::run_collective_step(comm, kProgram, check_dataset); status != 0) return status;
+  if (comm.rank() == 0 && !warning.empty()) spdlog::warn("{}", warning);
   try {
     const nlohmann::json summary = trainer::predict(config, model, options, graph, comm);
     if (comm.rank() == 0 && !config.quiet) print_result(summary);
     return 0;
+  } catch (const trainer::CollectiveError& e) {
+    // Every rank stops here: no abort needed, one line printed.
+    if (e.print_here()) trainer::print_error(kProgram, e.what());
+    return e.exit_code();
   } catch (const Error& e) {
     trainer::print_error(kProgram, e.what());
     if (comm.size() > 1) comm.abort(e.what(), e.exit_code());

@@ -19,6 +19,7 @@
 #include "io/metrics_writer.h"
 #include "kernels/masked_nll.h"
 #include "trainer/best_weights.h"
+#include "trainer/collective_step.h"
 #include "trainer/device_choice.h"
 #include "trainer/epoch_report.h"
 #include "trainer/gradient_reducer.h"
@@ -113,11 +114,11 @@ nlohmann::json write_outputs(const TrainConfig& config, const std::map<std::stri
   set_weights(model, best_weights.weights(), "the best-validation weights");
   nlohmann::json outputs = {{"best_epoch", best_weights.epoch()}};
   if (!config.save_model_path.empty()) {
-    if (comm.rank() == 0) {
+    // Complete when any rank returns; an error there stops every rank (trainer/collective_step.h).
+    run_on_rank0(comm, "--save-model", [&] {
       const ModelSpec spec = ModelSpec::of(config, graph.num_features(), graph.num_classes);
       save_model_file(config.save_model_path, spec, best_weights.weights(), provenance);
-    }
-    comm.barrier();  // the file is complete when any rank returns
+    });
     outputs["model"] = config.save_model_path;
   }
   if (!config.predictions_path.empty() || !config.embeddings_path.empty()) {
@@ -268,11 +269,14 @@ TrainResult train(const TrainConfig& config, const DistGraph& host_graph, comm::
   for (Parameter* p : model.parameters()) result.weights[p->name] = p->value.to(Device::cpu());
   result.device = device.str();
   result.allreduces_started_early = reducer.started_early();
-  const std::map<std::string, std::string> provenance = {
+  std::map<std::string, std::string> provenance = {
       {"best_epoch", std::to_string(result.best_epoch)},
       {"best_valid_acc", fmt::format("{}", result.best_valid_acc)},
       {"test_acc", fmt::format("{}", result.test_acc)},
       {"tango_config", config_json.dump()}};
+  // The dataset the model was trained on, for tango-predict to check (collective, so on every rank).
+  if (!config.save_model_path.empty())
+    provenance.merge(dataset_metadata(dataset_identity_of(host_graph, comm)));
   const nlohmann::json outputs =
       write_outputs(config, provenance, best_weights, model, graph, host_graph, halos, split_sizes, comm);
   best_weights.finish();

@@ -1,7 +1,7 @@
 // trainer/model_file: the model file carries PyG's state_dict names and layouts (weights transposed,
 // GAT's attention vectors [1, H, D]), the architecture in __metadata__, and reads back to the same Tango
 // weights bit for bit; a file of another architecture, a missing key and a dataset of another width are
-// input errors naming the file and the mismatch.
+// input errors naming the file and the mismatch; the training dataset's identity is recorded and checked.
 #include "trainer/model_file.h"
 
 #include <gtest/gtest.h>
@@ -152,6 +152,50 @@ TEST(ModelFile, ADatasetOfAnotherWidthIsAnInputError) {
   tango::testing::expect_input_error([&] { check_model_fits(model, path, more_classes, config); },
                                      {path, "2 classes", "3 classes"});
   check_model_fits(model, path, dist_graph_from_dataset(testing::random_dataset(20, 3, 5, 2, 1)), config);
+}
+
+// The training dataset's identity goes into __metadata__ as strings and reads back; a file without it loads
+// with none (the data cannot be checked, a warning); a damaged record is an input error. check_model_dataset
+// refuses other data unless allowed, and names what differs.
+TEST(ModelFile, TheTrainingDatasetIsRecordedAndChecked) {
+  tango::testing::TempDir dir;
+  const ModelSpec gcn = spec_of(ModelKind::kGCN);
+  const std::string path = dir.file("gcn.safetensors");
+  const io::DatasetIdentity trained = dataset_identity(testing::random_dataset(20, 3, 5, 2, 1));
+  save_model_file(path, gcn, weights_for(gcn), dataset_metadata(trained));
+  const LoadedModel model = load_model_file(path);
+  ASSERT_TRUE(model.dataset.has_value());
+  EXPECT_TRUE(model.dataset->same_data(trained));
+  EXPECT_EQ(model.dataset->name, trained.name);
+  EXPECT_EQ(model.metadata.at("dataset_checksum").size(), 16u);
+
+  TrainConfig config;
+  config.dataset = "other.h5";
+  EXPECT_EQ(check_model_dataset(model, path, trained, config, false), "");
+  const io::DatasetIdentity other = dataset_identity(testing::random_dataset(20, 3, 5, 2, 2));
+  ASSERT_EQ(other.nodes, trained.nodes);
+  ASSERT_FALSE(other.same_data(trained));
+  tango::testing::expect_input_error(
+      [&] { check_model_dataset(model, path, other, config, false); },
+      {path, "dataset 'other.h5' is another dataset", "--allow-other-dataset"});
+  EXPECT_EQ(check_model_dataset(model, path, other, config, true), "");
+  io::DatasetIdentity more_nodes = trained;
+  more_nodes.nodes += 1;
+  tango::testing::expect_input_error([&] { check_model_dataset(model, path, more_nodes, config, false); },
+                                     {"21 nodes, not 20"});
+
+  io::SafetensorsFile file = io::read_safetensors(path);
+  file.metadata["dataset_checksum"] = "not-hex";
+  write_safetensors(path, file);
+  tango::testing::expect_input_error([&] { load_model_file(path); }, {path, "dataset_checksum", "not-hex"});
+  for (const char* key : {"dataset_name", "dataset_nodes", "dataset_edges", "dataset_checksum"})
+    file.metadata.erase(key);
+  write_safetensors(path, file);
+  const LoadedModel unrecorded = load_model_file(path);
+  EXPECT_FALSE(unrecorded.dataset.has_value());
+  const std::string warning = check_model_dataset(unrecorded, path, other, config, false);
+  EXPECT_NE(warning.find("cannot be checked"), std::string::npos) << warning;
+  EXPECT_NE(warning.find(path), std::string::npos) << warning;
 }
 
 }  // namespace

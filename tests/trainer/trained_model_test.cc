@@ -3,14 +3,19 @@
 // --partition 4), for GCN, SAGE and GAT in fp32. tango-predict reproduces the summary's test_acc exactly
 // (the same weights, the same forward: the same logits to the bit), the predictions file's arg-max gives
 // that accuracy, and both programs' files agree. Bad input (a model of another width, a truncated or
-// foreign model file, a partition of another dataset) is exit 2 with one error line and no output file.
+// foreign model file, a partition of another dataset) is exit 2 with one error line and no output file; so
+// is a dataset of the same shapes other than the training dataset, unless --allow-other-dataset.
 // A resumed run saves the weights of its best epoch even when that epoch came before the resume.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <nlohmann/json.hpp>
 
+#include "io/dataset_spec.h"
+#include "io/hdf5_dataset.h"
 #include "io/hdf5_file.h"
 #include "io/safetensors.h"
 #include "tests/common/run_command.h"
@@ -166,6 +171,110 @@ TEST(TrainedModelInput, BadModelFilesAreInputErrorsAndLeaveNoOutput) {
                  {"relabelled.safetensors", "convs.0.lin.weight", "another architecture"});
   for (const auto& entry : std::filesystem::directory_iterator(dir.path()))
     EXPECT_EQ(entry.path().filename().string().find(".tmp-"), std::string::npos) << entry.path();
+}
+
+// The model file records its training dataset (io/dataset_identity.h); tango-predict accepts that dataset
+// through --dataset or a partition of it, and refuses another of the same shapes (every label moved one node
+// on; another seed of the generator, so another edge count; a partition of either) unless
+// --allow-other-dataset, which still checks the shapes. A model file without the record (PyG weights) is
+// applied with a warning that the data cannot be checked.
+TEST(TrainedModelDataset, PredictAcceptsTheTrainingDatasetOnlyUnlessAllowed) {
+  testing::TempDir dir;
+  const std::string a = dir.file("a.h5"), b = dir.file("b.h5");
+  io::Dataset dataset = io::load_dataset(kGraph);
+  io::write_hdf5_dataset(dataset, a);
+  std::vector<int32_t> labels = dataset.labels.to_vector<int32_t>();
+  std::rotate(labels.begin(), labels.begin() + 1, labels.end());  // same classes, other labels
+  dataset.labels = Tensor::from(labels);
+  io::write_hdf5_dataset(dataset, b);
+  for (const auto& [file, parts] : {std::pair{a, dir.file("parts-a")}, std::pair{b, dir.file("parts-b")}}) {
+    const testing::CommandResult partition =
+        testing::run_command(kEnv + TANGO_PARTITION_BIN + " " + file + " --parts 4 --out " + parts);
+    ASSERT_EQ(partition.exit_code, 0) << partition.output;
+  }
+  const std::string model = dir.file("m.safetensors");
+  const testing::CommandResult train = testing::run_command(
+      kEnv + TANGO_TRAIN_BIN + " --dataset " + a + " --epochs 5 --quiet --device cpu --save-model " + model);
+  ASSERT_EQ(train.exit_code, 0) << train.output;
+  const io::SafetensorsFile saved = io::read_safetensors(model);
+  EXPECT_EQ(saved.metadata.at("dataset_nodes"), "800");
+  EXPECT_EQ(saved.metadata.at("dataset_edges"), std::to_string(dataset.graph.num_edges()));
+  EXPECT_EQ(saved.metadata.at("dataset_checksum").size(), 16u);
+
+  const std::string out = dir.file("p.h5");
+  auto predict = [&](const std::string& model_file, const std::string& input, const std::string& flags = "") {
+    std::filesystem::remove(out);
+    const bool parts = input.find("parts-") != std::string::npos;
+    return testing::run_command((parts ? kMpirun : kEnv) + TANGO_PREDICT_BIN + " --model " + model_file +
+                                (parts ? " --parts " : " --dataset ") + input + " --device cpu --out " + out +
+                                flags);
+  };
+  auto expect_accepted = [&](const testing::CommandResult& run) {
+    EXPECT_EQ(run.exit_code, 0) << run.output;
+    EXPECT_TRUE(std::filesystem::exists(out)) << run.output;
+  };
+  auto expect_refused = [&](const testing::CommandResult& run, const std::vector<std::string>& parts) {
+    EXPECT_EQ(run.exit_code, 2) << run.output;
+    EXPECT_EQ(error_lines(run.output), 1) << run.output;
+    for (const std::string& part : parts)
+      EXPECT_NE(run.output.find(part), std::string::npos) << part << "\n" << run.output;
+    EXPECT_FALSE(std::filesystem::exists(out)) << run.output;
+  };
+
+  // The training dataset, whole and as a partition: accepted without a warning. The logits of 1 rank
+  // and of 4 (the same up to float rounding).
+  std::map<std::string, std::vector<float>> logits;
+  for (const std::string& input : {a, dir.file("parts-a")}) {
+    SCOPED_TRACE(input);
+    const testing::CommandResult run = predict(model, input);
+    expect_accepted(run);
+    EXPECT_EQ(run.output.find("warn"), std::string::npos) << run.output;
+    logits[input == a ? "1" : "4"] = io::H5File::open_read(out).read("/logits").to_vector<float>();
+  }
+
+  // The same shapes, another dataset: refused, whole and as a partition, naming the file and the difference.
+  const std::string wanted = "model file '" + model + "' was trained on dataset";
+  expect_refused(predict(model, b), {wanted, "dataset '" + b + "' is another dataset",
+                                     "the same node and edge counts", "--allow-other-dataset"});
+  expect_refused(
+      predict(model, dir.file("parts-b")),
+      {wanted, "partition '" + dir.file("parts-b") + "' is another dataset", "same node and edge"});
+  const std::string reseeded = "synthetic:nodes=800,avg_degree=8,classes=4,features=24,homophily=0.8,seed=4";
+  const testing::CommandResult other_seed = predict(model, reseeded);
+  expect_refused(other_seed, {wanted, "dataset '" + reseeded + "' is another dataset", "edges, not"});
+
+  // --allow-other-dataset: accepted (the predictions carry the other labels), shapes still checked.
+  expect_accepted(predict(model, b, " --allow-other-dataset"));
+  EXPECT_EQ(io::H5File::open_read(out).read("/label").to_vector<int32_t>(), labels);
+  EXPECT_EQ(io::H5File::open_read(out).read("/logits").to_vector<float>(), logits["1"])
+      << "the same features, graph";
+  expect_accepted(predict(model, dir.file("parts-b"), " --allow-other-dataset"));
+  expect_refused(predict(model, "synthetic:nodes=300,avg_degree=6,classes=4,features=12,seed=5",
+                         " --allow-other-dataset"),
+                 {"takes 24 input features", "has 12"});
+
+  // No record of the training dataset (as PyG exports write): a warning, and the same predictions.
+  io::SafetensorsFile unrecorded = saved;
+  for (const char* key : {"dataset_name", "dataset_nodes", "dataset_edges", "dataset_checksum"})
+    unrecorded.metadata.erase(key);
+  write_safetensors(dir.file("unrecorded.safetensors"), unrecorded);
+  for (const std::string& input : {b, dir.file("parts-a")}) {
+    SCOPED_TRACE(input);
+    const testing::CommandResult run = predict(dir.file("unrecorded.safetensors"), input);
+    const bool parts = input != b;
+    expect_accepted(run);
+    EXPECT_NE(run.output.find("[warning] model file '" + dir.file("unrecorded.safetensors") +
+                              "' records no training dataset"),
+              std::string::npos)
+        << run.output;
+    EXPECT_NE(run.output.find("cannot be checked"), std::string::npos) << run.output;
+    EXPECT_EQ(io::H5File::open_read(out).read("/logits").to_vector<float>(), logits[parts ? "4" : "1"]);
+  }
+  // A record in part is a damaged file.
+  io::SafetensorsFile partial = saved;
+  partial.metadata.erase("dataset_checksum");
+  write_safetensors(dir.file("partial.safetensors"), partial);
+  expect_refused(predict(dir.file("partial.safetensors"), a), {"partial.safetensors", "in part"});
 }
 
 TEST(TrainedModelInput, MissingOutputFolderIsAnInputErrorBeforeTraining) {
