@@ -94,7 +94,8 @@ Tensor Model::forward(const DistGraph& graph, const std::vector<HaloLink*>& halo
     }
     Tensor y;
     {
-      const QuantTelemetry::Scope measured(quant_telemetry_, l, QuantPass::kForward);
+      const QuantTelemetry::Scope measured(quant_telemetry_, l, QuantPass::kForward, graph.num_owned,
+                                           graph.num_rows());
       y = layers_[l]->forward(x, context(l, halos));
     }
     if (l + 1 < num_layers()) {
@@ -117,7 +118,8 @@ void Model::backward(const Tensor& d_logits, const std::vector<HaloLink*>& halos
     LayerContext layer_context = context(l, halos);
     layer_context.progress = progress;
     {
-      const QuantTelemetry::Scope measured(quant_telemetry_, l, QuantPass::kBackward);
+      const QuantTelemetry::Scope measured(quant_telemetry_, l, QuantPass::kBackward, graph_->num_owned,
+                                           graph_->num_rows());
       layers_[l]->backward(d, layer_context, l > 0 ? &d_input : nullptr);
     }
     if (layer_done) layer_done(l);

@@ -17,6 +17,8 @@ struct OpenScope {
   QuantTelemetry* telemetry = nullptr;
   int layer = 0;
   QuantPass pass = QuantPass::kForward;
+  int64_t owned_rows = 0;
+  int64_t table_rows = 0;
 };
 thread_local OpenScope open_scope;
 
@@ -121,12 +123,13 @@ nlohmann::json QuantOperandStats::to_json() const {
 QuantTelemetry::QuantTelemetry(int num_layers)
     : num_layers_(num_layers), stats_(static_cast<size_t>(num_layers) * kPasses * kOperands) {}
 
-QuantTelemetry::Scope::Scope(QuantTelemetry* telemetry, int layer, QuantPass pass) {
+QuantTelemetry::Scope::Scope(QuantTelemetry* telemetry, int layer, QuantPass pass, int64_t owned_rows,
+                             int64_t table_rows) {
   if (telemetry == nullptr) return;
   TANGO_CHECK(open_scope.telemetry == nullptr, "quantization telemetry scopes do not nest");
   TANGO_CHECK(0 <= layer && layer < telemetry->num_layers_, "quantization telemetry: layer {} of {}", layer,
               telemetry->num_layers_);
-  open_scope = {telemetry, layer, pass};
+  open_scope = {telemetry, layer, pass, owned_rows, table_rows};
   open_ = true;
 }
 
@@ -140,7 +143,16 @@ bool QuantTelemetry::active() {
 
 void QuantTelemetry::record(std::string_view operand, const Tensor& x, const kernels::QTensor& q) {
   if (!active()) return;
-  open_scope.telemetry->stats(open_scope.layer, open_scope.pass, operand).observe(on_host(x), on_host(q));
+  QuantOperandStats& stats = open_scope.telemetry->stats(open_scope.layer, open_scope.pass, operand);
+  const int64_t owned = open_scope.owned_rows;
+  const bool table = !operand.ends_with("_w") && x.ndim() == 2 && x.rows() == open_scope.table_rows;
+  if (table && x.rows() > owned) {  // a table with halo rows: the owned ones only
+    const kernels::QTensor owned_q{q.values.slice_rows(0, owned),
+                                   q.scales.numel() == 1 ? q.scales : q.scales.slice_rows(0, owned)};
+    stats.observe(on_host(x.slice_rows(0, owned)), on_host(owned_q));
+  } else {
+    stats.observe(on_host(x), on_host(q));
+  }
 }
 
 void QuantTelemetry::record_edges(std::string_view operand, const kernels::CsrIndex& csr, const Tensor& x,
@@ -167,10 +179,13 @@ nlohmann::json QuantTelemetry::reduce(comm::Communicator& comm) const {
   // Sums, and the extremes as maxima (minima negated); a rank without rows of an operand gives -inf.
   constexpr double kNone = -std::numeric_limits<double>::infinity();
   std::vector<double> sums, extremes;
-  for (const QuantOperandStats& s : stats_) {
-    sums.insert(sums.end(),
-                {static_cast<double>(s.calls), s.squared_error, s.squared_signal, static_cast<double>(s.rows),
-                 static_cast<double>(s.zero_rows), s.sum_log_levels});
+  for (size_t i = 0; i < stats_.size(); ++i) {
+    const QuantOperandStats& s = stats_[i];
+    // A weight is quantized alike on every rank: each rank adds its share of one count.
+    const double share = kQuantOperands[i % kOperands].ends_with("_w") ? 1.0 / comm.size() : 1.0;
+    sums.insert(sums.end(), {share * static_cast<double>(s.calls), share * s.squared_error,
+                             share * s.squared_signal, share * static_cast<double>(s.rows),
+                             share * static_cast<double>(s.zero_rows), share * s.sum_log_levels});
     const bool any = s.rows > 0;
     extremes.insert(extremes.end(),
                     {any ? -s.levels_min : kNone, any ? -s.amax_min : kNone, any ? s.amax_max : kNone});
@@ -185,11 +200,11 @@ nlohmann::json QuantTelemetry::reduce(comm::Communicator& comm) const {
         const double* sum = &sums[i * 6];
         if (sum[0] == 0) continue;  // no rank quantized it
         QuantOperandStats total;
-        total.calls = static_cast<int64_t>(sum[0]);
+        total.calls = std::llround(sum[0]);
         total.squared_error = sum[1];
         total.squared_signal = sum[2];
-        total.rows = static_cast<int64_t>(sum[3]);
-        total.zero_rows = static_cast<int64_t>(sum[4]);
+        total.rows = std::llround(sum[3]);
+        total.zero_rows = std::llround(sum[4]);
         total.sum_log_levels = sum[5];
         total.levels_min = -extremes[i * 3];
         total.amax_min = -extremes[i * 3 + 1];

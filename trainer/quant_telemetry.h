@@ -16,9 +16,14 @@
 //   levels_min    the smallest of those
 //   amax_spread   max amax_row / min amax_row over those rows (the spread of the row norms)
 // step_row is the scale the row was quantized with (per tensor, per row, or per destination row).
-// Across ranks the sums (squares, rows, logs) are summed and the extremes reduced, so a rank count sees
-// what one rank would see of the same rows; a row quantized on two ranks (a halo row's copy) counts on
-// both. Measuring copies the operands to the host: the cost lands on telemetry epochs only.
+// Each node counts on its owner only: rows of a table past the owned rows (halo rows: copies of other
+// ranks' rows forward, partial gradients of layer 0 backward) are left out, though they share the
+// scale. A weight is the same on every rank, so its sums count once. Across ranks the sums (squares,
+// rows, logs) are summed and the extremes reduced, so K ranks see what one rank sees of the same rows
+// quantized the same way; the operands themselves differ where a scale spans a rank's rows (per
+// tensor: K parts, K scales). GAT's forward quantizes Z once per row range on K > 1 ranks (inner rows,
+// then boundary rows, trainer/layers/gat_layer.h), and each range counts.
+// Measuring copies the operands to the host: the cost lands on telemetry epochs only.
 #pragma once
 
 #include <array>
@@ -75,7 +80,8 @@ class QuantTelemetry {
   // operands of (layer, pass). Scopes do not nest.
   class Scope {
    public:
-    Scope(QuantTelemetry* telemetry, int layer, QuantPass pass);
+    // A table of `table_rows` rows (owned, then halo) counts its first `owned_rows` only.
+    Scope(QuantTelemetry* telemetry, int layer, QuantPass pass, int64_t owned_rows, int64_t table_rows);
     ~Scope();
     Scope(const Scope&) = delete;
     Scope& operator=(const Scope&) = delete;
