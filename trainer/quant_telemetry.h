@@ -21,8 +21,9 @@
 // scale. A weight is the same on every rank, so its sums count once. Across ranks the sums (squares,
 // rows, logs) are summed and the extremes reduced, so K ranks see what one rank sees of the same rows
 // quantized the same way; the operands themselves differ where a scale spans a rank's rows (per
-// tensor: K parts, K scales). GAT's forward quantizes Z once per row range on K > 1 ranks (inner rows,
-// then boundary rows, trainer/layers/gat_layer.h), and each range counts.
+// tensor: K parts, K scales). On K > 1 ranks a forward aggregation of a layer > 0 quantizes its operand
+// (GAT's Z: attention_z, GCN and SAGE: aggregate_x) once per row range, inner rows before the halo
+// arrives and then the boundary rows (trainer/layers/overlap_schedule.h), and each range counts.
 // Measuring copies the operands to the host: the cost lands on telemetry epochs only.
 #pragma once
 
