@@ -8,6 +8,13 @@ an evaluation are left out); and the halo bytes sent per epoch next to what fp32
 sent (bytes_sent, bytes_fp32), in MiB. Prints one line with the headline figures: epochs, last loss,
 best validation accuracy with the test accuracy of that epoch, and the byte saving.
 
+When the run measured its INT8 operands (tango-train --quant-telemetry-every N: a `quant` object on
+those epochs' lines, quant.l<L>.<fwd|bwd>.<operand>.<stat>), three more rows of panels follow, one
+column per layer: each operand's relative error (rel_err), share of all-zero rows (zero_rows) and the
+geometric mean of the levels a row's largest value reaches (levels_gmean, 127 = a full scale), a line
+per operand, solid forward and dashed backward; the headline then also names the operand with the
+largest relative error and the one with the largest all-zero share at the last measured epoch.
+
 matplotlib is not a build dependency: when it cannot be imported, the script makes a virtual
 environment (default ~/.cache/tango/plot-venv, or $TANGO_PLOT_VENV), installs matplotlib into it with
 pip, and runs itself again from there. Exit codes: 0 ok, 2 bad input (a missing or malformed file,
@@ -74,6 +81,45 @@ def series(records, key):
     return [p for p in points if p[1] is not None]
 
 
+def quant_series(records):
+    """{(layer, pass, operand): {stat: [(epoch, value)]}} from the lines that carry `quant`."""
+    out = {}
+    for record in records:
+        quant = record.get("quant")
+        if not isinstance(quant, dict):
+            continue
+        for layer, passes in quant.items():
+            for direction, operands in (passes or {}).items():
+                for operand, stats in (operands or {}).items():
+                    entry = out.setdefault((layer, direction, operand), {})
+                    for stat, value in (stats or {}).items():
+                        if isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value):
+                            entry.setdefault(stat, []).append((int(record["epoch"]), float(value)))
+    return out
+
+
+def layer_order(name):
+    return int(name[1:]) if name[1:].isdigit() else 1 << 30
+
+
+def quant_headline(records):
+    """The worst operands at the last epoch that measured any."""
+    measured = [r for r in records if isinstance(r.get("quant"), dict) and r["quant"]]
+    if not measured:
+        return None
+    last = measured[-1]
+    rows = []
+    for layer, passes in last["quant"].items():
+        for direction, operands in passes.items():
+            for operand, stats in operands.items():
+                rows.append((f"{layer}.{direction}.{operand}", stats))
+    parts = [f"quant (epoch {last['epoch']})"]
+    for stat, label in (("rel_err", "largest rel_err"), ("zero_rows", "largest zero_rows")):
+        name, stats = max(rows, key=lambda row: row[1].get(stat, 0) or 0)
+        parts.append(f"{label} {name} {stats.get(stat, 0):.4g}")
+    return " ".join(parts[:1]) + ": " + ", ".join(parts[1:])
+
+
 def headline(records):
     loss = series(records, "loss") or series(records, "train_loss")
     parts = [f"epochs {len(records)}"]
@@ -91,6 +137,9 @@ def headline(records):
     fp32 = sum(v for _, v in series(records, "bytes_fp32"))
     if sent > 0:
         parts.append(f"bytes sent {sent / MIB:.2f} MiB vs fp32 {fp32 / MIB:.2f} MiB ({fp32 / sent:.2f}x less)")
+    quant = quant_headline(records)
+    if quant:
+        parts.append(quant)
     return ", ".join(parts)
 
 
@@ -101,7 +150,16 @@ def plot(records, out_path, title):
     import matplotlib.pyplot as plt
     from matplotlib.ticker import MaxNLocator
 
-    figure, (ax_loss, ax_acc, ax_bytes) = plt.subplots(1, 3, figsize=(15, 4.2))
+    quant = quant_series(records)
+    layers = sorted({key[0] for key in quant}, key=layer_order)
+    columns = max(3, len(layers))
+    quant_rows = (("rel_err", "relative error", "log"), ("zero_rows", "all-zero rows (share)", "linear"),
+                  ("levels_gmean", "levels of a row's amax (geo. mean)", "log")) if quant else ()
+    figure, axes = plt.subplots(1 + len(quant_rows), columns, figsize=(5 * columns, 4.2 * (1 + len(quant_rows))),
+                                squeeze=False)
+    ax_loss, ax_acc, ax_bytes = axes[0][:3]
+    for axis in axes[0][3:]:
+        axis.axis("off")
     loss = series(records, "loss") or series(records, "train_loss")
     if loss:
         ax_loss.plot(*zip(*loss), color="tab:red")
@@ -126,6 +184,33 @@ def plot(records, out_path, title):
     for axis in (ax_loss, ax_acc, ax_bytes):
         axis.grid(alpha=0.3)
         axis.xaxis.set_major_locator(MaxNLocator(integer=True))
+    colors = {}
+    for row, (stat, label, scale) in enumerate(quant_rows, start=1):
+        for column in range(columns):
+            axis = axes[row][column]
+            if column >= len(layers):
+                axis.axis("off")
+                continue
+            layer = layers[column]
+            for (key_layer, direction, operand), stats in sorted(quant.items()):
+                points = stats.get(stat)
+                if key_layer != layer or not points:
+                    continue
+                if scale == "log":
+                    points = [p for p in points if p[1] > 0]
+                    if not points:
+                        continue
+                color = colors.setdefault(operand, f"C{len(colors) % 10}")
+                marker = "." if len(points) <= 40 else None
+                axis.plot(*zip(*points), "-" if direction == "fwd" else "--", color=color, marker=marker,
+                          label=f"{operand} ({direction})")
+            axis.set(title=f"layer {layer[1:]}: {label}", xlabel="epoch", ylabel=stat)
+            if axis.lines:
+                axis.set_yscale(scale)
+                if row == 1:
+                    axis.legend(loc="best", fontsize="x-small")
+            axis.grid(alpha=0.3)
+            axis.xaxis.set_major_locator(MaxNLocator(integer=True))
     figure.suptitle(title)
     figure.tight_layout()
     temp_path = out_path + ".tmp.png"

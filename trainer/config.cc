@@ -161,6 +161,10 @@ void add_train_flags(CLI::App& app, TrainConfig& c) {
   add_precision_flags(app, c, FlagsFor::kTraining);
 
   app.add_option("--metrics", c.metrics_path, "JSONL metrics file (one line per epoch)");
+  app.add_option("--quant-telemetry-every", c.quant_telemetry_every,
+                 "Every N epochs, measure each INT8 operand's quantization error per layer into --metrics "
+                 "(0: never; int8 only)")
+      ->check(CLI::NonNegativeNumber);
   app.add_option("--summary", c.summary_path, "Final summary JSON file");
   app.add_option("--checkpoint-dir", c.checkpoint_dir, "Folder for checkpoints");
   app.add_option("--checkpoint-every", c.checkpoint_every, "Checkpoint every N epochs (0: only at the end)")
@@ -199,6 +203,10 @@ void validate_config(const TrainConfig& c) {
                     c.checkpoint_every);
   TANGO_CHECK_INPUT(c.embeddings_path.empty() || c.layers >= 2,
                     "--embeddings needs --layers 2 or more (a 1-layer model has no hidden layer)");
+  TANGO_CHECK_INPUT(c.quant_telemetry_every >= 0, "--quant-telemetry-every must be 0 or more, got {}",
+                    c.quant_telemetry_every);
+  TANGO_CHECK_INPUT(c.quant_telemetry_every == 0 || !c.metrics_path.empty(),
+                    "--quant-telemetry-every needs --metrics FILE (the telemetry goes to its lines)");
   TANGO_CHECK_INPUT(c.checkpoint_keep >= 1, "--checkpoint-keep must be at least 1, got {}",
                     c.checkpoint_keep);
   // Model.

@@ -68,6 +68,9 @@ struct TrainConfig {
 
   // Outputs.
   std::string metrics_path;  // JSONL, one line per epoch
+  // Every N epochs (0: never) the metrics line gets the INT8 operands' quantization error per layer,
+  // direction and operand (trainer/quant_telemetry.h); INT8 runs only.
+  int quant_telemetry_every = 0;
   std::string summary_path;  // final JSON
   std::string checkpoint_dir;
   int checkpoint_every = 0;

@@ -92,7 +92,12 @@ Tensor Model::forward(const DistGraph& graph, const std::vector<HaloLink*>& halo
       dropout_masks_[l] = Tensor::empty(DType::kU8, h.shape(), h.device());
       dropout(h, x, dropout_masks_[l], p, config_.seed, dropout_stream(epoch, l), graph.global_ids);
     }
-    Tensor y = layers_[l]->forward(x, context(l, halos));
+    Tensor y;
+    {
+      const QuantTelemetry::Scope measured(quant_telemetry_, l, QuantPass::kForward, graph.num_owned,
+                                           graph.num_rows());
+      y = layers_[l]->forward(x, context(l, halos));
+    }
     if (l + 1 < num_layers()) {
       pre_activations_[l] = y;
       h = Tensor::empty(DType::kF32, y.shape(), y.device());
@@ -112,7 +117,11 @@ void Model::backward(const Tensor& d_logits, const std::vector<HaloLink*>& halos
     Tensor d_input;
     LayerContext layer_context = context(l, halos);
     layer_context.progress = progress;
-    layers_[l]->backward(d, layer_context, l > 0 ? &d_input : nullptr);
+    {
+      const QuantTelemetry::Scope measured(quant_telemetry_, l, QuantPass::kBackward, graph_->num_owned,
+                                           graph_->num_rows());
+      layers_[l]->backward(d, layer_context, l > 0 ? &d_input : nullptr);
+    }
     if (layer_done) layer_done(l);
     if (l == 0) break;
     if (dropout_masks_[l].defined())

@@ -11,6 +11,7 @@
 #include "kernels/elementwise_math.h"
 #include "trainer/config.h"
 #include "trainer/layers/layer.h"
+#include "trainer/quant_telemetry.h"
 
 namespace tango::trainer {
 
@@ -37,6 +38,9 @@ class Model {
   // the optimizer is made.
   void to(Device device);
   int num_layers() const { return static_cast<int>(layers_.size()); }
+  // While set (not null), forward and backward measure every named quantization of layer l into it
+  // (trainer/quant_telemetry.h); the trainer sets it around the training passes of telemetry epochs.
+  void set_quant_telemetry(QuantTelemetry* telemetry) { quant_telemetry_ = telemetry; }
   Layer& layer(int index) { return *layers_[index]; }
 
  private:
@@ -46,6 +50,7 @@ class Model {
   TrainConfig config_;
   std::vector<std::unique_ptr<Layer>> layers_;
   const DistGraph* graph_ = nullptr;
+  QuantTelemetry* quant_telemetry_ = nullptr;
   bool dropped_ = false;  // the last forward was a training pass with some dropout
   int64_t epoch_ = 0;
   std::vector<Tensor> dropout_masks_;    // per layer input, when dropped_

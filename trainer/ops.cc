@@ -5,31 +5,36 @@
 #include "kernels/keyed_dropout.h"
 #include "kernels/masked_nll.h"
 #include "kernels/quantize.h"
+#include "trainer/quant_telemetry.h"
 
 namespace tango::trainer {
 
-kernels::QTensor quantize_int8(const Tensor& x) {
+kernels::QTensor quantize_int8(const Tensor& x, std::string_view operand) {
   kernels::QuantizeOptions options;  // int8, per tensor, nearest
   kernels::QTensor q = kernels::make_qtensor(x.rows(), x.cols(), options, x.device());
   kernels::quantize(x, q, options);
+  if (!operand.empty()) QuantTelemetry::record(operand, x, q);
   return q;
 }
 
-kernels::QTensor quantize_int8_rows(const Tensor& x) {
+kernels::QTensor quantize_int8_rows(const Tensor& x, std::string_view operand) {
   kernels::QuantizeOptions options;
   options.granularity = kernels::ScaleGranularity::kPerRow;
   kernels::QTensor q = kernels::make_qtensor(x.rows(), x.cols(), options, x.device());
   kernels::quantize(x, q, options);
+  if (!operand.empty()) QuantTelemetry::record(operand, x, q);
   return q;
 }
 
-kernels::QTensor quantize_int8_stochastic(const Tensor& x, uint64_t seed, uint64_t stream) {
+kernels::QTensor quantize_int8_stochastic(const Tensor& x, uint64_t seed, uint64_t stream,
+                                          std::string_view operand) {
   kernels::QuantizeOptions options;
   options.rounding = kernels::Rounding::kStochastic;
   options.seed = seed;
   options.stream = stream;
   kernels::QTensor q = kernels::make_qtensor(x.rows(), x.cols(), options, x.device());
   kernels::quantize(x, q, options);
+  if (!operand.empty()) QuantTelemetry::record(operand, x, q);
   return q;
 }
 

@@ -13,6 +13,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string_view>
 
 #include "core/tensor.h"
 #include "kernels/elementwise_math.h"
@@ -21,12 +22,14 @@
 
 namespace tango::trainer {
 
-// Quantizes f32 x per tensor to INT8 (nearest rounding, scale = amax / 127).
-kernels::QTensor quantize_int8(const Tensor& x);
+// Quantizes f32 x per tensor to INT8 (nearest rounding, scale = amax / 127). `operand` names it for the
+// quantization telemetry (trainer/quant_telemetry.h: measured only inside an open scope).
+kernels::QTensor quantize_int8(const Tensor& x, std::string_view operand = {});
 // The same with one scale per row of x (amax of the row / 127).
-kernels::QTensor quantize_int8_rows(const Tensor& x);
+kernels::QTensor quantize_int8_rows(const Tensor& x, std::string_view operand = {});
 // Per tensor with stochastic rounding (unbiased), each element's draw keyed by (seed, stream, index).
-kernels::QTensor quantize_int8_stochastic(const Tensor& x, uint64_t seed, uint64_t stream);
+kernels::QTensor quantize_int8_stochastic(const Tensor& x, uint64_t seed, uint64_t stream,
+                                          std::string_view operand = {});
 
 // C = op(A) op(B), op = transpose when the flag is set (kernels/gemm.h).
 void gemm(const Tensor& a, bool transpose_a, const Tensor& b, bool transpose_b, Tensor& c);

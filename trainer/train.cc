@@ -29,6 +29,7 @@
 #include "trainer/ops.h"
 #include "trainer/optimizer.h"
 #include "trainer/predictions.h"
+#include "trainer/quant_telemetry.h"
 #include "trainer/run_checkpoints.h"
 
 namespace tango::trainer {
@@ -208,6 +209,7 @@ TrainResult train(const TrainConfig& config, const DistGraph& host_graph, comm::
   double epoch_ms_total = 0;
   std::optional<SplitCounts> latest_counts;
   HaloAccounting halo_accounting(links);
+  QuantTelemetry quant_telemetry(num_layers);  // measured on telemetry epochs only
   // Loss sum and correct counts of the epoch, on the device until one copy at the end of the epoch.
   Tensor scalars = Tensor::zeros(DType::kI64, Shape::vec(kNumScalarSlots), device);
 
@@ -217,12 +219,19 @@ TrainResult train(const TrainConfig& config, const DistGraph& host_graph, comm::
     EpochTimes times;
     Timer epoch_timer;
 
+    const bool measures_quantization =
+        quant_telemetry_due(config.quant_telemetry_every, config.precision == Precision::kINT8, epoch);
+    if (measures_quantization) {
+      quant_telemetry.clear();
+      model.set_quant_telemetry(&quant_telemetry);
+    }
     // forward -> loss -> backward (each layer's gradient bucket starts its allreduce as it is done)
     Tensor logits = model.forward(graph, halos, /*training=*/true, epoch);
     Tensor d_logits = Tensor::empty(DType::kF32, logits.shape(), device);
     log_softmax_nll(logits, graph.labels, graph.train_mask, train_count, d_logits, scalars, kLossSlot);
     model.backward(
         d_logits, halos, [&](int layer) { reducer.layer_done(layer); }, [&] { reducer.progress(); });
+    model.set_quant_telemetry(nullptr);
     // -> reduce (with --overlap only what backward did not hide is waited for) -> step
     times.gradient_allreduce_wait = timed_ms([&] { reducer.finish(); });
     DeviceTimer optimizer_timer(device);  // on a GPU: the Adam kernels' time, not their launch
@@ -248,9 +257,14 @@ TrainResult train(const TrainConfig& config, const DistGraph& host_graph, comm::
     result.bytes_sent += halo.bytes_sent;
     result.bytes_fp32 += halo.bytes_fp32;
     const std::vector<int64_t> peaks = comm.allgather(memory_stats(device.kind).peak_bytes);
+    const nlohmann::json quantization =
+        measures_quantization ? quant_telemetry.reduce(comm) : nlohmann::json(nullptr);
     if (leader) {
-      metrics.append(epoch_record(epoch + 1, epoch_scalars.loss, times, halo, bit_policy, peaks,
-                                  device.is_cuda(), epoch_scalars.counts ? &*epoch_scalars.counts : nullptr));
+      nlohmann::json record =
+          epoch_record(epoch + 1, epoch_scalars.loss, times, halo, bit_policy, peaks, device.is_cuda(),
+                       epoch_scalars.counts ? &*epoch_scalars.counts : nullptr);
+      if (measures_quantization) record["quant"] = quantization;
+      metrics.append(record);
       if (!config.quiet) {
         fmt::print("{}\n", progress_line(epoch + 1, epoch_scalars.loss, times, halo,
                                          latest_counts ? &*latest_counts : nullptr));

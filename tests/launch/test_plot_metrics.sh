@@ -50,5 +50,15 @@ size=$(od -An -tu1 -j16 -N8 "$tmp/tiny.png" | awk '{ print $1*16777216 + $2*6553
 check "PNG is 1500x420 ($size)" test "$size" = "1500x420"
 check "no temp file left" test ! -e "$tmp/tiny.png.tmp.png"
 
+# Quantization telemetry (tests/data/tiny_quant_metrics.jsonl: 2 layers measured at epochs 2 and 4): the
+# headline names the worst operands of epoch 4, and three rows of per-layer panels follow (1500 x 4 * 420).
+quant_fixture="$repo_root/tests/data/tiny_quant_metrics.jsonl"
+headline=$(python3 "$plot" "$quant_fixture" --out "$tmp/quant.png" 2>"$tmp/stderr")
+check "quant plot exit 0 (stderr: $(tail -1 "$tmp/stderr"))" test $? -eq 0
+expected="epochs 4, last loss 1.1000, best valid_acc 0.5500 at epoch 4 (test_acc 0.5000), quant (epoch 4): largest rel_err l0.bwd.linear_dy_sr 0.25, largest zero_rows l1.bwd.linear_dy_sr 0.4"
+check "quant headline: $headline" test "$headline" = "$expected"
+size=$(od -An -tu1 -j16 -N8 "$tmp/quant.png" | awk '{ print $1*16777216 + $2*65536 + $3*256 + $4 "x" $5*16777216 + $6*65536 + $7*256 + $8 }')
+check "quant PNG is 1500x1680 ($size)" test "$size" = "1500x1680"
+
 echo "$passed passed, $failed failed"
 [[ $failed -eq 0 ]]

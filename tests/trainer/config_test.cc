@@ -166,5 +166,14 @@ TEST(TrainConfig, InputIsRequiredAndResumeNeedsADirectory) {
   EXPECT_THROW(parse({"--dataset", "x", "--model", "gin"}), CLI::ParseError);
 }
 
+TEST(TrainConfig, QuantTelemetryNeedsAMetricsFileAndStaysOutOfTheHash) {
+  EXPECT_THROW(parse({"--dataset", "x", "--quant-telemetry-every", "5"}), Error);
+  EXPECT_THROW(parse({"--dataset", "x", "--metrics", "m.jsonl", "--quant-telemetry-every", "-1"}),
+               CLI::ParseError);
+  const TrainConfig on = parse({"--dataset", "x", "--metrics", "m.jsonl", "--quant-telemetry-every", "5"});
+  EXPECT_EQ(on.quant_telemetry_every, 5);
+  EXPECT_EQ(on.hash(), parse({"--dataset", "x"}).hash());  // measuring changes no value
+}
+
 }  // namespace
 }  // namespace tango::trainer

@@ -7,6 +7,7 @@
 #include "kernels/spmm.h"
 #include "trainer/layers/overlap_schedule.h"
 #include "trainer/ops.h"
+#include "trainer/quant_telemetry.h"
 
 namespace tango::trainer {
 namespace {
@@ -74,13 +75,17 @@ void GatLayer::attend_rows(const kernels::CsrIndex& rows, int64_t first_row, int
   const Tensor z = z_.slice_rows(0, rows.num_cols);
   switch (attention_precision(context)) {
     case GatAttention::kFP32: kernels::spmm_u_mul_e(rows, z, alpha_used, out); break;
-    case GatAttention::kPerTensor:
-      kernels::qspmm_u_mul_e(rows, quantize_int8(z), quantize_int8(alpha_used), out);
+    case GatAttention::kPerTensor: {
+      const kernels::QTensor alpha_q = quantize_int8(alpha_used);
+      QuantTelemetry::record_edges("attention_alpha", rows, alpha_used, alpha_q);
+      kernels::qspmm_u_mul_e(rows, quantize_int8(z, "attention_z"), alpha_q, out);
       break;
+    }
     case GatAttention::kPerRow: {
       kernels::QTensor alpha_q = kernels::make_edge_row_qtensor(rows, heads_);
       kernels::quantize_edges_per_row(rows, alpha_used, alpha_q);
-      kernels::qspmm_u_mul_e_row_scaled(rows, quantize_int8(z), alpha_q, out);
+      QuantTelemetry::record_edges("attention_alpha", rows, alpha_used, alpha_q);
+      kernels::qspmm_u_mul_e_row_scaled(rows, quantize_int8(z, "attention_z"), alpha_q, out);
       break;
     }
   }
@@ -168,14 +173,15 @@ void GatLayer::backward(const Tensor& d_output, const LayerContext& context, Ten
   // now; the forward's per-range scales of Z and per-tensor alpha are not reused).
   kernels::QTensor z_q, alpha_q, dy_q;
   if (precision != GatAttention::kFP32) {
-    z_q = quantize_int8(z_);
-    dy_q = quantize_int8(d_aggregated);
+    z_q = quantize_int8(z_, "attention_z");
+    dy_q = quantize_int8(d_aggregated, "attention_dy");
     if (precision == GatAttention::kPerTensor) {
       alpha_q = quantize_int8(alpha_used_);
     } else {
       alpha_q = kernels::make_edge_row_qtensor(g.csr(), heads_);
       kernels::quantize_edges_per_row(g.csr(), alpha_used_, alpha_q);
     }
+    QuantTelemetry::record_edges("attention_alpha", g.csr(), alpha_used_, alpha_q);
   }
   Tensor dz = Tensor::empty(DType::kF32, Shape::mat(rows, width), graph.device);
   Tensor d_alpha = Tensor::empty(DType::kF32, alpha_.shape(), graph.device);

@@ -23,7 +23,7 @@ void GcnLayer::aggregate_rows(const kernels::CsrIndex& rows, int64_t first_row, 
   const kernels::SpmmScaling scaling{graph.gcn_norm.slice_rows(first_row, first_row + rows.num_rows),
                                      graph.gcn_norm.slice_rows(0, rows.num_cols)};
   if (context.precision == Precision::kINT8) {
-    kernels::qspmm_copy_u(rows, quantize_int8(x), out, scaling);
+    kernels::qspmm_copy_u(rows, quantize_int8(x, "aggregate_x"), out, scaling);
   } else {
     kernels::spmm_copy_u(rows, x, out, scaling);
   }
@@ -42,7 +42,8 @@ ExchangedAggregation GcnLayer::exchanged_aggregation(Tensor& table, const LayerC
 void GcnLayer::aggregate_backward(const Tensor& dy, const LayerContext& context, Tensor& dx) {
   const DistGraph& graph = *context.graph;
   if (context.precision == Precision::kINT8) {
-    kernels::qspmm_copy_u_backward(graph.adjacency_with_self, quantize_int8(dy), dx, gcn_scaling(graph));
+    kernels::qspmm_copy_u_backward(graph.adjacency_with_self, quantize_int8(dy, "aggregate_dy"), dx,
+                                   gcn_scaling(graph));
   } else {
     kernels::spmm_copy_u_backward(graph.adjacency_with_self, dy, dx, gcn_scaling(graph));
   }

@@ -1,6 +1,7 @@
 #include "trainer/layers/linear_map.h"
 
 #include "trainer/ops.h"
+#include "trainer/quant_telemetry.h"
 
 namespace tango::trainer {
 
@@ -17,8 +18,8 @@ void LinearMap::forward(const Tensor& x, Precision precision, Tensor& out) {
 void LinearMap::begin_forward(const Tensor& x, Precision precision) {
   input_ = x;
   if (precision == Precision::kINT8) {
-    input_q_ = quantize_int8(x);
-    weight_q_ = quantize_int8(weight_.value);
+    input_q_ = quantize_int8(x, linear_map_operand(weight_.name, "x"));
+    weight_q_ = quantize_int8(weight_.value, linear_map_operand(weight_.name, "w"));
   }
 }
 
@@ -56,7 +57,8 @@ void LinearMap::backward(const Tensor& dy, const LayerContext& context, Tensor* 
 LinearMap::GradientCodes LinearMap::quantize_gradient(const Tensor& dy, const LayerContext& context) const {
   if (context.precision != Precision::kINT8) return {};
   const uint64_t stream = context.gradient_rounding_stream + (static_cast<uint64_t>(tensor_id_) << 56);
-  return {quantize_int8_rows(dy), quantize_int8_stochastic(dy, context.seed, stream)};
+  return {quantize_int8_rows(dy, linear_map_operand(weight_.name, "dy_rows")),
+          quantize_int8_stochastic(dy, context.seed, stream, linear_map_operand(weight_.name, "dy_sr"))};
 }
 
 void LinearMap::backward_input(const Tensor& dy, const GradientCodes& codes, Precision precision,

@@ -24,7 +24,7 @@ void SageLayer::aggregate_rows(const kernels::CsrIndex& rows, int64_t first_row,
   const kernels::SpmmScaling scaling{graph.inverse_degree.slice_rows(first_row, first_row + rows.num_rows),
                                      Tensor()};
   if (context.precision == Precision::kINT8) {
-    kernels::qspmm_copy_u(rows, quantize_int8(x), out, scaling);
+    kernels::qspmm_copy_u(rows, quantize_int8(x, "aggregate_x"), out, scaling);
   } else {
     kernels::spmm_copy_u(rows, x, out, scaling);
   }
@@ -43,7 +43,8 @@ ExchangedAggregation SageLayer::exchanged_aggregation(Tensor& table, const Layer
 void SageLayer::aggregate_backward(const Tensor& dy, const LayerContext& context, Tensor& dx) {
   const DistGraph& graph = *context.graph;
   if (context.precision == Precision::kINT8) {
-    kernels::qspmm_copy_u_backward(graph.adjacency, quantize_int8(dy), dx, mean_scaling(graph));
+    kernels::qspmm_copy_u_backward(graph.adjacency, quantize_int8(dy, "aggregate_dy"), dx,
+                                   mean_scaling(graph));
   } else {
     kernels::spmm_copy_u_backward(graph.adjacency, dy, dx, mean_scaling(graph));
   }
