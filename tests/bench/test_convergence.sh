@@ -19,7 +19,7 @@ if python3 -c 'import matplotlib' 2> /dev/null || { [[ -x "$venv_python" ]] && "
   plot=()
 fi
 cells=fp32-1,int8-1,fp32-2,int8-halo8-2,int8-halo4-2
-args=(--build "$build" --work "$work/w" --graphs 2000 --models gcn,sage --cells "$cells" --epochs 3
+args=(--build "$build" --work "$work/w" --graphs 2000 --models "gcn,sage" --cells "$cells" --epochs 3
   --eval-every 2 --train-args "--hidden 16")
 printf '# Doc\n\ntext above\n' > "$work/doc.md"
 "$src/bench/convergence.sh" "${args[@]}" "${plot[@]}" --doc "$work/doc.md" --doc-png "$work/conv.png" \
