@@ -157,7 +157,7 @@ def render(args, graphs, runs):
                 head = f"| {name} | {MODEL_NAMES[model]} | {cell} |"
                 if not run.done:
                     missing += 1
-                    L.append(head + " not run |" + " |" * 8 + f" {epochs} | | |")
+                    L.append(head + " not run |" + " |" * 5 + f" {epochs} | | |")
                     continue
                 base_cell = baseline_cell(cell, cells)
                 base = runs[(name, model, base_cell)] if base_cell else None
