@@ -181,6 +181,7 @@ run_cell() {
 if [[ $report_only -eq 0 ]]; then
   [[ -x "$train" && -x "$partition" && -x "$dataset_tool" ]] ||
     die "tango-train / tango-partition / tango-dataset not found in $build/bin: build them (or pass --build DIR)"
+  printf '%s\n' "$command_line" > "$work/command.txt" # the report's provenance of the runs
   # Each graph once in Tango's HDF5 layout, and once partitioned per rank count (METIS).
   for g in "${graph_list[@]}"; do
     if [[ ! -f "$work/graphs/$g.h5" ]]; then
@@ -227,8 +228,9 @@ for g in "${graph_list[@]}"; do specs+=("$g=$(graph_epochs "$g")=$(graph_spec "$
 report_args=()
 [[ -n "$doc" ]] && report_args+=(--doc "$doc" --doc-png "$doc_png")
 [[ $no_plot -eq 1 ]] && report_args+=(--no-plot)
+runs_command="$(cat "$work/command.txt" 2> /dev/null || echo "not recorded")"
 machine="$(lscpu | sed -n 's/^Model name:[[:space:]]*//p' | head -1), $(getconf _NPROCESSORS_ONLN) cores"
 python3 "$src/bench/convergence_report.py" --runs "$work/runs" --graph "${specs[@]}" --models "$models" \
   --cells "$cells" --layers "$layers" --seed "$seed" --eval-every "$eval_every" --tag="$extra_tag" \
-  --train-args="$train_args" --command "$command_line" --machine "$machine" \
+  --train-args="$train_args" --command "$command_line" --runs-command "$runs_command" --machine "$machine" \
   --out "$work/convergence.md" --png "$work/convergence.png" "${report_args[@]}"

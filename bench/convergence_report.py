@@ -3,7 +3,7 @@
 
     convergence_report.py --runs DIR --graph NAME=EPOCHS=SPEC [NAME=EPOCHS=SPEC ...] --models gcn,sage,gat
         --cells fp32-1,int8-1,... --layers L --seed S --eval-every N [--tag TAG] [--train-args FLAGS]
-        --command TEXT --machine TEXT --out FILE.md --png FILE.png [--doc ACCURACY.md --doc-png PNG]
+        --command TEXT [--runs-command TEXT] --machine TEXT --out FILE.md --png FILE.png [--doc ACCURACY.md --doc-png PNG]
 
 A run is DIR/GRAPH-MODEL-lL-CELL-eEPOCHS-sSEED[TAG].jsonl (tango-train --metrics) with its .summary.json.
 Final test accuracy: `test_acc` of the last epoch's record (tango-train evaluates after the last epoch).
@@ -126,8 +126,8 @@ def render(args, graphs, runs):
         "the Δ of one run also carries the run-to-run spread of the final epoch (see the multi-seed tables "
         "above for that spread at 200 epochs).",
         "",
-        f"- Command: `{args.command}` (`--report-only` redoes the report from the runs in its work dir; "
-        "`--publish` writes it here)",
+        f"- Runs: `{args.runs_command}`; report: `{args.command}` (`--report-only` redoes the report from the "
+        "runs in the work dir, `--publish` writes it here)",
         f"- Date: {now}",
         f"- Machine: {args.machine}, CPU ranks (4 ranks oversubscribed through `launch/tango-run` when cores < 4); "
         f"{load_text} (the machine was shared; accuracy does not depend on it, epoch times do)",
@@ -275,6 +275,7 @@ def main():
     ap.add_argument("--tag", default="")
     ap.add_argument("--train-args", default="")
     ap.add_argument("--command", default="bench/convergence_report.py")
+    ap.add_argument("--runs-command", default="not recorded", help="the convergence.sh call that made the runs")
     ap.add_argument("--machine", default="?")
     ap.add_argument("--out", required=True)
     ap.add_argument("--png", required=True)

@@ -29,7 +29,7 @@ python3 - "$work/w/convergence.md" <<'PY'
 import sys
 text = open(sys.argv[1]).read()
 assert text.startswith("## Convergence at scale"), text[:200]
-for key in ("- Command: `bench/convergence.sh", "- Date: ", "- Machine: "):
+for key in ("- Runs: `bench/convergence.sh", "; report: `bench/convergence.sh", "- Date: ", "- Machine: "):
     assert key in text, key
 rows = [[c.strip() for c in line.split("|")[1:-1]] for line in text.splitlines() if line.startswith("| 2000 |")]
 assert len(rows) == 10, len(rows)
