@@ -3,7 +3,8 @@
 
     convergence_report.py --runs DIR --graph NAME=EPOCHS=SPEC [NAME=EPOCHS=SPEC ...] --models gcn,sage,gat
         --cells fp32-1,int8-1,... --layers L --seed S --eval-every N [--tag TAG] [--train-args FLAGS]
-        --command TEXT [--runs-command TEXT] --machine TEXT --out FILE.md --png FILE.png [--doc ACCURACY.md --doc-png PNG]
+        --command TEXT [--runs-command TEXT] --machine TEXT --out FILE.md --png FILE.png
+        [--doc ACCURACY.md --doc-png PNG] [--no-plot]
 
 A run is DIR/GRAPH-MODEL-lL-CELL-eEPOCHS-sSEED[TAG].jsonl (tango-train --metrics) with its .summary.json.
 Final test accuracy: `test_acc` of the last epoch's record (tango-train evaluates after the last epoch).
