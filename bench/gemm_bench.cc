@@ -1,8 +1,8 @@
 // GEMM benchmarks: FP32 vs INT8 (oneDNN on the CPU, cuBLASLt on a GPU), with and without the
-// quantization kernels a layer needs, the u8 and s8 CPU paths, the fused vs separate amax ("reduce"),
-// and the trainer's dense product (trainer/layers/linear_map.h) forward+backward in FP32 and INT8 (x and
-// W quantized once in forward and cached for backward), plus that INT8 map with the two extra
-// quantizations a backward re-quantizing x and W would add (Tango's cached-copies ablation).
+// quantization kernels a layer needs, the u8 and s8 CPU paths, and the trainer's dense product
+// (trainer/layers/linear_map.h) forward+backward in FP32 and INT8 (x and W quantized once in forward and
+// cached for backward), plus that INT8 map with the two extra quantizations a backward re-quantizing x
+// and W would add (Tango's cached-copies ablation).
 // Shapes: facebook (22470 nodes, hidden 128/256) and synthetic 200k / 1M x 256 x 256.
 // Ratios against the FP32 baseline of the same case are printed at the end.
 //   build/bench/gemm_bench [--benchmark_filter=fwd/200000]
@@ -30,7 +30,7 @@ struct Shape3 {
 
 // Inputs of one shape on one device, built once: x >= 0 (post-ReLU activations), w and dy signed.
 struct Problem {
-  Tensor x, w, bias, out, dy, dx, amax;
+  Tensor x, w, bias, out, dy, dx;
   QTensor qx, qx_u8, qw;
 };
 
@@ -57,7 +57,6 @@ Problem& problem(Shape3 s, Device device) {
     p->bias = filled(1, s.n, -0.1f, 0.1f, 3, device).reshaped(tango::Shape::vec(s.n));
     p->dy = filled(s.m, s.n, -1e-3f, 1e-3f, 4, device);
     p->out = Tensor::empty(DType::kF32, tango::Shape::mat(s.m, s.n), device);
-    p->amax = Tensor::empty(DType::kF32, tango::Shape::vec(1), device);
     p->qx = make_qtensor(s.m, s.k, {}, device);
     p->qw = make_qtensor(s.k, s.n, {}, device);
     quantize(p->x, p->qx);
@@ -111,15 +110,6 @@ void register_forward(Shape3 s, Device device, const std::string& prefix) {
       qgemm(p.qx_u8, p.qw, p.out, {}, p.bias);
     });
   }
-}
-
-void register_reduce(Shape3 s, Device device, const std::string& prefix) {
-  const std::string c = prefix + "reduce/" + s.str() + "/";
-  add(c + "unfused", s, device, [](Problem& p) {
-    qgemm(p.qx, p.qw, p.out, {}, p.bias);
-    amax(p.out, p.amax);
-  });
-  add(c + "fused", s, device, [](Problem& p) { qgemm(p.qx, p.qw, p.out, {}, p.bias, &p.amax); });
 }
 
 void register_layer(Shape3 s, Device device, const std::string& prefix) {
@@ -182,19 +172,13 @@ int main(int argc, char** argv) {
     const std::string prefix = device.is_cuda() ? "gpu_" : "cpu_";
     for (Shape3 s : shapes) register_forward(s, device, prefix);
     for (Shape3 s : shapes)
-      if (s.m <= 200000) register_reduce(s, device, prefix);
-    for (Shape3 s : shapes)
       if (s.m <= 200000) register_layer(s, device, prefix);
   }
   std::printf("oneDNN ISA: %s; GPUs: %s\n", isa_name(dnnl::get_effective_cpu_isa()),
               tango::describe_devices().c_str());
   benchmark::Initialize(&argc, argv);
-  RatioReporter reporter({{"cpu_fwd", "sgemm"},
-                          {"gpu_fwd", "sgemm"},
-                          {"cpu_reduce", "unfused"},
-                          {"gpu_reduce", "unfused"},
-                          {"cpu_layer", "fp32"},
-                          {"gpu_layer", "fp32"}});
+  RatioReporter reporter(
+      {{"cpu_fwd", "sgemm"}, {"gpu_fwd", "sgemm"}, {"cpu_layer", "fp32"}, {"gpu_layer", "fp32"}});
   benchmark::RunSpecifiedBenchmarks(&reporter);
   benchmark::Shutdown();
 }

@@ -24,6 +24,9 @@ function(tango_layer name)
   if(TANGO_HAVE_CUDA)
     file(GLOB cuda_srcs CONFIGURE_DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/cuda/*.cu
                                           ${CMAKE_CURRENT_SOURCE_DIR}/cuda/*.cc)
+    # Under CMAKE_UNITY_BUILD (make demo) the CUDA-side files stay separate translation units: nvcc
+    # and the CUDA headers are not built to share one with the CPU code.
+    set_source_files_properties(${cuda_srcs} PROPERTIES SKIP_UNITY_BUILD_INCLUSION ON)
     list(APPEND srcs ${cuda_srcs})
   endif()
   if(NOT srcs)

@@ -20,7 +20,7 @@ namespace fs = std::filesystem;
 
 constexpr int64_t kFormat2 = 2;
 constexpr size_t kFormat2WindowFields = 6;  // calls, decisions, then the 4 EncodeStats sums' bit patterns
-constexpr size_t kWindowSums = 4;
+constexpr size_t kFormat2WindowSums = 4;
 
 std::string rank_file(const std::string& dir, int64_t epoch, int64_t rank) {
   return (fs::path(dir) / fmt::format("ckpt-e{:06d}-r{:04d}.h5", epoch, rank)).string();
@@ -107,7 +107,7 @@ io::Checkpoint read_per_rank_checkpoints(const std::string& dir, int64_t epoch, 
     for (size_t w = 0; w < windows.size(); w += kFormat2WindowFields) {
       if (r == 0) window_counts.insert(window_counts.end(), {windows[w], windows[w + 1]});
       window_sums.insert(window_sums.end(), windows.begin() + static_cast<std::ptrdiff_t>(w + 2),
-                         windows.begin() + static_cast<std::ptrdiff_t>(w + 2 + kWindowSums));
+                         windows.begin() + static_cast<std::ptrdiff_t>(w + 2 + kFormat2WindowSums));
     }
   }
   merged.tensors["halo.policy.windows"] = Tensor::from(window_counts);

@@ -12,7 +12,7 @@ namespace tango::trainer {
 namespace {
 
 constexpr const char* kFormat = "tango-model";
-constexpr const char* kFormatVersion = "1";
+constexpr const char* kModelFileFormatVersion = "1";
 
 // Where one Tango parameter goes in the PyG state_dict (the table in model_file.h).
 struct PygTensor {
@@ -127,9 +127,9 @@ int64_t metadata_int(const io::SafetensorsFile& file, const std::string& key, co
 
 ModelSpec spec_from_metadata(const io::SafetensorsFile& file, const std::string& path) {
   if (auto it = file.metadata.find("format_version"); it != file.metadata.end())
-    TANGO_CHECK_INPUT(it->second == kFormatVersion,
+    TANGO_CHECK_INPUT(it->second == kModelFileFormatVersion,
                       "model file '{}' has format_version {}; this tango-predict reads version {}", path,
-                      it->second, kFormatVersion);
+                      it->second, kModelFileFormatVersion);
   ModelSpec spec;
   const std::string& model = metadata_value(file, "model", path);
   const std::map<std::string, ModelKind> kinds = {{"gcn", ModelKind::kGCN},
@@ -219,7 +219,7 @@ std::map<std::string, std::string> ModelSpec::metadata() const {
     widths += fmt::format(",{}", model == ModelKind::kGAT ? static_cast<int64_t>(hidden) * heads : hidden);
   widths += fmt::format(",{}", num_classes);
   return {{"format", kFormat},
-          {"format_version", kFormatVersion},
+          {"format_version", kModelFileFormatVersion},
           {"model", model_name(model)},
           {"layers", std::to_string(layers)},
           {"in_features", std::to_string(in_features)},

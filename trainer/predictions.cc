@@ -6,7 +6,7 @@
 namespace tango::trainer {
 namespace {
 
-constexpr int64_t kFormatVersion = 1;
+constexpr int64_t kPredictionsFormatVersion = 1;
 
 // u8 per owned row: 0 none, 1 train, 2 valid, 3 test.
 Tensor split_codes(const DistGraph& host_graph) {
@@ -63,7 +63,7 @@ SplitCounts predict_nodes(Model& model, const DistGraph& graph, const DistGraph&
     attributes.text["format"] = "tango-predictions";
     attributes.text["model"] = model_kind;
     attributes.text["split_codes"] = "0 none, 1 train, 2 valid, 3 test";
-    attributes.numbers = {{"format_version", kFormatVersion},
+    attributes.numbers = {{"format_version", kPredictionsFormatVersion},
                           {"num_nodes", host_graph.num_global_nodes},
                           {"num_classes", classes}};
     write_node_tables(
@@ -78,7 +78,7 @@ SplitCounts predict_nodes(Model& model, const DistGraph& graph, const DistGraph&
     attributes.text = files.attributes;
     attributes.text["format"] = "tango-embeddings";
     attributes.text["model"] = model_kind;
-    attributes.numbers = {{"format_version", kFormatVersion},
+    attributes.numbers = {{"format_version", kPredictionsFormatVersion},
                           {"num_nodes", host_graph.num_global_nodes},
                           {"layer", model.num_layers() - 2}};
     write_node_tables(files.embeddings, {{"/embeddings", last_hidden.to(Device::cpu())}}, attributes,

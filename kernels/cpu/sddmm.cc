@@ -12,7 +12,7 @@ namespace tango::kernels::cpu {
 
 namespace {
 
-constexpr int64_t kRowsPerTask = 64;
+constexpr int64_t kSddmmRowsPerTask = 64;
 constexpr int64_t kPrefetchDistance = 6;
 
 // Products accumulate in int32 for INT8 (exact: |q| <= 127 and D < 2^17), in f32 otherwise.
@@ -158,10 +158,10 @@ TANGO_ISA_CLONES void segment_sum_rows_i8(const EdgeSegmentSumArgs& a, int64_t b
 // Runs fn(begin, end) over row blocks with dynamic scheduling (power-law degrees).
 template <class Fn>
 void for_row_blocks(int64_t num_rows, Fn&& fn) {
-  const int64_t tasks = (num_rows + kRowsPerTask - 1) / kRowsPerTask;
+  const int64_t tasks = (num_rows + kSddmmRowsPerTask - 1) / kSddmmRowsPerTask;
 #pragma omp parallel for schedule(dynamic, 1)
   for (int64_t task = 0; task < tasks; ++task)
-    fn(task * kRowsPerTask, std::min(num_rows, (task + 1) * kRowsPerTask));
+    fn(task * kSddmmRowsPerTask, std::min(num_rows, (task + 1) * kSddmmRowsPerTask));
 }
 
 }  // namespace

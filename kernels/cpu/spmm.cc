@@ -24,7 +24,7 @@ constexpr int64_t prefetch_distance(int64_t block_elems) {
   const int64_t lines = (block_elems * static_cast<int64_t>(sizeof(XT)) + 63) / 64;
   return std::max<int64_t>(4, kPrefetchLines / std::max<int64_t>(1, lines));
 }
-constexpr int64_t kRowsPerTask = 32;
+constexpr int64_t kSpmmRowsPerTask = 32;
 // Features accumulated in registers at a time: 64 f32 = 4 AVX-512 or 8 AVX2 registers. A row wider than
 // this is done block by block (the row's column ids are re-read per block; they stay in L1).
 constexpr int64_t kBlock = 64;
@@ -248,20 +248,20 @@ bool stream_output(const SpmmArgs& a) {
 
 void spmm(const SpmmArgs& args) {
   const int64_t num_rows = args.csr.num_rows;
-  const int64_t tasks = (num_rows + kRowsPerTask - 1) / kRowsPerTask;
+  const int64_t tasks = (num_rows + kSpmmRowsPerTask - 1) / kSpmmRowsPerTask;
   const bool has_edge = args.edge.f32 != nullptr || args.edge.i8 != nullptr;
   if (!has_edge) {
     const CopyRowsFn rows = args.x.i8 != nullptr ? copy_u_i8 : copy_u_f32;
     const bool stream = stream_output(args);
 #pragma omp parallel for schedule(dynamic, 1)
     for (int64_t task = 0; task < tasks; ++task)
-      rows(args, task * kRowsPerTask, std::min(num_rows, (task + 1) * kRowsPerTask), stream);
+      rows(args, task * kSpmmRowsPerTask, std::min(num_rows, (task + 1) * kSpmmRowsPerTask), stream);
     return;
   }
   const RowsFn rows = args.x.i8 != nullptr ? rows_i8_edge_i8 : rows_f32_edge_f32;
 #pragma omp parallel for schedule(dynamic, 1)
   for (int64_t task = 0; task < tasks; ++task)
-    rows(args, task * kRowsPerTask, std::min(num_rows, (task + 1) * kRowsPerTask));
+    rows(args, task * kSpmmRowsPerTask, std::min(num_rows, (task + 1) * kSpmmRowsPerTask));
 }
 
 }  // namespace tango::kernels::cpu
