@@ -76,7 +76,7 @@ const char* kDataset =
     "synthetic:nodes=1500,avg_degree=20,classes=8,features=32,homophily=0.6,hub_exponent=1,seed=3";
 
 // The metrics lines of a run on the first k world ranks (on world rank 0; empty elsewhere).
-std::vector<nlohmann::json> metrics_on_k_ranks(const Dataset& data, int k, TrainConfig config,
+std::vector<nlohmann::json> metrics_on_k_ranks(const io::Dataset& data, int k, TrainConfig config,
                                                const std::string& path) {
   int world_rank = 0;
   MPI_Comm_rank(MPI_COMM_WORLD, &world_rank);
@@ -93,7 +93,7 @@ std::vector<nlohmann::json> metrics_on_k_ranks(const Dataset& data, int k, Train
     MPI_Comm_free(&group);
   }
   MPI_Barrier(MPI_COMM_WORLD);
-  return world_rank == 0 ? read_jsonl(path) : std::vector<nlohmann::json>();
+  return world_rank == 0 ? io::read_jsonl(path) : std::vector<nlohmann::json>();
 }
 
 std::string shared_dir(comm::Communicator& comm, const tango::testing::TempDir& dir) {
@@ -177,7 +177,7 @@ TEST(QuantTelemetryRanks, GatOperandsAgreeOnOneAndTwoRanks) {
   ASSERT_EQ(world.size(), 2);
   tango::testing::TempDir dir;
   const std::string base = shared_dir(world, dir);
-  const Dataset data = generate_synthetic(parse_synthetic_spec(kDataset));
+  const io::Dataset data = io::generate_synthetic(io::parse_synthetic_spec(kDataset));
   const TrainConfig config = small_config(ModelKind::kGAT, 3, 2, 1);
   const auto one = metrics_on_k_ranks(data, 1, config, base + "/gat1.jsonl");
   const auto two = metrics_on_k_ranks(data, 2, config, base + "/gat2.jsonl");
@@ -198,7 +198,7 @@ TEST(QuantTelemetryRanks, SageOperandsOnlyOnTheEpochsDue) {
   comm::Communicator world;
   tango::testing::TempDir dir;
   const std::string base = shared_dir(world, dir);
-  const Dataset data = generate_synthetic(parse_synthetic_spec(kDataset));
+  const io::Dataset data = io::generate_synthetic(io::parse_synthetic_spec(kDataset));
   const TrainConfig config = small_config(ModelKind::kSAGE, 2, 3, 2);
   const auto one = metrics_on_k_ranks(data, 1, config, base + "/sage1.jsonl");
   const auto two = metrics_on_k_ranks(data, 2, config, base + "/sage2.jsonl");
@@ -219,7 +219,7 @@ TEST(QuantTelemetryRanks, Fp32RunsWriteNone) {
   comm::Communicator world;
   tango::testing::TempDir dir;
   const std::string base = shared_dir(world, dir);
-  const Dataset data = generate_synthetic(parse_synthetic_spec(kDataset));
+  const io::Dataset data = io::generate_synthetic(io::parse_synthetic_spec(kDataset));
   TrainConfig config = small_config(ModelKind::kGAT, 2, 2, 1);
   config.precision = Precision::kFP32;
   const auto lines = metrics_on_k_ranks(data, world.size(), config, base + "/fp32.jsonl");
