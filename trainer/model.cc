@@ -84,6 +84,9 @@ Tensor Model::forward(const DistGraph& graph, const std::vector<HaloLink*>& halo
   epoch_ = epoch;
   const float p = static_cast<float>(config_.dropout);
   dropped_ = training && (p > 0.0f || config_.attn_dropout > 0.0);
+  if (training) {
+    for (auto& layer : layers_) layer->release_saved();  // what an evaluation forward left
+  }
   dropout_masks_.assign(layers_.size(), Tensor());
   pre_activations_.assign(layers_.size(), Tensor());
   activation_codes_.assign(layers_.size(), Tensor());

@@ -94,6 +94,11 @@ void GatLayer::keep_int8_state(int64_t exchanged_rows_begin) {
   z_ = Tensor();
 }
 
+void GatLayer::release_saved() {
+  linear_.release_saved();
+  z_ = z_halo_ = scores_ = score_codes_ = alpha_ = alpha_used_ = attention_mask_ = Tensor();
+}
+
 SavedBytes GatLayer::saved_bytes() const {
   SavedBytes saved = linear_.saved_bytes();
   for (const Tensor* t : {&z_, &z_halo_, &scores_, &score_codes_, &alpha_, &attention_mask_}) saved.add(*t);
@@ -289,8 +294,9 @@ void GatLayer::backward(const Tensor& d_output, const LayerContext& context, Ten
   kernels::head_scores_backward(z, d_el, rows, attention_src_.value, no_dz, attention_src_.grad);
   kernels::head_scores_backward(z, d_er, owned, attention_dst_.value, no_dz, attention_dst_.grad);
   // The edge state is read for the last time: released now, not when the next forward replaces it.
-  z = alpha_used = z_ = z_halo_ = scores_ = score_codes_ = alpha_ = alpha_used_ = attention_mask_ = Tensor();
+  z = alpha_used = Tensor();
   d_alpha = d_scores = Tensor();
+  z_ = z_halo_ = scores_ = score_codes_ = alpha_ = alpha_used_ = attention_mask_ = Tensor();
   if (first) {
     linear_.backward(dz, context, nullptr);  // dW = H_all^T dZ_all
     return;

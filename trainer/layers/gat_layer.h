@@ -59,6 +59,7 @@ class GatLayer : public Layer {
   int64_t in_features() const override { return linear_.in_features(); }
   int64_t out_features() const override { return mean_heads_ ? head_width_ : heads_ * head_width_; }
   SavedBytes saved_bytes() const override;
+  void release_saved() override;
   // The last forward's attention softmax alpha [E, H] (canonical edge order of the part's adjacency with
   // self-loops, before attention dropout) and projected features Z [rows, H*D] (for measurements; Z only
   // after an fp32 forward, int8 keeps none).

@@ -93,6 +93,9 @@ class Layer {
   // layer keeps for backward"): after a forward, the state backward will read; after a backward, what
   // it did not release.
   virtual SavedBytes saved_bytes() const = 0;
+  // Drops that state (the model calls it before a training forward, so that what an evaluation forward
+  // left is not held beside the new state).
+  virtual void release_saved() = 0;
   virtual std::vector<Parameter*> parameters() = 0;
   virtual int64_t in_features() const = 0;
   virtual int64_t out_features() const = 0;

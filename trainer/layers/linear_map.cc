@@ -86,7 +86,10 @@ void LinearMap::backward_weight(const Tensor& dy, const GradientCodes& codes, Pr
   } else {
     gemm(input_, true, dy, false, weight_.grad);
   }
-  // x is read for the last time: released now, not when the next forward replaces it.
+  release_saved();  // x is read for the last time: released now, not when the next forward replaces it
+}
+
+void LinearMap::release_saved() {
   input_ = Tensor();
   input_q_ = {};
   input_rows_ = -1;

@@ -62,6 +62,8 @@ class LinearMap {
   void recompute_rows(int64_t begin, int64_t end, Tensor& out) const;
   // The forward state kept for backward (x or its codes, W's codes).
   SavedBytes saved_bytes() const;
+  // Drops it (the x of the last forward).
+  void release_saved();
 
   Parameter& weight() { return weight_; }
   int64_t in_features() const { return weight_.value.rows(); }

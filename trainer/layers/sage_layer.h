@@ -36,6 +36,10 @@ class SageLayer : public Layer {
     saved += neighbours_.saved_bytes();
     return saved;
   }
+  void release_saved() override {
+    root_.release_saved();
+    neighbours_.release_saved();
+  }
   std::vector<Parameter*> parameters() override { return {&root_.weight(), &neighbours_.weight(), &bias_}; }
   int64_t in_features() const override { return root_.in_features(); }
   int64_t out_features() const override { return root_.out_features(); }
