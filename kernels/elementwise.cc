@@ -83,4 +83,49 @@ void activation_backward(const Tensor& x, const Tensor& dy, Tensor& dx, const Ac
 #endif
 }
 
+void activation_derivative_codes(const Tensor& x, const Tensor& keep_mask, const ActivationOptions& options,
+                                 Tensor& codes) {
+  check_f32(x, "activation_derivative_codes input");
+  check_dtype(codes, DType::kU8, "activation_derivative_codes codes");
+  check_same_device(x, codes, "activation_derivative_codes");
+  TANGO_CHECK(codes.numel() == x.numel(), "activation_derivative_codes: codes {} for input {}", codes.str(),
+              x.str());
+  TANGO_CHECK(options.kind == Activation::kRelu || options.kind == Activation::kIdentity ||
+                  (options.alpha >= 0.0f && options.alpha <= 1.0f),
+              "activation_derivative_codes: alpha {} puts the derivative outside [0, 1]", options.alpha);
+  const uint8_t* keep = nullptr;
+  if (keep_mask.defined()) {
+    check_dtype(keep_mask, DType::kU8, "activation_derivative_codes keep mask");
+    check_same_device(x, keep_mask, "activation_derivative_codes");
+    TANGO_CHECK(keep_mask.numel() == x.numel(), "activation_derivative_codes: keep mask {} for input {}",
+                keep_mask.str(), x.str());
+    keep = keep_mask.data<uint8_t>();
+  }
+  if (x.device().is_cpu())
+    return cpu::activation_derivative_codes(x.data<float>(), keep, x.numel(), options, codes.data<uint8_t>());
+#ifdef TANGO_HAVE_CUDA
+  cuda::activation_derivative_codes(x.data<float>(), keep, x.numel(), options, codes.data<uint8_t>(),
+                                    x.device());
+#else
+  fail_no_cuda("activation_derivative_codes", x);
+#endif
+}
+
+void coded_activation_backward(const Tensor& codes, const Tensor& dy, float keep_scale, Tensor& dx) {
+  check_dtype(codes, DType::kU8, "coded_activation_backward codes");
+  check_same_device(codes, dy, "coded_activation_backward");
+  check_same_f32(dy, dx, "coded_activation_backward");
+  TANGO_CHECK(codes.numel() == dy.numel(), "coded_activation_backward: codes {} for gradient {}", codes.str(),
+              dy.str());
+  if (dy.device().is_cpu())
+    return cpu::coded_activation_backward(codes.data<uint8_t>(), dy.data<float>(), dy.numel(), keep_scale,
+                                          dx.data<float>());
+#ifdef TANGO_HAVE_CUDA
+  cuda::coded_activation_backward(codes.data<uint8_t>(), dy.data<float>(), dy.numel(), keep_scale,
+                                  dx.data<float>(), dy.device());
+#else
+  fail_no_cuda("coded_activation_backward", dy);
+#endif
+}
+
 }  // namespace tango::kernels

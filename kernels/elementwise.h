@@ -1,6 +1,7 @@
 // FP32 small ops around the quantized primitives (Tango keeps all of these in FP32): bias add and its
-// gradient (column sums), y += x, ReLU / ELU / LeakyReLU forward and backward. The trainer's dropouts
-// are kernels/keyed_dropout.h.
+// gradient (column sums), y += x, ReLU / ELU / LeakyReLU forward and backward, and the backward from
+// 8-bit derivative codes (elementwise_math.h) for a caller that does not keep the activation's input. The
+// trainer's dropouts are kernels/keyed_dropout.h.
 #pragma once
 
 #include <cstdint>
@@ -22,5 +23,13 @@ void add_inplace(Tensor& y, const Tensor& x);
 void activation_forward(const Tensor& x, Tensor& y, const ActivationOptions& options);
 // dx = dy * act'(x) with x the forward input; dx may be dy itself.
 void activation_backward(const Tensor& x, const Tensor& dy, Tensor& dx, const ActivationOptions& options);
+
+// codes (u8, x's size) = derivative_code(act, x, kept): kept is `keep_mask` (u8, x's size: the mask of a
+// dropout applied to act(x)) or all true when it is undefined. The activation's derivative must lie in
+// [0, 1]: ReLU, or ELU / LeakyReLU with alpha in [0, 1].
+void activation_derivative_codes(const Tensor& x, const Tensor& keep_mask, const ActivationOptions& options,
+                                 Tensor& codes);
+// dx = (dy keep_scale) (codes / 255); dx may be dy itself.
+void coded_activation_backward(const Tensor& codes, const Tensor& dy, float keep_scale, Tensor& dx);
 
 }  // namespace tango::kernels

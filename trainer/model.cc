@@ -1,5 +1,7 @@
 #include "trainer/model.h"
 
+#include <spdlog/spdlog.h>
+
 #include "trainer/layers/gat_layer.h"
 #include "trainer/layers/gcn_layer.h"
 #include "trainer/layers/mlp_layer.h"
@@ -82,8 +84,13 @@ Tensor Model::forward(const DistGraph& graph, const std::vector<HaloLink*>& halo
   epoch_ = epoch;
   const float p = static_cast<float>(config_.dropout);
   dropped_ = training && (p > 0.0f || config_.attn_dropout > 0.0);
+  if (training) {
+    for (auto& layer : layers_) layer->release_saved();  // what an evaluation forward left
+  }
   dropout_masks_.assign(layers_.size(), Tensor());
   pre_activations_.assign(layers_.size(), Tensor());
+  activation_codes_.assign(layers_.size(), Tensor());
+  const bool coded = config_.precision == Precision::kINT8;
   Tensor h = graph.input;
   for (int l = 0; l < num_layers(); ++l) {
     Tensor x = h;
@@ -92,14 +99,28 @@ Tensor Model::forward(const DistGraph& graph, const std::vector<HaloLink*>& halo
       dropout_masks_[l] = Tensor::empty(DType::kU8, h.shape(), h.device());
       dropout(h, x, dropout_masks_[l], p, config_.seed, dropout_stream(epoch, l), graph.global_ids);
     }
+    if (coded && l > 0 && training) {
+      // int8: the previous activation and this dropout become one u8 code per element; y goes now.
+      activation_codes_[l - 1] =
+          activation_codes(pre_activations_[l - 1], dropout_masks_[l], activation_kind(), 1.0f);
+      pre_activations_[l - 1] = Tensor();
+      dropout_masks_[l] = Tensor();
+    }
+    h = Tensor();  // x holds what the layer reads (h itself without dropout)
     Tensor y;
     {
       const QuantTelemetry::Scope measured(quant_telemetry_, l, QuantPass::kForward, graph.num_owned,
                                            graph.num_rows());
       y = layers_[l]->forward(x, context(l, halos));
     }
+    if (spdlog::should_log(spdlog::level::debug)) {
+      const MemoryStats memory = memory_stats(graph_->device.kind);
+      spdlog::debug("layer {} {} forward done: {:.1f} MiB of live tensors, peak {:.1f} MiB this epoch", l,
+                    training ? "training" : "evaluation", memory.current_bytes / 1048576.0,
+                    memory.peak_bytes / 1048576.0);
+    }
     if (l + 1 < num_layers()) {
-      pre_activations_[l] = y;
+      if (training) pre_activations_[l] = y;  // an evaluation pass has no backward
       h = Tensor::empty(DType::kF32, y.shape(), y.device());
       activate(y, h, activation_kind(), 1.0f);
       if (last_hidden != nullptr && l + 2 == num_layers()) *last_hidden = h;
@@ -123,12 +144,36 @@ void Model::backward(const Tensor& d_logits, const std::vector<HaloLink*>& halos
       layers_[l]->backward(d, layer_context, l > 0 ? &d_input : nullptr);
     }
     if (layer_done) layer_done(l);
+    d = Tensor();
+    if (spdlog::should_log(spdlog::level::debug)) {
+      const MemoryStats memory = memory_stats(graph_->device.kind);
+      spdlog::debug("layer {} backward done: {:.1f} MiB of live tensors, peak {:.1f} MiB this epoch", l,
+                    memory.current_bytes / 1048576.0, memory.peak_bytes / 1048576.0);
+    }
     if (l == 0) break;
-    if (dropout_masks_[l].defined())
-      dropout_backward(d_input, dropout_masks_[l], static_cast<float>(config_.dropout), d_input);
-    activate_backward(pre_activations_[l - 1], d_input, activation_kind(), 1.0f);
+    const float p = static_cast<float>(config_.dropout);
+    if (activation_codes_[l - 1].defined()) {
+      // The dropout was folded into the codes when it ran (forward: dropped_ && p > 0).
+      coded_activation_backward(activation_codes_[l - 1], dropped_ && p > 0.0f ? dropout_keep_scale(p) : 1.0f,
+                                d_input);
+    } else {
+      if (dropout_masks_[l].defined()) dropout_backward(d_input, dropout_masks_[l], p, d_input);
+      activate_backward(pre_activations_[l - 1], d_input, activation_kind(), 1.0f);
+    }
+    // Read for the last time: released now, not when the next forward replaces them.
+    activation_codes_[l - 1] = pre_activations_[l - 1] = dropout_masks_[l] = Tensor();
     d = d_input;
   }
+  dropout_masks_[0] = Tensor();
+}
+
+SavedBytes Model::saved_bytes(int layer) const {
+  SavedBytes saved = layers_[layer]->saved_bytes();
+  const auto l = static_cast<size_t>(layer);
+  if (l < dropout_masks_.size()) saved.add(dropout_masks_[l]);
+  if (l < pre_activations_.size()) saved.add(pre_activations_[l]);
+  if (l < activation_codes_.size()) saved.add(activation_codes_[l]);
+  return saved;
 }
 
 }  // namespace tango::trainer

@@ -74,6 +74,16 @@ void activate_backward(const Tensor& x, Tensor& dy, kernels::Activation kind, fl
   kernels::activation_backward(x, dy, dy, {kind, alpha});
 }
 
+Tensor activation_codes(const Tensor& x, const Tensor& keep_mask, kernels::Activation kind, float alpha) {
+  Tensor codes = Tensor::empty(DType::kU8, x.shape(), x.device());
+  kernels::activation_derivative_codes(x, keep_mask, {kind, alpha}, codes);
+  return codes;
+}
+
+void coded_activation_backward(const Tensor& codes, float keep_scale, Tensor& dy) {
+  kernels::coded_activation_backward(codes, dy, keep_scale, dy);
+}
+
 void dropout(const Tensor& x, Tensor& y, Tensor& mask, float p, uint64_t seed, uint64_t stream,
              const Tensor& global_ids) {
   kernels::keyed_dropout(x, y, mask, global_ids, {p, seed, stream});

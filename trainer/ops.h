@@ -48,6 +48,12 @@ void add_into(Tensor& y, const Tensor& x);
 // LeakyReLU slope.
 void activate(const Tensor& x, Tensor& y, kernels::Activation kind, float alpha = 0.0f);
 void activate_backward(const Tensor& x, Tensor& dy, kernels::Activation kind, float alpha = 0.0f);
+// The same backward without x: codes (u8, x's size) = rint(255 act'(x)), 0 where `keep_mask` (optional:
+// the mask of a dropout applied to act(x)) dropped the value (kernels/elementwise_math.h); then
+// dy = (dy keep_scale) codes / 255, with keep_scale = dropout_keep_scale(p) when a mask was folded in.
+// Exact for ReLU and LeakyReLU 0.2; ELU's derivative to 1/510.
+Tensor activation_codes(const Tensor& x, const Tensor& keep_mask, kernels::Activation kind, float alpha);
+void coded_activation_backward(const Tensor& codes, float keep_scale, Tensor& dy);
 
 // Inverted dropout with a mask that is a pure function of (seed, stream, global row id, column):
 // element (r, j) is kept when its 24-bit uniform draw (half of hash(seed, stream, global id, j / 2)) is
@@ -56,6 +62,10 @@ void activate_backward(const Tensor& x, Tensor& dy, kernels::Activation kind, fl
 void dropout(const Tensor& x, Tensor& y, Tensor& mask, float p, uint64_t seed, uint64_t stream,
              const Tensor& global_ids);
 void dropout_backward(const Tensor& dy, const Tensor& mask, float p, Tensor& dx);
+// 1 / (1 - p) as the dropout kernels compute it in float.
+inline float dropout_keep_scale(float p) {
+  return 1.0f / (1.0f - p);
+}
 
 // Dropout of edge values [E, H] in place, entry p of `csr` (row r, column c) keyed by the GLOBAL edge
 // (global_ids[first_row + r], global_ids[c]) and the head, so every rank count draws the same mask; `mask`

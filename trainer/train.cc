@@ -154,6 +154,33 @@ std::string resolved_config_path(const TrainConfig& config) {
   return "";
 }
 
+namespace {
+
+// What each layer holds for backward after a training forward (trainer/layers/README.md), this rank's
+// bytes by kind; logged at debug level with the live tensor bytes at that point.
+nlohmann::json saved_state_json(const Model& model, const Device& device) {
+  nlohmann::json layers = nlohmann::json::array();
+  SavedBytes all;
+  for (int l = 0; l < model.num_layers(); ++l) {
+    const SavedBytes saved = model.saved_bytes(l);
+    all += saved;
+    layers.push_back({{"layer", l},
+                      {"fp32_bytes", saved.fp32},
+                      {"int8_bytes", saved.int8},
+                      {"u8_bytes", saved.u8},
+                      {"total_bytes", saved.total()}});
+    spdlog::debug("layer {} keeps for backward {:.1f} MiB: fp32 {:.1f}, int8 {:.1f}, u8 {:.1f}", l,
+                  saved.total() / 1048576.0, saved.fp32 / 1048576.0, saved.int8 / 1048576.0,
+                  saved.u8 / 1048576.0);
+  }
+  const int64_t live = memory_stats(device.kind).current_bytes;
+  spdlog::debug("after the training forward: {:.1f} MiB kept for backward, {:.1f} MiB of live tensors in all",
+                all.total() / 1048576.0, live / 1048576.0);
+  return {{"layers", layers}, {"total_bytes", all.total()}, {"live_tensor_bytes_after_forward", live}};
+}
+
+}  // namespace
+
 TrainResult train(const TrainConfig& config, const DistGraph& host_graph, comm::Communicator& comm) {
   validate_config(config);
   const bool leader = comm.rank() == 0;
@@ -206,6 +233,7 @@ TrainResult train(const TrainConfig& config, const DistGraph& host_graph, comm::
   if (leader && !config_path.empty()) io::write_json_atomic(config_path, config_json);
 
   TrainResult result;
+  nlohmann::json saved_for_backward;
   double epoch_ms_total = 0;
   std::optional<SplitCounts> latest_counts;
   HaloAccounting halo_accounting(links);
@@ -227,6 +255,7 @@ TrainResult train(const TrainConfig& config, const DistGraph& host_graph, comm::
     }
     // forward -> loss -> backward (each layer's gradient bucket starts its allreduce as it is done)
     Tensor logits = model.forward(graph, halos, /*training=*/true, epoch);
+    if (epoch == start_epoch) saved_for_backward = saved_state_json(model, device);
     Tensor d_logits = Tensor::empty(DType::kF32, logits.shape(), device);
     log_softmax_nll(logits, graph.labels, graph.train_mask, train_count, d_logits, scalars, kLossSlot);
     model.backward(
@@ -314,6 +343,7 @@ TrainResult train(const TrainConfig& config, const DistGraph& host_graph, comm::
       {"nodes", graph.num_global_nodes},
       {"bytes_sent", result.bytes_sent},
       {"bytes_fp32", result.bytes_fp32},
+      {"saved_for_backward", saved_for_backward},
       {"config", config_json},
       {"config_hash", config.hash()}};
   if (!outputs.empty()) result.summary["outputs"] = outputs;

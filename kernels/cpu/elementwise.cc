@@ -101,4 +101,25 @@ void activation_backward(const float* x, const float* dy, int64_t n, const Activ
   });
 }
 
+void activation_derivative_codes(const float* x, const uint8_t* keep_mask, int64_t n,
+                                 const ActivationOptions& options, uint8_t* codes) {
+  for_each_span(n, [&](int64_t begin, int64_t count) {
+    for (int64_t i = begin; i < begin + count; ++i)
+      codes[i] =
+          derivative_code(options.kind, x[i], options.alpha, keep_mask == nullptr || keep_mask[i] != 0);
+  });
+}
+
+TANGO_ISA_CLONES void coded_backward_span(const uint8_t* codes, const float* dy, int64_t n, float keep_scale,
+                                          float* dx) {
+  for (int64_t i = 0; i < n; ++i) dx[i] = coded_derivative_backward(dy[i], codes[i], keep_scale);
+}
+
+void coded_activation_backward(const uint8_t* codes, const float* dy, int64_t n, float keep_scale,
+                               float* dx) {
+  for_each_span(n, [&](int64_t begin, int64_t count) {
+    coded_backward_span(codes + begin, dy + begin, count, keep_scale, dx + begin);
+  });
+}
+
 }  // namespace tango::kernels::cpu

@@ -13,5 +13,9 @@ void add_inplace(float* y, const float* x, int64_t n);
 void activation_forward(const float* x, int64_t n, const ActivationOptions& options, float* y);
 void activation_backward(const float* x, const float* dy, int64_t n, const ActivationOptions& options,
                          float* dx);
+// keep_mask may be null (all kept).
+void activation_derivative_codes(const float* x, const uint8_t* keep_mask, int64_t n,
+                                 const ActivationOptions& options, uint8_t* codes);
+void coded_activation_backward(const uint8_t* codes, const float* dy, int64_t n, float keep_scale, float* dx);
 
 }  // namespace tango::kernels::cpu

@@ -40,6 +40,17 @@ __global__ void activation_backward_kernel(const float* x, const float* dy, int6
   TANGO_GRID_STRIDE(i, n) dx[i] = dy[i] * activation_derivative(kind, x[i], alpha);
 }
 
+__global__ void activation_derivative_codes_kernel(const float* x, const uint8_t* keep_mask, int64_t n,
+                                                   Activation kind, float alpha, uint8_t* codes) {
+  TANGO_GRID_STRIDE(i, n)
+  codes[i] = derivative_code(kind, x[i], alpha, keep_mask == nullptr || keep_mask[i] != 0);
+}
+
+__global__ void coded_activation_backward_kernel(const uint8_t* codes, const float* dy, int64_t n,
+                                                 float keep_scale, float* dx) {
+  TANGO_GRID_STRIDE(i, n) dx[i] = coded_derivative_backward(dy[i], codes[i], keep_scale);
+}
+
 }  // namespace
 
 void bias_add(float* y, int64_t rows, int64_t cols, const float* bias, Device device) {
@@ -78,6 +89,22 @@ void activation_backward(const float* x, const float* dy, int64_t n, const Activ
   if (n == 0) return;
   activation_backward_kernel<<<grid_size(n, device), kThreads, 0, stream_for(device)>>>(
       x, dy, n, options.kind, options.alpha, dx);
+  TANGO_CU_CHECK(cudaGetLastError());
+}
+
+void activation_derivative_codes(const float* x, const uint8_t* keep_mask, int64_t n,
+                                 const ActivationOptions& options, uint8_t* codes, Device device) {
+  if (n == 0) return;
+  activation_derivative_codes_kernel<<<grid_size(n, device), kThreads, 0, stream_for(device)>>>(
+      x, keep_mask, n, options.kind, options.alpha, codes);
+  TANGO_CU_CHECK(cudaGetLastError());
+}
+
+void coded_activation_backward(const uint8_t* codes, const float* dy, int64_t n, float keep_scale, float* dx,
+                               Device device) {
+  if (n == 0) return;
+  coded_activation_backward_kernel<<<grid_size(n, device), kThreads, 0, stream_for(device)>>>(codes, dy, n,
+                                                                                              keep_scale, dx);
   TANGO_CU_CHECK(cudaGetLastError());
 }
 

@@ -14,5 +14,9 @@ void add_inplace(float* y, const float* x, int64_t n, Device device);
 void activation_forward(const float* x, int64_t n, const ActivationOptions& options, float* y, Device device);
 void activation_backward(const float* x, const float* dy, int64_t n, const ActivationOptions& options,
                          float* dx, Device device);
+void activation_derivative_codes(const float* x, const uint8_t* keep_mask, int64_t n,
+                                 const ActivationOptions& options, uint8_t* codes, Device device);
+void coded_activation_backward(const uint8_t* codes, const float* dy, int64_t n, float keep_scale, float* dx,
+                               Device device);
 
 }  // namespace tango::kernels::cuda

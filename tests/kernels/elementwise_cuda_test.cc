@@ -41,5 +41,25 @@ TEST(ElementwiseCuda, BiasColumnSumAddAndActivationsMatchCpu) {
   }
 }
 
+TEST(ElementwiseCuda, ActivationCodesMatchCpu) {
+  TANGO_REQUIRE_GPU();
+  Tensor x = random_matrix(1003, 37, 3, -3.0f, 3.0f), dy = random_matrix(1003, 37, 4);
+  Tensor mask = Tensor::empty(DType::kU8, x.shape());
+  for (int64_t i = 0; i < x.numel(); ++i) mask.data<uint8_t>()[i] = i % 3 != 0 ? 1 : 0;
+  for (auto kind : {Activation::kRelu, Activation::kElu, Activation::kLeakyRelu}) {
+    const ActivationOptions opt{kind, kind == Activation::kElu ? 1.0f : 0.2f};
+    Tensor codes = Tensor::empty(DType::kU8, x.shape()), codes_g = Tensor::empty(DType::kU8, x.shape(), kGpu);
+    activation_derivative_codes(x, mask, opt, codes);
+    activation_derivative_codes(x.to(kGpu), mask.to(kGpu), opt, codes_g);
+    const std::vector<uint8_t> cpu = codes.to_vector<uint8_t>(), gpu = codes_g.to_vector<uint8_t>();
+    for (size_t i = 0; i < cpu.size(); ++i)  // expf a few ulps apart can move a rounding tie by one code
+      EXPECT_LE(std::abs(int{cpu[i]} - int{gpu[i]}), kind == Activation::kElu ? 1 : 0) << i;
+    Tensor d = Tensor::empty(DType::kF32, x.shape()), dg = Tensor::empty(DType::kF32, x.shape(), kGpu);
+    coded_activation_backward(codes, dy, 1.25f, d);
+    coded_activation_backward(codes.to(kGpu), dy.to(kGpu), 1.25f, dg);
+    EXPECT_EQ(dg.to_vector<float>(), d.to_vector<float>());
+  }
+}
+
 }  // namespace
 }  // namespace tango::kernels

@@ -57,5 +57,47 @@ TEST(Activation, BackwardMatchesFiniteDifferences) {
   }
 }
 
+// The u8 derivative codes a backward keeps instead of the activation's FP32 input: ReLU and LeakyReLU 0.2
+// give the bits of a dropout backward followed by activation_backward; ELU's derivative is within half a
+// code step (1/510) of exp(x), times |dy keep_scale|.
+TEST(ActivationCodes, ReluAndLeakyReluAreExactEluIsWithinHalfACodeStep) {
+  const float p = 0.3f, keep_scale = 1.0f / (1.0f - p);
+  Tensor x = random_matrix(11, 13, 5, -3.0f, 3.0f), dy = random_matrix(11, 13, 6);
+  Tensor mask = Tensor::empty(DType::kU8, x.shape());
+  for (int64_t i = 0; i < x.numel(); ++i) mask.data<uint8_t>()[i] = i % 3 != 0 ? 1 : 0;
+  for (auto kind : {Activation::kRelu, Activation::kLeakyRelu, Activation::kElu}) {
+    const ActivationOptions opt{kind, kind == Activation::kElu ? 1.0f : 0.2f};
+    for (bool with_mask : {false, true}) {
+      const float scale = with_mask ? keep_scale : 1.0f;
+      Tensor codes = Tensor::empty(DType::kU8, x.shape());
+      activation_derivative_codes(x, with_mask ? mask : Tensor(), opt, codes);
+      Tensor coded = Tensor::empty(DType::kF32, x.shape());
+      coded_activation_backward(codes, dy, scale, coded);
+      // Reference: the dropout backward, then the activation backward from x.
+      Tensor ref = Tensor::empty(DType::kF32, x.shape());
+      for (int64_t i = 0; i < x.numel(); ++i) {
+        const bool kept = !with_mask || mask.data<uint8_t>()[i] != 0;
+        ref.data<float>()[i] = kept ? dy.data<float>()[i] * scale : 0.0f;
+      }
+      activation_backward(x, ref, ref, opt);
+      for (int64_t i = 0; i < x.numel(); ++i) {
+        const float got = coded.data<float>()[i], want = ref.data<float>()[i];
+        if (kind == Activation::kElu) {
+          const bool kept = !with_mask || mask.data<uint8_t>()[i] != 0;
+          const double bound = (kept ? std::fabs(dy.data<float>()[i] * scale) : 0.0) * (0.5 / 255 + 1e-6);
+          EXPECT_NEAR(got, want, bound) << "ELU at x = " << x.data<float>()[i];
+        } else {
+          EXPECT_EQ(got, want) << "kind " << static_cast<int>(kind) << " at x = " << x.data<float>()[i];
+        }
+      }
+    }
+  }
+}
+
+TEST(ActivationCodes, RejectsADerivativeOutsideZeroToOne) {
+  Tensor x = random_matrix(2, 3, 1), codes = Tensor::empty(DType::kU8, x.shape());
+  EXPECT_THROW(activation_derivative_codes(x, Tensor(), {Activation::kElu, 1.5f}, codes), Error);
+}
+
 }  // namespace
 }  // namespace tango::kernels

@@ -91,6 +91,26 @@ void GatLayer::attend_rows(const kernels::CsrIndex& rows, int64_t first_row, int
   }
 }
 
+void GatLayer::keep_int8_state(int64_t exchanged_rows_begin) {
+  score_codes_ = activation_codes(scores_, Tensor(), kernels::Activation::kLeakyRelu, kNegativeSlope);
+  scores_ = Tensor();
+  alpha_used_ = Tensor();
+  if (exchanged_rows_begin < z_.rows()) z_halo_ = z_.slice_rows(exchanged_rows_begin, z_.rows()).clone();
+  z_ = Tensor();
+}
+
+void GatLayer::release_saved() {
+  linear_.release_saved();
+  z_ = z_halo_ = scores_ = score_codes_ = alpha_ = alpha_used_ = attention_mask_ = Tensor();
+}
+
+SavedBytes GatLayer::saved_bytes() const {
+  SavedBytes saved = linear_.saved_bytes();
+  for (const Tensor* t : {&z_, &z_halo_, &scores_, &score_codes_, &alpha_, &attention_mask_}) saved.add(*t);
+  if (alpha_used_.defined() && alpha_used_.raw_data() != alpha_.raw_data()) saved.add(alpha_used_);
+  return saved;
+}
+
 Tensor GatLayer::forward(const Tensor& input, const LayerContext& context) {
   const DistGraph& graph = *context.graph;
   const bool first = index_ == 0;
@@ -100,6 +120,7 @@ Tensor GatLayer::forward(const Tensor& input, const LayerContext& context) {
   const int64_t width = heads_ * head_width_;
   const int64_t owned = graph.num_owned, inner = graph.num_inner;
   z_ = Tensor::empty(DType::kF32, Shape::mat(graph.num_rows(), width), graph.device);
+  z_halo_ = score_codes_ = Tensor();
   // Layer 0 has the halo rows' input features: Z is whole without an exchange.
   const bool exchange = !first && context.exchanges();
   HaloOverlap z_halo(context, HaloDirection::kForward);  // Z's halo rows (overlap_schedule.h)
@@ -145,6 +166,7 @@ Tensor GatLayer::forward(const Tensor& input, const LayerContext& context) {
       attend_rows(split.boundary, inner, split.boundary_first_entry, el, er, context, boundary_out);
     }
   }
+  if (context.precision == Precision::kINT8) keep_int8_state(exchange ? owned : graph.num_rows());
   if (!mean_heads_) {
     add_bias(aggregated, bias_.value);
     return aggregated;
@@ -169,19 +191,39 @@ void GatLayer::backward(const Tensor& d_output, const LayerContext& context, Ten
   }
   const kernels::SparseGraph& g = graph.adjacency_with_self;
   const GatAttention precision = attention_precision(context);
+  // Z and alpha after attention dropout: kept (fp32), or made again with the forward's bits (int8: Z from
+  // H's and W's codes plus the kept halo rows, alpha times the dropout mask's keep scale).
+  Tensor z = z_, alpha_used = alpha_used_;
+  if (!z.defined()) {
+    z = Tensor::empty(DType::kF32, Shape::mat(rows, width), graph.device);
+    const int64_t input_rows = first ? rows : owned;
+    Tensor z_input_rows = z.slice_rows(0, input_rows);
+    linear_.recompute_rows(0, input_rows, z_input_rows);
+    if (z_halo_.defined()) {
+      Tensor z_halo_rows = z.slice_rows(input_rows, rows);
+      z_halo_rows.copy_from(z_halo_);
+    }
+  }
+  if (!alpha_used.defined()) {
+    alpha_used = alpha_;
+    if (attention_mask_.defined()) {
+      alpha_used = Tensor::empty(DType::kF32, alpha_.shape(), graph.device);
+      dropout_backward(alpha_, attention_mask_, context.attention_dropout, alpha_used);
+    }
+  }
   // INT8 operands, each quantized once over all its rows and shared by the row ranges (all of them exist
   // now; the forward's per-range scales of Z and per-tensor alpha are not reused).
   kernels::QTensor z_q, alpha_q, dy_q;
   if (precision != GatAttention::kFP32) {
-    z_q = quantize_int8(z_, "attention_z");
+    z_q = quantize_int8(z, "attention_z");
     dy_q = quantize_int8(d_aggregated, "attention_dy");
     if (precision == GatAttention::kPerTensor) {
-      alpha_q = quantize_int8(alpha_used_);
+      alpha_q = quantize_int8(alpha_used);
     } else {
       alpha_q = kernels::make_edge_row_qtensor(g.csr(), heads_);
-      kernels::quantize_edges_per_row(g.csr(), alpha_used_, alpha_q);
+      kernels::quantize_edges_per_row(g.csr(), alpha_used, alpha_q);
     }
-    QuantTelemetry::record_edges("attention_alpha", g.csr(), alpha_used_, alpha_q);
+    QuantTelemetry::record_edges("attention_alpha", g.csr(), alpha_used, alpha_q);
   }
   Tensor dz = Tensor::empty(DType::kF32, Shape::mat(rows, width), graph.device);
   Tensor d_alpha = Tensor::empty(DType::kF32, alpha_.shape(), graph.device);
@@ -195,8 +237,8 @@ void GatLayer::backward(const Tensor& d_output, const LayerContext& context, Ten
     const int64_t last_entry = first_entry + csr.num_entries(), last_row = first_row + csr.num_rows;
     Tensor da = d_alpha.slice_rows(first_entry, last_entry);
     if (precision == GatAttention::kFP32) {
-      kernels::sddmm_u_dot_v(csr, z_.slice_rows(0, csr.num_cols),
-                             d_aggregated.slice_rows(first_row, last_row), da);
+      kernels::sddmm_u_dot_v(csr, z.slice_rows(0, csr.num_cols), d_aggregated.slice_rows(first_row, last_row),
+                             da);
     } else {
       kernels::qsddmm_u_dot_v(csr, quantized_rows(z_q, 0, csr.num_cols),
                               quantized_rows(dy_q, first_row, last_row), da);
@@ -207,8 +249,12 @@ void GatLayer::backward(const Tensor& d_output, const LayerContext& context, Ten
     context.make_progress();
     Tensor ds = d_scores.slice_rows(first_entry, last_entry);
     kernels::edge_softmax_backward(csr, alpha_.slice_rows(first_entry, last_entry), da, ds);
-    activate_backward(scores_.slice_rows(first_entry, last_entry), ds, kernels::Activation::kLeakyRelu,
-                      kNegativeSlope);
+    if (score_codes_.defined()) {
+      coded_activation_backward(score_codes_.slice_rows(first_entry, last_entry), 1.0f, ds);
+    } else {
+      activate_backward(scores_.slice_rows(first_entry, last_entry), ds, kernels::Activation::kLeakyRelu,
+                        kNegativeSlope);
+    }
   };
   // Rows [first_row, ...) of dZ and d_el over `reverse` (csr_t() or a row range of it, whose canonical
   // edge ids reach every entry of the edge tensors): dZ = A_alpha^T dY + d_el a_l, d_el = the rows' sums
@@ -217,7 +263,7 @@ void GatLayer::backward(const Tensor& d_output, const LayerContext& context, Ten
     const int64_t last_row = first_row + reverse.num_rows;
     Tensor dz_rows = dz.slice_rows(first_row, last_row);
     switch (precision) {
-      case GatAttention::kFP32: kernels::spmm_u_mul_e(reverse, d_aggregated, alpha_used_, dz_rows); break;
+      case GatAttention::kFP32: kernels::spmm_u_mul_e(reverse, d_aggregated, alpha_used, dz_rows); break;
       case GatAttention::kPerTensor: kernels::qspmm_u_mul_e(reverse, dy_q, alpha_q, dz_rows); break;
       case GatAttention::kPerRow:
         kernels::qspmm_u_mul_e_row_scaled_transposed(reverse, dy_q, alpha_q, dz_rows);
@@ -227,7 +273,7 @@ void GatLayer::backward(const Tensor& d_output, const LayerContext& context, Ten
     Tensor d_el_rows = d_el.slice_rows(first_row, last_row);
     kernels::edge_segment_sum(reverse, d_scores, d_el_rows);
     Tensor no_da;
-    kernels::head_scores_backward(z_.slice_rows(first_row, last_row), d_el_rows, reverse.num_rows,
+    kernels::head_scores_backward(z.slice_rows(first_row, last_row), d_el_rows, reverse.num_rows,
                                   attention_src_.value, dz_rows, no_da);
   };
 
@@ -249,10 +295,14 @@ void GatLayer::backward(const Tensor& d_output, const LayerContext& context, Ten
   }
   kernels::edge_segment_sum(g.csr(), d_scores, d_er);
   Tensor no_dz, no_da;
-  kernels::head_scores_backward(z_, d_er, owned, attention_dst_.value, dz, no_da);
+  kernels::head_scores_backward(z, d_er, owned, attention_dst_.value, dz, no_da);
   context.make_progress();
-  kernels::head_scores_backward(z_, d_el, rows, attention_src_.value, no_dz, attention_src_.grad);
-  kernels::head_scores_backward(z_, d_er, owned, attention_dst_.value, no_dz, attention_dst_.grad);
+  kernels::head_scores_backward(z, d_el, rows, attention_src_.value, no_dz, attention_src_.grad);
+  kernels::head_scores_backward(z, d_er, owned, attention_dst_.value, no_dz, attention_dst_.grad);
+  // The edge state is read for the last time: released now, not when the next forward replaces it.
+  z = alpha_used = Tensor();
+  d_alpha = d_scores = Tensor();
+  z_ = z_halo_ = scores_ = score_codes_ = alpha_ = alpha_used_ = attention_mask_ = Tensor();
   if (first) {
     linear_.backward(dz, context, nullptr);  // dW = H_all^T dZ_all
     return;

@@ -12,6 +12,19 @@
 // Z per-tensor and gives alpha one scale per destination row (kernels/edge_quantize.h), applied as the
 // QSpMM's row scale forward and its source scale backward.
 //
+// What forward keeps for backward (trainer/layers/README.md):
+//   fp32: H (LinearMap), Z [rows, H*D], the logits before LeakyReLU [E, H], alpha [E, H], alpha after
+//         attention dropout [E, H] and its u8 mask (when attention dropout ran).
+//   int8: H's INT8 codes and scale (LinearMap), alpha [E, H] in FP32, LeakyReLU's u8 derivative codes
+//         [E, H] (1 or 0.2 exactly: the logits' signs), the u8 attention-dropout mask, and Z's halo rows
+//         when they came by exchange (they cannot be made locally). Backward makes the rest again with the
+//         forward's bits: Z's other rows by one QGEMM from H's and W's codes (exact in int32, every row
+//         scaled by s_H s_W), alpha after dropout as alpha times the mask's keep scale (the forward's
+//         product). That QGEMM is the one recomputation the rule costs.
+//   alpha stays FP32 in both: the edge-softmax backward d_e = alpha (d_alpha - sum_u alpha d_alpha) reads
+//   it, and its INT8 codes would change that math (one scale over all edges rounds the weights of nodes of
+//   in-degree above ~250 to zero; see above); recomputing it means the logits, LeakyReLU and softmax again.
+//
 // Layers > 0 of a multi-rank run work row range by row range (trainer/dist_graph.h's splits), so that the
 // halo exchanges overlap computation (--overlap; without it the exchange is waited for at once and the
 // same calls follow, so both give the same bits):
@@ -45,8 +58,11 @@ class GatLayer : public Layer {
   }
   int64_t in_features() const override { return linear_.in_features(); }
   int64_t out_features() const override { return mean_heads_ ? head_width_ : heads_ * head_width_; }
+  SavedBytes saved_bytes() const override;
+  void release_saved() override;
   // The last forward's attention softmax alpha [E, H] (canonical edge order of the part's adjacency with
-  // self-loops, before attention dropout) and projected features Z [rows, H*D] (for measurements).
+  // self-loops, before attention dropout) and projected features Z [rows, H*D] (for measurements; Z only
+  // after an fp32 forward, int8 keeps none).
   const Tensor& attention() const { return alpha_; }
   const Tensor& projected() const { return z_; }
 
@@ -57,6 +73,9 @@ class GatLayer : public Layer {
   // aggregation of z (rows.num_cols rows of z_) into `out` ([rows.num_rows, H*D]).
   void attend_rows(const kernels::CsrIndex& rows, int64_t first_row, int64_t first_entry, const Tensor& el,
                    const Tensor& er, const LayerContext& context, Tensor& out);
+  // End of an int8 forward: the logits become LeakyReLU's u8 derivative codes, alpha after dropout and Z
+  // are dropped, except Z's rows from `exchanged_rows_begin` on (the halo rows that came by exchange).
+  void keep_int8_state(int64_t exchanged_rows_begin);
 
   int index_;
   int heads_;
@@ -66,9 +85,12 @@ class GatLayer : public Layer {
   Parameter attention_src_;  // a_l [H, D]
   Parameter attention_dst_;  // a_r [H, D]
   Parameter bias_;
-  // Forward state for backward.
+  // Forward state for backward (the header's table: fp32 keeps z_, scores_, alpha_used_; int8 keeps
+  // z_halo_ and score_codes_ instead).
   Tensor z_;               // [num_rows, H*D]
+  Tensor z_halo_;          // int8: Z's rows that came by exchange [num_halo, H*D]
   Tensor scores_;          // el[u] + er[v] per edge, before LeakyReLU [E, H]
+  Tensor score_codes_;     // int8: u8 [E, H], LeakyReLU's derivative codes (ops.h activation_codes)
   Tensor alpha_;           // [E, H], the softmax
   Tensor alpha_used_;      // alpha_ after attention dropout (= alpha_ without it): what aggregated Z
   Tensor attention_mask_;  // u8 [E, H] when attention dropout ran

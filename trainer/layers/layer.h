@@ -17,6 +17,7 @@
 #include "core/tensor.h"
 #include "trainer/config.h"
 #include "trainer/dist_graph.h"
+#include "trainer/layers/saved_bytes.h"
 
 namespace tango::trainer {
 
@@ -88,6 +89,13 @@ class Layer {
   // Given dL/d output ([num_owned, F_out]), writes the parameters' gradients and, when `d_input` is
   // not null, dL/d input for the owned rows ([num_owned, F_in]) with the halo contributions summed in.
   virtual void backward(const Tensor& d_output, const LayerContext& context, Tensor* d_input) = 0;
+  // What the layer holds now from its last forward for a backward (trainer/layers/README.md, "What a
+  // layer keeps for backward"): after a forward, the state backward will read; after a backward, what
+  // it did not release.
+  virtual SavedBytes saved_bytes() const = 0;
+  // Drops that state (the model calls it before a training forward, so that what an evaluation forward
+  // left is not held beside the new state).
+  virtual void release_saved() = 0;
   virtual std::vector<Parameter*> parameters() = 0;
   virtual int64_t in_features() const = 0;
   virtual int64_t out_features() const = 0;

@@ -16,10 +16,15 @@ void LinearMap::forward(const Tensor& x, Precision precision, Tensor& out) {
 }
 
 void LinearMap::begin_forward(const Tensor& x, Precision precision) {
-  input_ = x;
+  input_rows_ = x.rows();
   if (precision == Precision::kINT8) {
+    input_ = Tensor();
     input_q_ = quantize_int8(x, linear_map_operand(weight_.name, "x"));
     weight_q_ = quantize_int8(weight_.value, linear_map_operand(weight_.name, "w"));
+  } else {
+    input_ = x;
+    input_q_ = {};
+    weight_q_ = {};
   }
 }
 
@@ -35,10 +40,11 @@ std::function<void()> LinearMap::forward_split(const Tensor& x, int64_t split, P
   };
 }
 
-void LinearMap::forward_rows(int64_t begin, int64_t end, Precision precision, Tensor& out) {
-  TANGO_CHECK(input_.defined() && 0 <= begin && begin <= end && end <= input_.rows(),
-              "{}: rows [{}, {}) of an input of {} rows (begin_forward first)", weight_.name, begin, end,
-              input_.defined() ? input_.rows() : 0);
+void LinearMap::forward_rows(int64_t begin, int64_t end, Precision precision, Tensor& out) const {
+  TANGO_CHECK(0 <= begin && begin <= end && end <= input_rows_ &&
+                  (precision == Precision::kINT8 ? input_q_.values.defined() : input_.defined()),
+              "{}: rows [{}, {}) of an input of {} rows in {} (forward first, before backward)", weight_.name,
+              begin, end, input_rows_, precision == Precision::kINT8 ? "int8" : "fp32");
   if (begin == end) return;
   if (precision == Precision::kINT8) {
     const kernels::QTensor rows{input_q_.values.slice_rows(begin, end), input_q_.scales};
@@ -72,11 +78,35 @@ void LinearMap::backward_input(const Tensor& dy, const GradientCodes& codes, Pre
 }
 
 void LinearMap::backward_weight(const Tensor& dy, const GradientCodes& codes, Precision precision) {
+  TANGO_CHECK(dy.rows() == input_rows_ &&
+                  (precision == Precision::kINT8 ? input_q_.values.defined() : input_.defined()),
+              "{}: weight gradient from dy {} needs the forward state of {} rows in {} (one backward per "
+              "forward)",
+              weight_.name, dy.str(), input_rows_, precision == Precision::kINT8 ? "int8" : "fp32");
   if (precision == Precision::kINT8) {
     qgemm(input_q_, true, codes.tensor, false, weight_.grad);
   } else {
     gemm(input_, true, dy, false, weight_.grad);
   }
+  release_saved();  // x is read for the last time: released now, not when the next forward replaces it
+}
+
+void LinearMap::release_saved() {
+  input_ = Tensor();
+  input_q_ = {};
+  input_rows_ = -1;
+}
+
+void LinearMap::recompute_rows(int64_t begin, int64_t end, Tensor& out) const {
+  forward_rows(begin, end, Precision::kINT8, out);
+}
+
+SavedBytes LinearMap::saved_bytes() const {
+  SavedBytes saved;
+  saved.add(input_);
+  saved.add(input_q_);
+  saved.add(weight_q_);
+  return saved;
 }
 
 }  // namespace tango::trainer

@@ -1,6 +1,11 @@
 // y = x W, the dense product inside every layer, with its backward (dW = x^T dy, dx = dy W^T).
 // Under --precision int8 every product is a QGEMM, and the quantized x and W of the forward are cached
-// for the backward (not quantized twice). The operands' scales:
+// for the backward (not quantized twice). What is kept from forward to backward:
+//   fp32: x itself (a reference to the caller's tensor);
+//   int8: only x's INT8 codes and scale and W's (Tango's caching rule: x [rows, in] costs rows * in
+//         bytes + 4, a quarter of FP32); the FP32 x is not referenced, so the caller's tensor is freed
+//         when the caller drops it. dW = x^T dy reads x's codes, dx = dy W^T reads W's.
+// backward_weight() releases x (or its codes): a second backward needs a new forward. The operands' scales:
 //   forward  y  = x W       x and W per tensor, nearest (Tango's rule)
 //   backward dx = dy W^T    dy with ONE SCALE PER ROW, nearest; W as in the forward
 //   backward dW = x^T dy    dy per tensor with STOCHASTIC rounding; x as in the forward
@@ -33,7 +38,7 @@ class LinearMap {
   // Glorot-initialised weight [in, out] named `name`, drawn from (seed, layer, tensor_id).
   LinearMap(std::string name, int64_t in, int64_t out, uint64_t seed, int layer, int tensor_id);
 
-  // out [rows, out] = x [rows, in] W. Keeps x (and its INT8 copy) for backward.
+  // out [rows, out] = x [rows, in] W. Keeps x (fp32) or its INT8 codes (int8) for backward.
   void forward(const Tensor& x, Precision precision, Tensor& out);
   // A layer > 0 about to send its boundary rows: out[split, rows) = x[split, rows) W now (the rows other
   // ranks need: a part's send rows are boundary rows), and the returned call writes out[0, split) (the
@@ -51,6 +56,14 @@ class LinearMap {
   GradientCodes quantize_gradient(const Tensor& dy, const LayerContext& context) const;
   void backward_input(const Tensor& dy, const GradientCodes& codes, Precision precision, Tensor& dx);
   void backward_weight(const Tensor& dy, const GradientCodes& codes, Precision precision);
+  // INT8 only, between forward and backward_weight: rows [begin, end) of the forward's y = x W again,
+  // from the cached codes (out [end - begin, out]). The same bits forward wrote: the product is exact
+  // in int32 and every row is scaled by the same s_x s_W. For a caller that does not keep y (GAT's Z).
+  void recompute_rows(int64_t begin, int64_t end, Tensor& out) const;
+  // The forward state kept for backward (x or its codes, W's codes).
+  SavedBytes saved_bytes() const;
+  // Drops it (the x of the last forward).
+  void release_saved();
 
   Parameter& weight() { return weight_; }
   int64_t in_features() const { return weight_.value.rows(); }
@@ -58,14 +71,16 @@ class LinearMap {
 
  private:
   // forward() in row ranges (same bits as one call): begin_forward keeps x (INT8: quantized once, one
-  // scale over all its rows); forward_rows writes out ([end - begin, out]) = x[begin, end) W.
+  // scale over all its rows, and only the codes kept); forward_rows writes out ([end - begin, out]) =
+  // x[begin, end) W.
   void begin_forward(const Tensor& x, Precision precision);
-  void forward_rows(int64_t begin, int64_t end, Precision precision, Tensor& out);
+  void forward_rows(int64_t begin, int64_t end, Precision precision, Tensor& out) const;
 
   Parameter weight_;
-  int tensor_id_;  // distinguishes the maps of one layer in the stochastic-rounding keys
-  Tensor input_;
-  kernels::QTensor input_q_, weight_q_;
+  int tensor_id_;            // distinguishes the maps of one layer in the stochastic-rounding keys
+  int64_t input_rows_ = -1;  // rows of the forward's x; -1: no forward state
+  Tensor input_;             // fp32 only
+  kernels::QTensor input_q_, weight_q_;  // int8 only
 };
 
 }  // namespace tango::trainer

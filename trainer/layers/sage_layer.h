@@ -31,6 +31,15 @@ class SageLayer : public Layer {
 
   Tensor forward(const Tensor& input, const LayerContext& context) override;
   void backward(const Tensor& d_output, const LayerContext& context, Tensor* d_input) override;
+  SavedBytes saved_bytes() const override {
+    SavedBytes saved = root_.saved_bytes();
+    saved += neighbours_.saved_bytes();
+    return saved;
+  }
+  void release_saved() override {
+    root_.release_saved();
+    neighbours_.release_saved();
+  }
   std::vector<Parameter*> parameters() override { return {&root_.weight(), &neighbours_.weight(), &bias_}; }
   int64_t in_features() const override { return root_.in_features(); }
   int64_t out_features() const override { return root_.out_features(); }
