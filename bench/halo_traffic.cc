@@ -78,8 +78,6 @@ CodecTraffic count_traffic(const std::vector<RankCounts>& ranks, const std::vect
   traffic.sent_per_rank.assign(ranks.size(), 0);
   traffic.received_per_rank.assign(ranks.size(), 0);
   for (const Exchange& exchange : exchanges) {
-    // The trainer's rule: narrow rows share one scale per exchange (comm::Codec::for_row_width).
-    const comm::Codec wire = codec.for_row_width(exchange.cols);
     int64_t exchange_sent = 0, busiest = 0;
     for (size_t r = 0; r < ranks.size(); ++r) {
       // Forward: owners send their boundary rows; backward: halo copies send gradients home.
@@ -88,8 +86,8 @@ CodecTraffic count_traffic(const std::vector<RankCounts>& ranks, const std::vect
       const std::vector<int64_t>& in_rows = forward ? ranks[r].recv_counts : ranks[r].send_counts;
       int64_t sent = 0, received = 0;
       for (size_t p = 0; p < out_rows.size(); ++p) {
-        sent += wire.message_bytes(out_rows[p], exchange.cols);
-        received += wire.message_bytes(in_rows[p], exchange.cols);
+        sent += codec.message_bytes(out_rows[p], exchange.cols);
+        received += codec.message_bytes(in_rows[p], exchange.cols);
       }
       traffic.sent_per_rank[r] += sent;
       traffic.received_per_rank[r] += received;

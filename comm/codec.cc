@@ -85,11 +85,4 @@ int64_t Codec::message_bytes(int64_t rows, int64_t cols) const {
   return scale_bytes + rows * row_payload_bytes(cols);
 }
 
-Codec Codec::for_row_width(int64_t cols) const {
-  Codec codec = *this;
-  if (per_row_scales() && row_payload_bytes(cols) < kMinPerRowCodeBytes)
-    codec.granularity = ScaleGranularity::kPerTensor;
-  return codec;
-}
-
 }  // namespace tango::comm

@@ -54,12 +54,6 @@ struct Codec {
   int64_t row_payload_bytes(int64_t cols) const;
   // Bytes of a whole message of `rows` rows (scales included).
   int64_t message_bytes(int64_t rows, int64_t cols) const;
-  // The scale granularity for rows of `cols` values: a per-row codec keeps its per-row scales while
-  // a row's codes fill at least kMinPerRowCodeBytes bytes; narrower rows share one scale per
-  // exchange (per-tensor), since a 2-byte scale per row would cost more than the quantization saves
-  // (6 int8 columns: 8 bytes a row, 0.33x fp32; per-tensor: 0.25x). Other codecs come back as they are.
-  static constexpr int64_t kMinPerRowCodeBytes = 32;
-  Codec for_row_width(int64_t cols) const;
   bool operator==(const Codec&) const = default;
 };
 

@@ -64,7 +64,6 @@ CommHaloLink::CommHaloLink(comm::Communicator& comm, const comm::HaloPlan& plan,
 
 void CommHaloLink::post(HaloDirection direction, Tensor& table) {
   direction_ = direction;
-  cols_[static_cast<int>(direction)] = table.cols();
   exchange_.post(to_comm(direction), table, codec(direction));
 }
 
@@ -82,9 +81,7 @@ const comm::ExchangeStats& CommHaloLink::stats(HaloDirection direction) const {
 }
 
 comm::Codec CommHaloLink::codec(HaloDirection direction) const {
-  const int64_t cols = cols_[static_cast<int>(direction)];
-  const comm::Codec chosen = policy_.codec(layer_, to_comm(direction));
-  return cols > 0 ? chosen.for_row_width(cols) : chosen;
+  return policy_.codec(layer_, to_comm(direction));
 }
 
 void CommHaloLink::skip(HaloDirection /*direction*/) {

@@ -47,8 +47,8 @@ class CommHaloLink : public HaloLink {
   void progress() override;
 
   const comm::ExchangeStats& stats(HaloDirection direction) const;
-  // The policy's codec for this layer and direction at the width of the tables posted
-  // (comm::Codec::for_row_width: narrow rows share one scale per exchange).
+  // The policy's codec for this layer and direction. Per-row scales at every width (comm/README.md,
+  // "Scale granularity": one scale per exchange loses the low-norm rows beside power-law hubs).
   comm::Codec codec(HaloDirection direction) const;
 
   // The exchange's stochastic-rounding position (see comm::HaloExchange::State).
@@ -61,7 +61,6 @@ class CommHaloLink : public HaloLink {
   int layer_;
   comm::BitPolicy& policy_;
   HaloDirection direction_ = HaloDirection::kForward;
-  int64_t cols_[2] = {0, 0};  // width of the tables posted per direction (0: none yet)
 };
 
 // The run's halo state as checkpoint tensors, in a form any rank count can resume from:

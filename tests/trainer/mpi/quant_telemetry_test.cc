@@ -215,6 +215,37 @@ TEST(QuantTelemetryRanks, SageOperandsOnlyOnTheEpochsDue) {
   expect_agree(one[1]["quant"], two[1]["quant"], 2, forward, backward, /*same_weights=*/false);
 }
 
+// The halo half of the telemetry: on this hub graph a 4-bit exchange of the last layer's 8-wide rows
+// keeps per-row scales (one scale per exchange zeroes the rows beside the hubs: comm/README.md, "Scale
+// granularity"), so its relative error stays near the 4-bit floor of a per-row codec.
+TEST(QuantTelemetryRanks, NarrowHaloRowsKeepPerRowScales) {
+  comm::Communicator world;
+  tango::testing::TempDir dir;
+  const std::string base = shared_dir(world, dir);
+  const io::Dataset data = io::generate_synthetic(io::parse_synthetic_spec(kDataset));
+  TrainConfig config = small_config(ModelKind::kGCN, 3, 2, 0);
+  config.halo_bits.assign(3, HaloBits{4, 4});
+  const auto lines = metrics_on_k_ranks(data, 2, config, base + "/halo4.jsonl");
+  if (world.rank() != 0) return;
+  ASSERT_EQ(lines.size(), 2u);
+  int narrow = 0;
+  for (const nlohmann::json& halo : lines.back()["halo"]) {
+    SCOPED_TRACE(halo.dump());
+    if (halo["bytes_sent"].get<int64_t>() == 0) continue;  // layer 0 exchanges nothing forward
+    EXPECT_TRUE(halo["codec"].get<std::string>().starts_with("int4:row")) << "per-row scales at every width";
+    // Nearest rounding on a row's own grid is within half a step (amax/14) per value: 0.03-0.07 measured
+    // here; one scale per exchange gives 0.19-0.35 on the same run.
+    EXPECT_LT(halo["relative_error"].get<double>(), 0.15);
+    // 8 wide: 2 bytes of scale + 4 of codes a row against 32 bytes of fp32.
+    if (halo["layer"] == 2) {
+      ++narrow;
+      EXPECT_NEAR(double(halo["bytes_sent"].get<int64_t>()) / halo["bytes_fp32"].get<int64_t>(), 6.0 / 32,
+                  1e-12);
+    }
+  }
+  EXPECT_GT(narrow, 0);
+}
+
 TEST(QuantTelemetryRanks, Fp32RunsWriteNone) {
   comm::Communicator world;
   tango::testing::TempDir dir;

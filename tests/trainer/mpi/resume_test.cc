@@ -37,8 +37,7 @@ class Resume : public ::testing::Test {
     io::Dataset dataset = testing::random_dataset(300, 8, 12, 4, 23);
     graph_ = comm_.size() == 1 ? dist_graph_from_dataset(dataset)
                                : partition_in_memory(dataset, comm_.size(), comm_.rank(), 1);
-    // Three layers of 64: layer 1 exchanges 64-wide rows, whose int8/int4 codes keep per-row scales
-    // (narrower rows share one scale per exchange, where the adaptive policy cannot narrow).
+    // Three layers of 64: layer 1 exchanges 64-wide rows with per-row int8/int4 scales.
     config_.layers = 3;
     config_.hidden = 64;
     config_.dropout = 0.5;
