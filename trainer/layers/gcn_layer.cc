@@ -1,53 +1,14 @@
 #include "trainer/layers/gcn_layer.h"
 
-#include "kernels/spmm.h"
+#include "trainer/layers/copy_u_aggregation.h"
 #include "trainer/ops.h"
 
 namespace tango::trainer {
-namespace {
-
-kernels::SpmmScaling gcn_scaling(const DistGraph& graph) {
-  return {graph.gcn_norm.slice_rows(0, graph.num_owned), graph.gcn_norm};
-}
-
-}  // namespace
 
 GcnLayer::GcnLayer(int index, int64_t in_features, int64_t out_features, uint64_t seed)
     : index_(index),
       linear_(fmt::format("layer{}.weight", index), in_features, out_features, seed, index, 0),
       bias_(make_parameter(fmt::format("layer{}.bias", index), Shape::vec(out_features))) {}
-
-void GcnLayer::aggregate_rows(const kernels::CsrIndex& rows, int64_t first_row, const Tensor& x,
-                              const LayerContext& context, Tensor& out) {
-  const DistGraph& graph = *context.graph;
-  const kernels::SpmmScaling scaling{graph.gcn_norm.slice_rows(first_row, first_row + rows.num_rows),
-                                     graph.gcn_norm.slice_rows(0, rows.num_cols)};
-  if (context.precision == Precision::kINT8) {
-    kernels::qspmm_copy_u(rows, quantize_int8(x, "aggregate_x"), out, scaling);
-  } else {
-    kernels::spmm_copy_u(rows, x, out, scaling);
-  }
-}
-
-ExchangedAggregation GcnLayer::exchanged_aggregation(Tensor& table, const LayerContext& context,
-                                                     Tensor& out) {
-  const DistGraph& graph = *context.graph;
-  return ExchangedAggregation(
-      table, graph.adjacency_with_self.csr(), graph.adjacency_with_self_split, context, out,
-      [this, &context](const kernels::CsrIndex& rows, int64_t first_row, const Tensor& x, Tensor& rows_out) {
-        aggregate_rows(rows, first_row, x, context, rows_out);
-      });
-}
-
-void GcnLayer::aggregate_backward(const Tensor& dy, const LayerContext& context, Tensor& dx) {
-  const DistGraph& graph = *context.graph;
-  if (context.precision == Precision::kINT8) {
-    kernels::qspmm_copy_u_backward(graph.adjacency_with_self, quantize_int8(dy, "aggregate_dy"), dx,
-                                   gcn_scaling(graph));
-  } else {
-    kernels::spmm_copy_u_backward(graph.adjacency_with_self, dy, dx, gcn_scaling(graph));
-  }
-}
 
 Tensor GcnLayer::forward(const Tensor& input, const LayerContext& context) {
   const DistGraph& graph = *context.graph;
@@ -56,19 +17,20 @@ Tensor GcnLayer::forward(const Tensor& input, const LayerContext& context) {
               "GCN layer {} input {} does not fit the part ({} owned, {} halo rows)", index_, input.str(),
               graph.num_owned, graph.num_halo);
   const Precision precision = context.precision;
+  const CopyUAggregation copy_u = CopyUAggregation::gcn(graph);
   const kernels::CsrIndex& whole = graph.adjacency_with_self.csr();
   Tensor out = Tensor::empty(DType::kF32, Shape::mat(graph.num_owned, out_features()), graph.device);
   if (gemm_first()) {
     Tensor z = Tensor::empty(DType::kF32, Shape::mat(graph.num_rows(), out_features()), graph.device);
     if (first) {
       linear_.forward(input, precision, z);  // halo rows from the halo input features: no exchange
-      aggregate_rows(whole, 0, z, context, out);
+      copy_u.rows(whole, 0, z, precision, out);
     } else {
       // Z = H W for the boundary rows first (other ranks need them); Y = S_v A S_u Z.
       Tensor z_owned = z.slice_rows(0, graph.num_owned);
       const std::function<void()> inner_gemm =
           linear_.forward_split(input, graph.num_inner, precision, z_owned);
-      ExchangedAggregation aggregation = exchanged_aggregation(z, context, out);
+      ExchangedAggregation aggregation = copy_u.exchanged(z, context, out);
       aggregation.post();
       inner_gemm();  // while Z's boundary rows travel: the inner rows' Z and Y
       context.make_progress();
@@ -80,9 +42,9 @@ Tensor GcnLayer::forward(const Tensor& input, const LayerContext& context) {
     Tensor h_all = first ? input : table_from_owned(input, context);
     Tensor m = Tensor::empty(DType::kF32, Shape::mat(graph.num_owned, in_features()), graph.device);
     if (first) {
-      aggregate_rows(whole, 0, h_all, context, m);
+      copy_u.rows(whole, 0, h_all, precision, m);
     } else {
-      ExchangedAggregation aggregation = exchanged_aggregation(h_all, context, m);
+      ExchangedAggregation aggregation = copy_u.exchanged(h_all, context, m);
       aggregation.post();
       aggregation.inner_rows();
       aggregation.finish();
@@ -98,6 +60,7 @@ void GcnLayer::backward(const Tensor& d_output, const LayerContext& context, Ten
   const bool first = index_ == 0;
   TANGO_CHECK(!(first && d_input != nullptr), "layer 0 has no input gradient to give");
   const Precision precision = context.precision;
+  const CopyUAggregation copy_u = CopyUAggregation::gcn(graph);
   const int64_t owned = graph.num_owned;
   bias_grad(d_output, bias_.grad);
   // Over the reverse graph the two scalings swap roles: rows [owned | halo] take S_u, owned columns S_v.
@@ -107,7 +70,7 @@ void GcnLayer::backward(const Tensor& d_output, const LayerContext& context, Ten
   if (gemm_first()) {
     Tensor dz = Tensor::empty(DType::kF32, Shape::mat(graph.num_rows(), out_features()), graph.device);
     if (first) {
-      aggregate_backward(d_output, context, dz);  // dZ_all = S_u A^T S_v dY
+      copy_u.backward(d_output, precision, dz);  // dZ_all = S_u A^T S_v dY
       context.make_progress();
       linear_.backward(dz, context, nullptr);  // dW = H_all^T dZ_all
       return;

@@ -35,15 +35,6 @@ class GcnLayer : public Layer {
   bool gemm_first() const { return in_features() > out_features(); }
 
  private:
-  // out = S_v A S_u table ([num_rows, F] -> [num_owned, F]) with the table's halo rows filled from their
-  // owners (overlap_schedule.h: post, inner rows, finish).
-  ExchangedAggregation exchanged_aggregation(Tensor& table, const LayerContext& context, Tensor& out);
-  // The same over the CSR `rows` (owned rows from first_row on; x has rows.num_cols rows).
-  void aggregate_rows(const kernels::CsrIndex& rows, int64_t first_row, const Tensor& x,
-                      const LayerContext& context, Tensor& out);
-  // dx = S_u A^T S_v dy ([num_owned, F] -> [num_rows, F]).
-  void aggregate_backward(const Tensor& dy, const LayerContext& context, Tensor& dx);
-
   int index_;
   LinearMap linear_;  // multiplies H (GEMM first) or M (aggregate first) by W
   Parameter bias_;

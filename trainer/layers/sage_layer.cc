@@ -1,54 +1,15 @@
 #include "trainer/layers/sage_layer.h"
 
-#include "kernels/spmm.h"
+#include "trainer/layers/copy_u_aggregation.h"
 #include "trainer/ops.h"
 
 namespace tango::trainer {
-namespace {
-
-kernels::SpmmScaling mean_scaling(const DistGraph& graph) {
-  return {graph.inverse_degree, Tensor()};
-}
-
-}  // namespace
 
 SageLayer::SageLayer(int index, int64_t in_features, int64_t out_features, uint64_t seed)
     : index_(index),
       root_(fmt::format("layer{}.root_weight", index), in_features, out_features, seed, index, 0),
       neighbours_(fmt::format("layer{}.neighbour_weight", index), in_features, out_features, seed, index, 1),
       bias_(make_parameter(fmt::format("layer{}.bias", index), Shape::vec(out_features))) {}
-
-void SageLayer::aggregate_rows(const kernels::CsrIndex& rows, int64_t first_row, const Tensor& x,
-                               const LayerContext& context, Tensor& out) {
-  const DistGraph& graph = *context.graph;
-  const kernels::SpmmScaling scaling{graph.inverse_degree.slice_rows(first_row, first_row + rows.num_rows),
-                                     Tensor()};
-  if (context.precision == Precision::kINT8) {
-    kernels::qspmm_copy_u(rows, quantize_int8(x, "aggregate_x"), out, scaling);
-  } else {
-    kernels::spmm_copy_u(rows, x, out, scaling);
-  }
-}
-
-ExchangedAggregation SageLayer::exchanged_aggregation(Tensor& table, const LayerContext& context,
-                                                      Tensor& out) {
-  const DistGraph& graph = *context.graph;
-  return ExchangedAggregation(
-      table, graph.adjacency.csr(), graph.adjacency_split, context, out,
-      [this, &context](const kernels::CsrIndex& rows, int64_t first_row, const Tensor& x, Tensor& rows_out) {
-        aggregate_rows(rows, first_row, x, context, rows_out);
-      });
-}
-
-void SageLayer::aggregate_backward(const Tensor& dy, const LayerContext& context, Tensor& dx) {
-  const DistGraph& graph = *context.graph;
-  if (context.precision == Precision::kINT8) {
-    kernels::qspmm_copy_u_backward(graph.adjacency, quantize_int8(dy, "aggregate_dy"), dx,
-                                   mean_scaling(graph));
-  } else {
-    kernels::spmm_copy_u_backward(graph.adjacency, dy, dx, mean_scaling(graph));
-  }
-}
 
 Tensor SageLayer::forward(const Tensor& input, const LayerContext& context) {
   const DistGraph& graph = *context.graph;
@@ -57,6 +18,7 @@ Tensor SageLayer::forward(const Tensor& input, const LayerContext& context) {
               "SAGE layer {} input {} does not fit the part ({} owned, {} halo rows)", index_, input.str(),
               graph.num_owned, graph.num_halo);
   const Precision precision = context.precision;
+  const CopyUAggregation copy_u = CopyUAggregation::mean(graph);
   const kernels::CsrIndex& whole = graph.adjacency.csr();
   const Tensor h_owned = input.slice_rows(0, graph.num_owned);
   Tensor out = Tensor::empty(DType::kF32, Shape::mat(graph.num_owned, out_features()), graph.device);
@@ -68,13 +30,13 @@ Tensor SageLayer::forward(const Tensor& input, const LayerContext& context) {
     if (first) {
       neighbours_.forward(input, precision, z);  // halo rows from the halo input features
       root_.forward(h_owned, precision, out);
-      aggregate_rows(whole, 0, z, context, from_neighbours);
+      copy_u.rows(whole, 0, z, precision, from_neighbours);
     } else {
       // Z's boundary rows first (other ranks need them).
       Tensor z_owned = z.slice_rows(0, graph.num_owned);
       const std::function<void()> inner_gemm =
           neighbours_.forward_split(input, graph.num_inner, precision, z_owned);
-      ExchangedAggregation aggregation = exchanged_aggregation(z, context, from_neighbours);
+      ExchangedAggregation aggregation = copy_u.exchanged(z, context, from_neighbours);
       aggregation.post();
       inner_gemm();  // while they travel: the inner rows' Z, the root branch, the inner rows' mean
       root_.forward(h_owned, precision, out);
@@ -88,9 +50,9 @@ Tensor SageLayer::forward(const Tensor& input, const LayerContext& context) {
     Tensor mean = Tensor::empty(DType::kF32, Shape::mat(graph.num_owned, in_features()), graph.device);
     if (first) {
       root_.forward(h_owned, precision, out);
-      aggregate_rows(whole, 0, h_all, context, mean);
+      copy_u.rows(whole, 0, h_all, precision, mean);
     } else {
-      ExchangedAggregation aggregation = exchanged_aggregation(h_all, context, mean);
+      ExchangedAggregation aggregation = copy_u.exchanged(h_all, context, mean);
       aggregation.post();
       root_.forward(h_owned, precision, out);  // while the halo rows of H travel
       context.make_progress();
@@ -109,10 +71,11 @@ void SageLayer::backward(const Tensor& d_output, const LayerContext& context, Te
   const bool first = index_ == 0;
   TANGO_CHECK(!(first && d_input != nullptr), "layer 0 has no input gradient to give");
   const Precision precision = context.precision;
+  const CopyUAggregation copy_u = CopyUAggregation::mean(graph);
   bias_grad(d_output, bias_.grad);  // db = colsum dY
   if (transform_first() && first) {
     Tensor dz = Tensor::empty(DType::kF32, Shape::mat(graph.num_rows(), out_features()), graph.device);
-    aggregate_backward(d_output, context, dz);  // dZ_all = A^T D^-1 dY
+    copy_u.backward(d_output, precision, dz);  // dZ_all = A^T D^-1 dY
     context.make_progress();
     root_.backward(d_output, context, nullptr);  // dW_root = H_owned^T dY
     context.make_progress();

@@ -46,15 +46,6 @@ class SageLayer : public Layer {
   bool transform_first() const { return in_features() > out_features(); }
 
  private:
-  // out = D^-1 A x over the CSR `rows` (owned rows from first_row on; x has rows.num_cols rows).
-  void aggregate_rows(const kernels::CsrIndex& rows, int64_t first_row, const Tensor& x,
-                      const LayerContext& context, Tensor& out);
-  // out = D^-1 A table over all owned rows with the table's halo rows filled from their owners
-  // (overlap_schedule.h: post, inner rows, finish).
-  ExchangedAggregation exchanged_aggregation(Tensor& table, const LayerContext& context, Tensor& out);
-  // dx = A^T D^-1 dy ([num_owned, F] -> [num_rows, F]).
-  void aggregate_backward(const Tensor& dy, const LayerContext& context, Tensor& dx);
-
   int index_;
   LinearMap root_;
   LinearMap neighbours_;
