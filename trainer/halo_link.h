@@ -48,7 +48,7 @@ class CommHaloLink : public HaloLink {
 
   const comm::ExchangeStats& stats(HaloDirection direction) const;
   // The policy's codec for this layer and direction. Per-row scales at every width (comm/README.md,
-  // "Scale granularity": one scale per exchange loses the low-norm rows beside power-law hubs).
+  // "Wire format": one scale per exchange loses the low-norm rows beside power-law hubs).
   comm::Codec codec(HaloDirection direction) const;
 
   // The exchange's stochastic-rounding position (see comm::HaloExchange::State).

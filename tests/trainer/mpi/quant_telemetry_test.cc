@@ -216,8 +216,8 @@ TEST(QuantTelemetryRanks, SageOperandsOnlyOnTheEpochsDue) {
 }
 
 // The halo half of the telemetry: on this hub graph a 4-bit exchange of the last layer's 8-wide rows
-// keeps per-row scales (one scale per exchange zeroes the rows beside the hubs: comm/README.md, "Scale
-// granularity"), so its relative error stays near the 4-bit floor of a per-row codec.
+// keeps per-row scales (one scale per exchange zeroes the rows beside the hubs: comm/README.md, "Wire
+// format"), so its relative error stays near the 4-bit floor of a per-row codec.
 TEST(QuantTelemetryRanks, NarrowHaloRowsKeepPerRowScales) {
   comm::Communicator world;
   tango::testing::TempDir dir;
