@@ -2,7 +2,8 @@
 //   probs[e, h] = exp(s[e, h] - m) / sum_{e' into r} exp(s[e', h] - m),   m = max_{e' into r} s[e', h]
 // in FP32 (subtracting the row max keeps it finite for any logits). Scores and probs are [E, H] in
 // canonical edge order. A row without edges produces nothing.
-// Backward: ds[e, h] = p[e, h] * (dp[e, h] - sum_{e' into r} p[e', h] dp[e', h]).
+// Backward: ds[e, h] = p[e, h] * (dp[e, h] - sum_{e' into r} p[e', h] dp[e', h]); ds may be dp itself (each
+// row's sum is read before any of its entries is written).
 // LeakyReLU before the softmax is the elementwise kernels' job.
 #pragma once
 

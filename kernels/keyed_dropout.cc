@@ -96,4 +96,32 @@ void masked_dropout_backward(const Tensor& dy, const Tensor& mask, float p, Tens
 #endif
 }
 
+void activation_dropout_codes(Tensor& y, Tensor& codes, const Tensor& global_ids,
+                              const ActivationOptions& activation, const KeyedDropoutOptions& options) {
+  check_p(options.p, "activation_dropout_codes");
+  check_f32(y, "activation_dropout_codes values");
+  check_dtype(codes, DType::kU8, "activation_dropout_codes codes");
+  check_dtype(global_ids, DType::kI64, "activation_dropout_codes global ids");
+  check_same_device(y, codes, "activation_dropout_codes");
+  check_same_device(y, global_ids, "activation_dropout_codes");
+  const MatrixView v = matrix_view(y);
+  TANGO_CHECK(codes.numel() == y.numel(), "activation_dropout_codes: {} with codes {}", y.str(), codes.str());
+  TANGO_CHECK(activation.kind == Activation::kRelu || activation.kind == Activation::kIdentity ||
+                  (activation.alpha >= 0.0f && activation.alpha <= 1.0f),
+              "activation_dropout_codes: alpha {} puts the derivative outside [0, 1]", activation.alpha);
+  TANGO_CHECK(global_ids.numel() >= v.rows,
+              "activation_dropout_codes needs a global id for each of {} rows, got {}", v.rows,
+              global_ids.numel());
+  const uint64_t key = stream_key(options.seed, options.stream);
+  if (y.device().is_cpu())
+    return cpu::activation_dropout_codes(y.data<float>(), v.rows, v.cols, global_ids.data<int64_t>(),
+                                         options.p, key, activation, codes.data<uint8_t>());
+#ifdef TANGO_HAVE_CUDA
+  cuda::activation_dropout_codes(y.data<float>(), v.rows, v.cols, global_ids.data<int64_t>(), options.p, key,
+                                 activation, codes.data<uint8_t>(), y.device());
+#else
+  fail_no_cuda("activation_dropout_codes", y);
+#endif
+}
+
 }  // namespace tango::kernels

@@ -90,28 +90,34 @@ Tensor Model::forward(const DistGraph& graph, const std::vector<HaloLink*>& halo
   dropout_masks_.assign(layers_.size(), Tensor());
   pre_activations_.assign(layers_.size(), Tensor());
   activation_codes_.assign(layers_.size(), Tensor());
-  const bool coded = config_.precision == Precision::kINT8;
+  // int8 training keeps one u8 code per hidden element for backward instead of the activation's input and
+  // the dropout mask (ops.h activate_dropout_coded).
+  const bool coded = config_.precision == Precision::kINT8 && training;
   Tensor h = graph.input;
+  bool h_dropped = false;  // h is the previous layer's output with this layer's dropout applied (coded)
   for (int l = 0; l < num_layers(); ++l) {
-    Tensor x = h;
-    if (dropped_ && p > 0.0f) {
-      x = Tensor::empty(DType::kF32, h.shape(), h.device());
-      dropout_masks_[l] = Tensor::empty(DType::kU8, h.shape(), h.device());
-      dropout(h, x, dropout_masks_[l], p, config_.seed, dropout_stream(epoch, l), graph.global_ids);
+    Tensor x = std::move(h);
+    if (dropped_ && p > 0.0f && !h_dropped) {
+      // In place on an activation only this loop holds (not the input features, not the embeddings the
+      // caller keeps), so that the layer's input does not sit beside a second copy.
+      const bool in_place = l > 0 && !(last_hidden != nullptr && l + 1 == num_layers());
+      const Tensor in = x;
+      if (!in_place) x = Tensor::empty(DType::kF32, in.shape(), in.device());
+      dropout_masks_[l] = Tensor::empty(DType::kU8, in.shape(), in.device());
+      dropout(in, x, dropout_masks_[l], p, config_.seed, dropout_stream(epoch, l), graph.global_ids);
     }
-    if (coded && l > 0 && training) {
-      // int8: the previous activation and this dropout become one u8 code per element; y goes now.
+    if (coded && l > 0 && !h_dropped) {
+      // int8 beside --embeddings: the previous activation and this dropout become one u8 code per element.
       activation_codes_[l - 1] =
           activation_codes(pre_activations_[l - 1], dropout_masks_[l], activation_kind(), 1.0f);
       pre_activations_[l - 1] = Tensor();
       dropout_masks_[l] = Tensor();
     }
-    h = Tensor();  // x holds what the layer reads (h itself without dropout)
     Tensor y;
     {
       const QuantTelemetry::Scope measured(quant_telemetry_, l, QuantPass::kForward, graph.num_owned,
                                            graph.num_rows());
-      y = layers_[l]->forward(x, context(l, halos));
+      y = layers_[l]->forward(std::move(x), context(l, halos));  // freed inside, after its last read
     }
     if (spdlog::should_log(spdlog::level::debug)) {
       const MemoryStats memory = memory_stats(graph_->device.kind);
@@ -119,13 +125,25 @@ Tensor Model::forward(const DistGraph& graph, const std::vector<HaloLink*>& halo
                     training ? "training" : "evaluation", memory.current_bytes / 1048576.0,
                     memory.peak_bytes / 1048576.0);
     }
+    h_dropped = false;
     if (l + 1 < num_layers()) {
+      const bool keep_hidden = last_hidden != nullptr && l + 2 == num_layers();
+      if (coded && !keep_hidden) {
+        // y becomes the next layer's input in place (activation, then that layer's dropout), and backward
+        // reads the codes only.
+        activation_codes_[l] =
+            activate_dropout_coded(y, activation_kind(), 1.0f, dropped_ ? p : 0.0f, config_.seed,
+                                   dropout_stream(epoch, l + 1), graph.global_ids);
+        h = std::move(y);
+        h_dropped = true;
+        continue;
+      }
       if (training) pre_activations_[l] = y;  // an evaluation pass has no backward
       h = Tensor::empty(DType::kF32, y.shape(), y.device());
       activate(y, h, activation_kind(), 1.0f);
-      if (last_hidden != nullptr && l + 2 == num_layers()) *last_hidden = h;
+      if (keep_hidden) *last_hidden = h;
     } else {
-      h = y;
+      h = std::move(y);
     }
   }
   return h;
@@ -141,10 +159,9 @@ void Model::backward(const Tensor& d_logits, const std::vector<HaloLink*>& halos
     {
       const QuantTelemetry::Scope measured(quant_telemetry_, l, QuantPass::kBackward, graph_->num_owned,
                                            graph_->num_rows());
-      layers_[l]->backward(d, layer_context, l > 0 ? &d_input : nullptr);
+      layers_[l]->backward(std::move(d), layer_context, l > 0 ? &d_input : nullptr);
     }
     if (layer_done) layer_done(l);
-    d = Tensor();
     if (spdlog::should_log(spdlog::level::debug)) {
       const MemoryStats memory = memory_stats(graph_->device.kind);
       spdlog::debug("layer {} backward done: {:.1f} MiB of live tensors, peak {:.1f} MiB this epoch", l,

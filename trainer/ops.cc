@@ -89,6 +89,13 @@ void dropout(const Tensor& x, Tensor& y, Tensor& mask, float p, uint64_t seed, u
   kernels::keyed_dropout(x, y, mask, global_ids, {p, seed, stream});
 }
 
+Tensor activate_dropout_coded(Tensor& y, kernels::Activation kind, float alpha, float p, uint64_t seed,
+                              uint64_t stream, const Tensor& global_ids) {
+  Tensor codes = Tensor::empty(DType::kU8, y.shape(), y.device());
+  kernels::activation_dropout_codes(y, codes, global_ids, {kind, alpha}, {p, seed, stream});
+  return codes;
+}
+
 void dropout_backward(const Tensor& dy, const Tensor& mask, float p, Tensor& dx) {
   kernels::masked_dropout_backward(dy, mask, p, dx);
 }

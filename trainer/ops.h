@@ -66,6 +66,11 @@ void dropout_backward(const Tensor& dy, const Tensor& mask, float p, Tensor& dx)
 inline float dropout_keep_scale(float p) {
   return 1.0f / (1.0f - p);
 }
+// activate() then dropout() in place on y (p = 0: no dropout), returning activation_codes() of the old y
+// with that dropout's mask folded in: the same bits as the three calls, in one pass that never holds y,
+// act(y) and the mask together (the INT8 model between layers).
+Tensor activate_dropout_coded(Tensor& y, kernels::Activation kind, float alpha, float p, uint64_t seed,
+                              uint64_t stream, const Tensor& global_ids);
 
 // Dropout of edge values [E, H] in place, entry p of `csr` (row r, column c) keyed by the GLOBAL edge
 // (global_ids[first_row + r], global_ids[c]) and the head, so every rank count draws the same mask; `mask`

@@ -5,6 +5,7 @@
 
 #include "kernels/cpu/isa_clones.h"
 #include "kernels/cpu/parallel_spans.h"
+#include "kernels/elementwise_math.h"
 #include "kernels/keyed_dropout_math.h"
 
 namespace tango::kernels::cpu {
@@ -120,6 +121,25 @@ void masked_dropout_backward(const float* dy, const uint8_t* mask, int64_t n, fl
   for_each_span(n, [&](int64_t begin, int64_t count) {
     dropout_backward_span(dy + begin, mask + begin, count, keep_scale, dx + begin);
   });
+}
+
+void activation_dropout_codes(float* y, int64_t rows, int64_t cols, const int64_t* global_ids, float p,
+                              uint64_t key, const ActivationOptions& activation, uint8_t* codes) {
+  const uint64_t pairs_per_row = static_cast<uint64_t>((cols + 1) / 2);
+  const float keep_scale = 1.0f / (1.0f - p);
+  // Scalar, like activation_derivative_codes (ELU's expf stays the scalar one: the bits of the two kernels
+  // this one fuses).
+#pragma omp parallel for schedule(static)
+  for (int64_t r = 0; r < rows; ++r) {
+    const uint64_t id = static_cast<uint64_t>(global_ids[r]);
+    for (int64_t j = 0; j < cols; ++j) {
+      const bool kept = p == 0.0f || row_dropout_draw(key, id, pairs_per_row, static_cast<uint64_t>(j)) >= p;
+      float& value = y[r * cols + j];
+      codes[r * cols + j] = derivative_code(activation.kind, value, activation.alpha, kept);
+      value =
+          keyed_dropout_value(activation_value(activation.kind, value, activation.alpha), kept, keep_scale);
+    }
+  }
 }
 
 }  // namespace tango::kernels::cpu

@@ -1,6 +1,7 @@
 // CUDA keyed dropouts: grid-stride loops over the shared per-element draws (keyed_dropout_math.h).
 #include "kernels/cuda/keyed_dropout.h"
 #include "kernels/cuda/launch.cuh"
+#include "kernels/elementwise_math.h"
 #include "kernels/keyed_dropout_math.h"
 
 namespace tango::kernels::cuda {
@@ -49,6 +50,28 @@ __global__ void keyed_edge_dropout_kernel(const int64_t* __restrict__ indptr,
   }
 }
 
+// Thread = (row, column pair), as keyed_dropout_kernel.
+__global__ void activation_dropout_codes_kernel(float* y, int64_t rows, int64_t cols,
+                                                const int64_t* __restrict__ global_ids, float p, uint64_t key,
+                                                float keep_scale, Activation kind, float alpha,
+                                                uint8_t* __restrict__ codes) {
+  const int64_t pairs_per_row = (cols + 1) / 2;
+  for (int64_t i = int64_t{blockIdx.x} * blockDim.x + threadIdx.x; i < rows * pairs_per_row;
+       i += int64_t{gridDim.x} * blockDim.x) {
+    const int64_t r = i / pairs_per_row, pair = i % pairs_per_row;
+    float draws[2];
+    row_dropout_draws(key, static_cast<uint64_t>(global_ids[r]), static_cast<uint64_t>(pairs_per_row),
+                      static_cast<uint64_t>(pair), draws);
+    const int64_t end = min(cols, 2 * pair + 2);
+    for (int64_t j = 2 * pair; j < end; ++j) {
+      const bool kept = p == 0.0f || draws[j - 2 * pair] >= p;
+      const float value = y[r * cols + j];
+      codes[r * cols + j] = derivative_code(kind, value, alpha, kept);
+      y[r * cols + j] = keyed_dropout_value(activation_value(kind, value, alpha), kept, keep_scale);
+    }
+  }
+}
+
 __global__ void masked_dropout_backward_kernel(const float* dy, const uint8_t* mask, int64_t n,
                                                float keep_scale, float* dx) {
   for (int64_t i = int64_t{blockIdx.x} * blockDim.x + threadIdx.x; i < n;
@@ -82,6 +105,16 @@ void masked_dropout_backward(const float* dy, const uint8_t* mask, int64_t n, fl
   if (n == 0) return;
   masked_dropout_backward_kernel<<<grid_size(n, device), kThreads, 0, stream_for(device)>>>(
       dy, mask, n, 1.0f / (1.0f - p), dx);
+  TANGO_CU_CHECK(cudaGetLastError());
+}
+
+void activation_dropout_codes(float* y, int64_t rows, int64_t cols, const int64_t* global_ids, float p,
+                              uint64_t key, const ActivationOptions& activation, uint8_t* codes,
+                              Device device) {
+  const int64_t work = rows * ((cols + 1) / 2);
+  if (work == 0) return;
+  activation_dropout_codes_kernel<<<grid_size(work, device), kThreads, 0, stream_for(device)>>>(
+      y, rows, cols, global_ids, p, key, 1.0f / (1.0f - p), activation.kind, activation.alpha, codes);
   TANGO_CU_CHECK(cudaGetLastError());
 }
 

@@ -4,6 +4,7 @@
 #include <cstdint>
 
 #include "core/device.h"
+#include "kernels/elementwise_options.h"
 
 namespace tango::kernels::cuda {
 
@@ -14,5 +15,8 @@ void keyed_edge_dropout(const int64_t* indptr, const int32_t* indices, int64_t r
                         uint64_t key, float* values, uint8_t* mask, Device device);
 void masked_dropout_backward(const float* dy, const uint8_t* mask, int64_t n, float p, float* dx,
                              Device device);
+void activation_dropout_codes(float* y, int64_t rows, int64_t cols, const int64_t* global_ids, float p,
+                              uint64_t key, const ActivationOptions& activation, uint8_t* codes,
+                              Device device);
 
 }  // namespace tango::kernels::cuda

@@ -32,6 +32,10 @@ TEST(EdgeSoftmaxCuda, ForwardAndBackwardMatchCpu) {
     for (size_t i = 0; i < pv.size(); ++i)
       tol[i] = pv[i] * 4 * rounding_tol(1.0f, max_degree(g.csr())) + 1e-7f;
     expect_close(ds_gpu.to_vector<float>(), ds.to_vector<float>(), tol, "edge softmax backward");
+    // In place (GAT's d_alpha -> d_scores): the bits of the out-of-place call on the GPU.
+    Tensor in_place = dp.to(kGpu);
+    edge_softmax_backward(d.csr(), p.to(kGpu), in_place, in_place);
+    EXPECT_EQ(in_place.to_vector<float>(), ds_gpu.to_vector<float>());
   }
 }
 

@@ -65,5 +65,22 @@ TEST(EdgeSoftmax, BackwardMatchesFiniteDifferences) {
   expect_gradient_matches_fd(s, ds, weights, deg, out_tol, step, forward, "edge softmax ds");
 }
 
+// GAT's backward writes d_scores over d_alpha: in place, the same bits as into another tensor, on rows of
+// every degree (a row's sum must be read before any of its entries is overwritten).
+TEST(EdgeSoftmax, BackwardInPlaceEqualsOutOfPlace) {
+  const HostCsr h = random_csr(300, 300, 40, 11);
+  const SparseGraph g = to_sparse_graph(h);
+  for (int64_t heads : {1, 4}) {
+    Tensor p = Tensor::empty(DType::kF32, Shape::mat(g.num_edges(), heads));
+    edge_softmax(g.csr(), random_matrix(g.num_edges(), heads, 3, -4.0f, 4.0f), p);
+    const Tensor dp = random_matrix(g.num_edges(), heads, 4);
+    Tensor ds = Tensor::empty(DType::kF32, dp.shape()), in_place = dp.clone();
+    edge_softmax_backward(g.csr(), p, dp, ds);
+    edge_softmax_backward(g.csr(), p, in_place, in_place);
+    EXPECT_EQ(in_place.to_vector<float>(), ds.to_vector<float>()) << heads << " heads";
+    EXPECT_NE(in_place.to_vector<float>(), dp.to_vector<float>());
+  }
+}
+
 }  // namespace
 }  // namespace tango::kernels

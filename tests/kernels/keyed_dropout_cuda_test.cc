@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "core/device.h"
+#include "kernels/elementwise.h"
 #include "kernels/keyed_dropout.h"
 #include "tests/kernels/sparse_test_util.h"
 
@@ -54,6 +55,26 @@ TEST(KeyedDropoutCuda, RowAndEdgeMasksMatchCpuBitForBit) {
          tm = tail_mask.slice_rows(g.indptr[100], g.nnz());
   keyed_edge_dropout(tail, node_ids.to(kGpu), 100000, tv, tm, {0.3f, 7, 8}, 100);
   EXPECT_EQ(tm.to_vector<uint8_t>(), em.slice_rows(g.indptr[100], g.nnz()).to_vector<uint8_t>());
+}
+
+// The fused activation, dropout and derivative codes on the GPU: the bits of the three GPU kernels in a row.
+TEST(KeyedDropoutCuda, ActivationDropoutCodesEqualTheThreeKernels) {
+  TANGO_REQUIRE_GPU();
+  const int64_t rows = 1001, cols = 37;
+  const Tensor ids = ids_for(rows).to(kGpu), y0 = random_matrix(rows, cols, 5, -3.0f, 3.0f).to(kGpu);
+  for (const ActivationOptions activation :
+       {ActivationOptions{Activation::kRelu, 0.0f}, ActivationOptions{Activation::kElu, 1.0f}}) {
+    Tensor h = Tensor::empty(DType::kF32, y0.shape(), kGpu), x = Tensor::empty(DType::kF32, y0.shape(), kGpu);
+    Tensor mask = Tensor::empty(DType::kU8, y0.shape(), kGpu), codes = mask.clone(),
+           fused_codes = mask.clone();
+    activation_forward(y0, h, activation);
+    keyed_dropout(h, x, mask, ids, {0.5f, 3, 4});
+    activation_derivative_codes(y0, mask, activation, codes);
+    Tensor y = y0.clone();
+    activation_dropout_codes(y, fused_codes, ids, activation, {0.5f, 3, 4});
+    EXPECT_EQ(y.to_vector<float>(), x.to_vector<float>());
+    EXPECT_EQ(fused_codes.to_vector<uint8_t>(), codes.to_vector<uint8_t>());
+  }
 }
 
 }  // namespace

@@ -9,6 +9,7 @@
 #include <utility>
 
 #include "core/error.h"
+#include "kernels/elementwise.h"
 #include "kernels/keyed_dropout_math.h"
 #include "kernels/quant_math.h"
 #include "tests/kernels/sparse_test_util.h"
@@ -105,6 +106,45 @@ TEST(KeyedDropout, PerColumnDrawEqualsThePairDraws) {
       EXPECT_EQ(row_dropout_draw(key, id, 70, 2 * pair + 1), draws[1]);
     }
   }
+}
+
+// The INT8 model's step between layers: activation, dropout and derivative codes fused in place must give
+// the bits of the three kernels run one after another (ELU included: the same scalar expf), with p = 0 as
+// no dropout at all.
+TEST(KeyedDropout, ActivationDropoutCodesEqualTheThreeKernels) {
+  for (const ActivationOptions activation :
+       {ActivationOptions{Activation::kRelu, 0.0f}, ActivationOptions{Activation::kElu, 1.0f}}) {
+    for (const float p : {0.0f, 0.4f}) {
+      for (const auto& [rows, cols] : {std::pair<int64_t, int64_t>{57, 13}, {23, 131}}) {
+        SCOPED_TRACE(::testing::Message()
+                     << static_cast<int>(activation.kind) << " p " << p << " cols " << cols);
+        const Tensor y0 = random_matrix(rows, cols, 7, -3.0f, 3.0f), ids = ids_for(rows, 5);
+        Tensor h = Tensor::empty(DType::kF32, y0.shape()), mask = Tensor::empty(DType::kU8, y0.shape());
+        activation_forward(y0, h, activation);
+        Tensor x = h.clone();
+        if (p > 0.0f) keyed_dropout(h, x, mask, ids, {p, 5, 9});
+        Tensor expected_codes = Tensor::empty(DType::kU8, y0.shape());
+        activation_derivative_codes(y0, p > 0.0f ? mask : Tensor(), activation, expected_codes);
+
+        Tensor y = y0.clone(), codes = Tensor::empty(DType::kU8, y0.shape());
+        activation_dropout_codes(y, codes, ids, activation, {p, 5, 9});
+        EXPECT_EQ(y.to_vector<float>(), x.to_vector<float>());
+        EXPECT_EQ(codes.to_vector<uint8_t>(), expected_codes.to_vector<uint8_t>());
+        int64_t zero_codes = 0;
+        for (uint8_t c : codes.to_vector<uint8_t>()) zero_codes += c == 0;
+        // ReLU's negatives and the dropped elements code 0: those cases are exercised (ELU without dropout
+        // has none).
+        if (activation.kind == Activation::kRelu || p > 0.0f) {
+          EXPECT_GT(zero_codes, 0);
+        }
+      }
+    }
+  }
+  Tensor y = random_matrix(2, 3, 1), codes = Tensor::empty(DType::kU8, y.shape());
+  EXPECT_THROW(activation_dropout_codes(y, codes, ids_for(2, 1), {Activation::kElu, 1.5f}, {0.5f, 1, 2}),
+               Error);
+  EXPECT_THROW(activation_dropout_codes(y, codes, ids_for(2, 1), {Activation::kRelu, 0.0f}, {1.0f, 1, 2}),
+               Error);
 }
 
 TEST(KeyedDropout, EdgeMaskIsKeyedByTheGlobalEdgeAndHead) {

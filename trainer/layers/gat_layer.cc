@@ -2,6 +2,7 @@
 
 #include "kernels/edge_quantize.h"
 #include "kernels/edge_softmax.h"
+#include "kernels/elementwise.h"
 #include "kernels/head_ops.h"
 #include "kernels/sddmm.h"
 #include "kernels/spmm.h"
@@ -51,51 +52,69 @@ GatAttention GatLayer::attention_precision(const LayerContext& context) const {
 }
 
 void GatLayer::attend_rows(const kernels::CsrIndex& rows, int64_t first_row, int64_t first_entry,
-                           const Tensor& el, const Tensor& er, const LayerContext& context, Tensor& out) {
+                           const Tensor& el, const Tensor& er, const LayerContext& context, Tensor& out,
+                           const kernels::QTensor* z_codes) {
   const DistGraph& graph = *context.graph;
+  const bool int8 = context.precision == Precision::kINT8;
   const int64_t last_entry = first_entry + rows.num_entries();
   Tensor scores = scores_.slice_rows(first_entry, last_entry);
   kernels::sddmm_u_add_v(rows, el.slice_rows(0, rows.num_cols),
                          er.slice_rows(first_row, first_row + rows.num_rows), scores);
   context.make_progress();
-  Tensor logits = Tensor::empty(DType::kF32, scores.shape(), graph.device);
+  // INT8 keeps LeakyReLU's derivative codes instead of the scores: made now, and the logits overwrite the
+  // scores in place (FP32 keeps the scores for backward: the logits are a temporary).
+  Tensor logits = scores;
+  if (int8) {
+    Tensor codes = score_codes_.slice_rows(first_entry, last_entry);
+    kernels::activation_derivative_codes(scores, Tensor(), {kernels::Activation::kLeakyRelu, kNegativeSlope},
+                                         codes);
+  } else {
+    logits = Tensor::empty(DType::kF32, scores.shape(), graph.device);
+  }
   activate(scores, logits, kernels::Activation::kLeakyRelu, kNegativeSlope);
   Tensor alpha = alpha_.slice_rows(first_entry, last_entry);
   kernels::edge_softmax(rows, logits, alpha);
+  logits = scores = Tensor();
   context.make_progress();
   Tensor alpha_used = alpha;
   if (attention_mask_.defined()) {
-    alpha_used = alpha_used_.slice_rows(first_entry, last_entry);
+    // INT8 makes alpha after dropout again in backward: here it lives for this range's aggregation only.
+    alpha_used = int8 ? Tensor::empty(DType::kF32, alpha.shape(), graph.device)
+                      : alpha_used_.slice_rows(first_entry, last_entry);
     alpha_used.copy_from(alpha);
     Tensor mask = attention_mask_.slice_rows(first_entry, last_entry);
     edge_dropout(rows, graph.global_ids, graph.num_global_nodes, alpha_used, mask, context.attention_dropout,
                  context.seed, context.attention_dropout_stream, first_row);
   }
   context.make_progress();
-  const Tensor z = z_.slice_rows(0, rows.num_cols);
-  switch (attention_precision(context)) {
-    case GatAttention::kFP32: kernels::spmm_u_mul_e(rows, z, alpha_used, out); break;
-    case GatAttention::kPerTensor: {
-      const kernels::QTensor alpha_q = quantize_int8(alpha_used);
-      QuantTelemetry::record_edges("attention_alpha", rows, alpha_used, alpha_q);
-      kernels::qspmm_u_mul_e(rows, quantize_int8(z, "attention_z"), alpha_q, out);
-      break;
-    }
-    case GatAttention::kPerRow: {
-      kernels::QTensor alpha_q = kernels::make_edge_row_qtensor(rows, heads_);
-      kernels::quantize_edges_per_row(rows, alpha_used, alpha_q);
-      QuantTelemetry::record_edges("attention_alpha", rows, alpha_used, alpha_q);
-      kernels::qspmm_u_mul_e_row_scaled(rows, quantize_int8(z, "attention_z"), alpha_q, out);
-      break;
-    }
+  const GatAttention precision = attention_precision(context);
+  if (precision == GatAttention::kFP32) {
+    kernels::spmm_u_mul_e(rows, z_.slice_rows(0, rows.num_cols), alpha_used, out);
+    return;
+  }
+  kernels::QTensor alpha_q;
+  if (precision == GatAttention::kPerTensor) {
+    alpha_q = quantize_int8(alpha_used);
+  } else {
+    alpha_q = kernels::make_edge_row_qtensor(rows, heads_);
+    kernels::quantize_edges_per_row(rows, alpha_used, alpha_q);
+  }
+  QuantTelemetry::record_edges("attention_alpha", rows, alpha_used, alpha_q);
+  alpha_used = alpha = Tensor();  // its codes are what the aggregation reads
+  const kernels::QTensor z_q =
+      z_codes != nullptr ? *z_codes : quantize_int8(z_.slice_rows(0, rows.num_cols), "attention_z");
+  if (precision == GatAttention::kPerTensor) {
+    kernels::qspmm_u_mul_e(rows, z_q, alpha_q, out);
+  } else {
+    kernels::qspmm_u_mul_e_row_scaled(rows, z_q, alpha_q, out);
   }
 }
 
 void GatLayer::keep_int8_state(int64_t exchanged_rows_begin) {
-  score_codes_ = activation_codes(scores_, Tensor(), kernels::Activation::kLeakyRelu, kNegativeSlope);
   scores_ = Tensor();
   alpha_used_ = Tensor();
-  if (exchanged_rows_begin < z_.rows()) z_halo_ = z_.slice_rows(exchanged_rows_begin, z_.rows()).clone();
+  if (z_.defined() && exchanged_rows_begin < z_.rows())
+    z_halo_ = z_.slice_rows(exchanged_rows_begin, z_.rows()).clone();
   z_ = Tensor();
 }
 
@@ -111,7 +130,7 @@ SavedBytes GatLayer::saved_bytes() const {
   return saved;
 }
 
-Tensor GatLayer::forward(const Tensor& input, const LayerContext& context) {
+Tensor GatLayer::forward(Tensor input, const LayerContext& context) {
   const DistGraph& graph = *context.graph;
   const bool first = index_ == 0;
   TANGO_CHECK(input.cols() == in_features() && input.rows() == (first ? graph.num_rows() : graph.num_owned),
@@ -126,33 +145,44 @@ Tensor GatLayer::forward(const Tensor& input, const LayerContext& context) {
   HaloOverlap z_halo(context, HaloDirection::kForward);  // Z's halo rows (overlap_schedule.h)
   Tensor z_input_rows = z_.slice_rows(0, input.rows());
   if (!exchange) {
-    linear_.forward(input, context.precision, z_input_rows);
+    linear_.forward(std::move(input), context.precision, z_input_rows);
     if (!first) z_halo.post(z_);  // one rank: only counts the exchange
   } else {
     // The boundary rows (the only ones other ranks need) first; the inner rows' GEMM runs while they travel.
     const std::function<void()> inner_gemm =
         linear_.forward_split(input, inner, context.precision, z_input_rows);
+    input = Tensor();  // the map keeps what it reads (INT8: the codes)
     z_halo.post(z_);
     inner_gemm();
   }
+  z_input_rows = Tensor();
   const kernels::CsrIndex& adjacency = graph.adjacency_with_self.csr();
   Tensor el = Tensor::empty(DType::kF32, Shape::mat(graph.num_rows(), heads_), graph.device);
   Tensor er = Tensor::empty(DType::kF32, Shape::mat(owned, heads_), graph.device);
   head_scores(z_, 0, exchange ? owned : graph.num_rows(), attention_src_.value, el);
   head_scores(z_, 0, owned, attention_dst_.value, er);
   context.make_progress();
+  const bool int8 = context.precision == Precision::kINT8;
+  // INT8 attention over the whole part at once: Z's codes now, and FP32 Z goes before the edge tensors
+  // are allocated (nothing keeps it: no exchanged halo rows).
+  kernels::QTensor z_codes;
+  if (!exchange && int8 && attention_precision(context) != GatAttention::kFP32) {
+    z_codes = quantize_int8(z_, "attention_z");
+    z_ = Tensor();
+  }
   scores_ = Tensor::empty(DType::kF32, Shape::mat(adjacency.num_entries(), heads_), graph.device);
+  if (int8) score_codes_ = Tensor::empty(DType::kU8, scores_.shape(), graph.device);
   alpha_ = Tensor::empty(DType::kF32, scores_.shape(), graph.device);
   alpha_used_ = alpha_;
   attention_mask_ = Tensor();
   if (context.training && context.attention_dropout > 0.0f) {
-    alpha_used_ = Tensor::empty(DType::kF32, alpha_.shape(), graph.device);
+    if (!int8) alpha_used_ = Tensor::empty(DType::kF32, alpha_.shape(), graph.device);
     attention_mask_ = Tensor::empty(DType::kU8, alpha_.shape(), graph.device);
   }
 
   Tensor aggregated = Tensor::empty(DType::kF32, Shape::mat(owned, width), graph.device);
   if (!exchange) {
-    attend_rows(adjacency, 0, 0, el, er, context, aggregated);
+    attend_rows(adjacency, 0, 0, el, er, context, aggregated, z_codes.values.defined() ? &z_codes : nullptr);
   } else {
     const RowSplit& split = graph.adjacency_with_self_split;
     if (inner > 0) {
@@ -166,7 +196,7 @@ Tensor GatLayer::forward(const Tensor& input, const LayerContext& context) {
       attend_rows(split.boundary, inner, split.boundary_first_entry, el, er, context, boundary_out);
     }
   }
-  if (context.precision == Precision::kINT8) keep_int8_state(exchange ? owned : graph.num_rows());
+  if (int8) keep_int8_state(exchange ? owned : graph.num_rows());
   if (!mean_heads_) {
     add_bias(aggregated, bias_.value);
     return aggregated;
@@ -177,7 +207,7 @@ Tensor GatLayer::forward(const Tensor& input, const LayerContext& context) {
   return out;
 }
 
-void GatLayer::backward(const Tensor& d_output, const LayerContext& context, Tensor* d_input) {
+void GatLayer::backward(Tensor d_output, const LayerContext& context, Tensor* d_input) {
   const DistGraph& graph = *context.graph;
   const bool first = index_ == 0;
   TANGO_CHECK(!(first && d_input != nullptr), "layer 0 has no input gradient to give");
@@ -188,6 +218,7 @@ void GatLayer::backward(const Tensor& d_output, const LayerContext& context, Ten
   if (mean_heads_) {
     d_aggregated = Tensor::empty(DType::kF32, Shape::mat(owned, width), graph.device);
     kernels::head_mean_backward(d_output, heads_, d_aggregated);
+    d_output = Tensor();
   }
   const kernels::SparseGraph& g = graph.adjacency_with_self;
   const GatAttention precision = attention_precision(context);
@@ -204,19 +235,28 @@ void GatLayer::backward(const Tensor& d_output, const LayerContext& context, Ten
       z_halo_rows.copy_from(z_halo_);
     }
   }
-  if (!alpha_used.defined()) {
-    alpha_used = alpha_;
-    if (attention_mask_.defined()) {
-      alpha_used = Tensor::empty(DType::kF32, alpha_.shape(), graph.device);
-      dropout_backward(alpha_, attention_mask_, context.attention_dropout, alpha_used);
-    }
-  }
+  const bool exchange = !first && context.exchanges();
   // INT8 operands, each quantized once over all its rows and shared by the row ranges (all of them exist
   // now; the forward's per-range scales of Z and per-tensor alpha are not reused).
   kernels::QTensor z_q, alpha_q, dy_q;
   if (precision != GatAttention::kFP32) {
     z_q = quantize_int8(z, "attention_z");
     dy_q = quantize_int8(d_aggregated, "attention_dy");
+    d_output = d_aggregated = Tensor();  // the quantized products read the codes
+  }
+  // The aggregation's edge weights for dZ = A_alpha^T dY: alpha after attention dropout (kept by FP32; made
+  // again by INT8 as the forward's product alpha * keep scale), or their codes. On one part (no exchange)
+  // INT8 makes them after every edge gradient, in place on alpha_: the softmax backward has read it then.
+  const bool alpha_in_place = !alpha_used.defined() && !exchange;
+  auto make_alpha_operands = [&]() {
+    if (!alpha_used.defined()) {
+      alpha_used = alpha_;
+      if (attention_mask_.defined()) {
+        if (!alpha_in_place) alpha_used = Tensor::empty(DType::kF32, alpha_.shape(), graph.device);
+        dropout_backward(alpha_, attention_mask_, context.attention_dropout, alpha_used);
+      }
+    }
+    if (precision == GatAttention::kFP32) return;
     if (precision == GatAttention::kPerTensor) {
       alpha_q = quantize_int8(alpha_used);
     } else {
@@ -224,9 +264,11 @@ void GatLayer::backward(const Tensor& d_output, const LayerContext& context, Ten
       kernels::quantize_edges_per_row(g.csr(), alpha_used, alpha_q);
     }
     QuantTelemetry::record_edges("attention_alpha", g.csr(), alpha_used, alpha_q);
-  }
-  Tensor dz = Tensor::empty(DType::kF32, Shape::mat(rows, width), graph.device);
-  Tensor d_alpha = Tensor::empty(DType::kF32, alpha_.shape(), graph.device);
+    alpha_used = Tensor();  // the quantized products read the codes
+  };
+  if (!alpha_in_place) make_alpha_operands();
+  Tensor dz;  // allocated before the first source_gradients (after the edge gradients on one part)
+  // d_alpha, then in place the softmax's backward d_scores (kernels/edge_softmax.h allows it).
   Tensor d_scores = Tensor::empty(DType::kF32, alpha_.shape(), graph.device);
   Tensor d_el = Tensor::empty(DType::kF32, Shape::mat(rows, heads_), graph.device);
   Tensor d_er = Tensor::empty(DType::kF32, Shape::mat(owned, heads_), graph.device);
@@ -235,7 +277,7 @@ void GatLayer::backward(const Tensor& d_output, const LayerContext& context, Ten
   // d_alpha = SDDMM-dot(Z, dY), attention dropout, softmax and LeakyReLU backward.
   auto edge_gradients = [&](const kernels::CsrIndex& csr, int64_t first_row, int64_t first_entry) {
     const int64_t last_entry = first_entry + csr.num_entries(), last_row = first_row + csr.num_rows;
-    Tensor da = d_alpha.slice_rows(first_entry, last_entry);
+    Tensor da = d_scores.slice_rows(first_entry, last_entry);
     if (precision == GatAttention::kFP32) {
       kernels::sddmm_u_dot_v(csr, z.slice_rows(0, csr.num_cols), d_aggregated.slice_rows(first_row, last_row),
                              da);
@@ -247,8 +289,8 @@ void GatLayer::backward(const Tensor& d_output, const LayerContext& context, Ten
       dropout_backward(da, attention_mask_.slice_rows(first_entry, last_entry), context.attention_dropout,
                        da);
     context.make_progress();
-    Tensor ds = d_scores.slice_rows(first_entry, last_entry);
-    kernels::edge_softmax_backward(csr, alpha_.slice_rows(first_entry, last_entry), da, ds);
+    kernels::edge_softmax_backward(csr, alpha_.slice_rows(first_entry, last_entry), da, da);
+    Tensor& ds = da;
     if (score_codes_.defined()) {
       coded_activation_backward(score_codes_.slice_rows(first_entry, last_entry), 1.0f, ds);
     } else {
@@ -277,10 +319,12 @@ void GatLayer::backward(const Tensor& d_output, const LayerContext& context, Ten
                                   attention_src_.value, dz_rows, no_da);
   };
 
-  const bool exchange = !first && context.exchanges();
   HaloOverlap dz_halo(context, HaloDirection::kBackward);  // dZ's halo rows go home (overlap_schedule.h)
   if (!exchange) {
     edge_gradients(g.csr(), 0, 0);
+    z_q = {};
+    if (alpha_in_place) make_alpha_operands();
+    dz = Tensor::empty(DType::kF32, Shape::mat(rows, width), graph.device);
     source_gradients(g.csr_t(), 0);
     if (!first) dz_halo.post(dz);  // one rank: only counts the exchange
   } else {
@@ -288,6 +332,7 @@ void GatLayer::backward(const Tensor& d_output, const LayerContext& context, Ten
     const ReverseSplit& reverse_split = graph.adjacency_with_self_reverse_split;
     // Every edge from a halo row ends in a boundary row: those rows' gradients come first.
     if (owned > inner) edge_gradients(split.boundary, inner, split.boundary_first_entry);
+    dz = Tensor::empty(DType::kF32, Shape::mat(rows, width), graph.device);
     source_gradients(reverse_split.halo, owned);
     dz_halo.post(dz);
     if (inner > 0) edge_gradients(split.inner, 0, 0);
@@ -301,14 +346,16 @@ void GatLayer::backward(const Tensor& d_output, const LayerContext& context, Ten
   kernels::head_scores_backward(z, d_er, owned, attention_dst_.value, no_dz, attention_dst_.grad);
   // The edge state is read for the last time: released now, not when the next forward replaces it.
   z = alpha_used = Tensor();
-  d_alpha = d_scores = Tensor();
+  d_scores = Tensor();
   z_ = z_halo_ = scores_ = score_codes_ = alpha_ = alpha_used_ = attention_mask_ = Tensor();
   if (first) {
-    linear_.backward(dz, context, nullptr);  // dW = H_all^T dZ_all
+    linear_.backward(std::move(dz), context, nullptr);  // dW = H_all^T dZ_all
     return;
   }
   dz_halo.finish();  // the owned rows are final: the received halo rows are added to them
-  linear_.backward(dz.slice_rows(0, owned), context, d_input);
+  Tensor dz_owned = dz.slice_rows(0, owned);
+  dz = Tensor();  // INT8: freed with dZ's codes made, before dH is allocated
+  linear_.backward(std::move(dz_owned), context, d_input);
 }
 
 }  // namespace tango::trainer

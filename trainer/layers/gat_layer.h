@@ -51,8 +51,8 @@ class GatLayer : public Layer {
   // mean_heads: average the heads (output layer) instead of concatenating them.
   GatLayer(int index, int64_t in_features, int heads, int64_t head_width, bool mean_heads, uint64_t seed);
 
-  Tensor forward(const Tensor& input, const LayerContext& context) override;
-  void backward(const Tensor& d_output, const LayerContext& context, Tensor* d_input) override;
+  Tensor forward(Tensor input, const LayerContext& context) override;
+  void backward(Tensor d_output, const LayerContext& context, Tensor* d_input) override;
   std::vector<Parameter*> parameters() override {
     return {&linear_.weight(), &attention_src_, &attention_dst_, &bias_};
   }
@@ -70,11 +70,14 @@ class GatLayer : public Layer {
   GatAttention attention_precision(const LayerContext& context) const;  // kFP32 unless --precision int8
   // Forward over the destination rows of `rows` (a CSR of owned rows from first_row on, entries from
   // first_entry on): logits, softmax, attention dropout into scores_ / alpha_ / alpha_used_, then the
-  // aggregation of z (rows.num_cols rows of z_) into `out` ([rows.num_rows, H*D]).
+  // aggregation of z (rows.num_cols rows of z_) into `out` ([rows.num_rows, H*D]). INT8 attention: `z_codes`
+  // are those rows' codes when the caller made them (and dropped z_), else they are made here. INT8 keeps
+  // LeakyReLU's derivative codes in score_codes_ and the logits in scores_, and no alpha_used_.
   void attend_rows(const kernels::CsrIndex& rows, int64_t first_row, int64_t first_entry, const Tensor& el,
-                   const Tensor& er, const LayerContext& context, Tensor& out);
-  // End of an int8 forward: the logits become LeakyReLU's u8 derivative codes, alpha after dropout and Z
-  // are dropped, except Z's rows from `exchanged_rows_begin` on (the halo rows that came by exchange).
+                   const Tensor& er, const LayerContext& context, Tensor& out,
+                   const kernels::QTensor* z_codes = nullptr);
+  // End of an int8 forward: the logits and Z are dropped, except Z's rows from `exchanged_rows_begin` on
+  // (the halo rows that came by exchange).
   void keep_int8_state(int64_t exchanged_rows_begin);
 
   int index_;

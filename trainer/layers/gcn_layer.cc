@@ -10,7 +10,7 @@ GcnLayer::GcnLayer(int index, int64_t in_features, int64_t out_features, uint64_
       linear_(fmt::format("layer{}.weight", index), in_features, out_features, seed, index, 0),
       bias_(make_parameter(fmt::format("layer{}.bias", index), Shape::vec(out_features))) {}
 
-Tensor GcnLayer::forward(const Tensor& input, const LayerContext& context) {
+Tensor GcnLayer::forward(Tensor input, const LayerContext& context) {
   const DistGraph& graph = *context.graph;
   const bool first = index_ == 0;
   TANGO_CHECK(input.cols() == in_features() && input.rows() == (first ? graph.num_rows() : graph.num_owned),
@@ -19,17 +19,19 @@ Tensor GcnLayer::forward(const Tensor& input, const LayerContext& context) {
   const Precision precision = context.precision;
   const CopyUAggregation copy_u = CopyUAggregation::gcn(graph);
   const kernels::CsrIndex& whole = graph.adjacency_with_self.csr();
-  Tensor out = Tensor::empty(DType::kF32, Shape::mat(graph.num_owned, out_features()), graph.device);
+  Tensor out;
   if (gemm_first()) {
     Tensor z = Tensor::empty(DType::kF32, Shape::mat(graph.num_rows(), out_features()), graph.device);
+    out = Tensor::empty(DType::kF32, Shape::mat(graph.num_owned, out_features()), graph.device);
     if (first) {
-      linear_.forward(input, precision, z);  // halo rows from the halo input features: no exchange
+      linear_.forward(std::move(input), precision, z);  // halo rows from the halo input features: no exchange
       copy_u.rows(whole, 0, z, precision, out);
     } else {
       // Z = H W for the boundary rows first (other ranks need them); Y = S_v A S_u Z.
       Tensor z_owned = z.slice_rows(0, graph.num_owned);
       const std::function<void()> inner_gemm =
           linear_.forward_split(input, graph.num_inner, precision, z_owned);
+      input = Tensor();  // the map keeps what it reads (INT8: the codes)
       ExchangedAggregation aggregation = copy_u.exchanged(z, context, out);
       aggregation.post();
       inner_gemm();  // while Z's boundary rows travel: the inner rows' Z and Y
@@ -40,6 +42,7 @@ Tensor GcnLayer::forward(const Tensor& input, const LayerContext& context) {
   } else {
     // M = S_v A S_u H_all; Y = M W.
     Tensor h_all = first ? input : table_from_owned(input, context);
+    input = Tensor();
     Tensor m = Tensor::empty(DType::kF32, Shape::mat(graph.num_owned, in_features()), graph.device);
     if (first) {
       copy_u.rows(whole, 0, h_all, precision, m);
@@ -49,13 +52,14 @@ Tensor GcnLayer::forward(const Tensor& input, const LayerContext& context) {
       aggregation.inner_rows();
       aggregation.finish();
     }
-    linear_.forward(m, precision, out);
+    h_all = Tensor();                               // read for the last time: not beside M's codes and Y
+    linear_.forward(std::move(m), precision, out);  // allocates Y after M's codes are made (INT8: M goes)
   }
   add_bias(out, bias_.value);
   return out;
 }
 
-void GcnLayer::backward(const Tensor& d_output, const LayerContext& context, Tensor* d_input) {
+void GcnLayer::backward(Tensor d_output, const LayerContext& context, Tensor* d_input) {
   const DistGraph& graph = *context.graph;
   const bool first = index_ == 0;
   TANGO_CHECK(!(first && d_input != nullptr), "layer 0 has no input gradient to give");
@@ -72,7 +76,7 @@ void GcnLayer::backward(const Tensor& d_output, const LayerContext& context, Ten
     if (first) {
       copy_u.backward(d_output, precision, dz);  // dZ_all = S_u A^T S_v dY
       context.make_progress();
-      linear_.backward(dz, context, nullptr);  // dW = H_all^T dZ_all
+      linear_.backward(std::move(dz), context, nullptr);  // dW = H_all^T dZ_all
       return;
     }
     // dZ_all = S_u A^T S_v dY; its halo rows go home and are added into the owners' rows. dW and dH both
@@ -85,20 +89,25 @@ void GcnLayer::backward(const Tensor& d_output, const LayerContext& context, Ten
     return;
   }
   if (d_input == nullptr) {
-    linear_.backward(d_output, context, nullptr);  // dW = M^T dY
+    linear_.backward(std::move(d_output), context, nullptr);  // dW = M^T dY
     return;
   }
-  const LinearMap::GradientCodes dy_codes = linear_.quantize_gradient(d_output, context);
+  // INT8 holds at most two [rows, F] FP32 tensors at a time here: each FP32 operand goes once its codes
+  // are made (dY after quantize_gradient, dM inside copy_u_backward_rows).
+  LinearMap::GradientCodes dy_codes = linear_.quantize_gradient(d_output, context);
+  if (precision == Precision::kINT8) d_output = Tensor();
   Tensor dm;
   linear_.backward_input(d_output, dy_codes, precision, dm);  // dM = dY W^T
+  dy_codes.rows = {};
   // dH_all = S_u A^T S_v dM; its halo rows go home and are added into the owners' rows.
+  ReverseAggregation dm_rows = copy_u_backward_rows(dm, row_scale, column_scale, precision);
+  dm = Tensor();
   Tensor dh = Tensor::empty(DType::kF32, Shape::mat(graph.num_rows(), in_features()), graph.device);
-  ReturnedAggregation dh_all(dh, reverse, reverse_split, context,
-                             copy_u_backward_rows(dm, row_scale, column_scale, precision));
+  ReturnedAggregation dh_all(dh, reverse, reverse_split, context, std::move(dm_rows));
   dh_all.post();
   linear_.backward_weight(d_output, dy_codes, precision);  // dW = M^T dY, while they travel
   dh_all.finish();
-  *d_input = dh.slice_rows(0, owned).clone();
+  *d_input = dh.slice_rows(0, owned);  // a view: no copy beside dh (the halo rows stay until it goes)
 }
 
 }  // namespace tango::trainer

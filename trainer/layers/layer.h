@@ -84,11 +84,14 @@ struct Parameter {
 class Layer {
  public:
   virtual ~Layer() = default;
-  // Computes the layer's output for the owned rows; caches what backward needs.
-  virtual Tensor forward(const Tensor& input, const LayerContext& context) = 0;
+  // Computes the layer's output for the owned rows; caches what backward needs. `input` is taken by
+  // value: the layer drops it after its last read, so a caller that moves its tensor in has it freed
+  // inside the layer (a peak-memory matter: the layer's own temporaries need not sit beside it).
+  virtual Tensor forward(Tensor input, const LayerContext& context) = 0;
   // Given dL/d output ([num_owned, F_out]), writes the parameters' gradients and, when `d_input` is
   // not null, dL/d input for the owned rows ([num_owned, F_in]) with the halo contributions summed in.
-  virtual void backward(const Tensor& d_output, const LayerContext& context, Tensor* d_input) = 0;
+  // `d_output` is taken by value like forward's input (INT8: dropped once its codes are made).
+  virtual void backward(Tensor d_output, const LayerContext& context, Tensor* d_input) = 0;
   // What the layer holds now from its last forward for a backward (trainer/layers/README.md, "What a
   // layer keeps for backward"): after a forward, the state backward will read; after a backward, what
   // it did not release.
@@ -108,6 +111,7 @@ void glorot_init(Tensor& weight, int64_t fan_in, int64_t fan_out, uint64_t seed,
 Parameter make_parameter(std::string name, Shape shape);
 
 // A [num_rows, F] table whose owned rows are a copy of `owned` ([num_owned, F]); halo rows unset.
+// A part without halo rows gets `owned` itself (shared, not copied): callers only read the owned rows.
 Tensor table_from_owned(const Tensor& owned, const LayerContext& context);
 
 }  // namespace tango::trainer

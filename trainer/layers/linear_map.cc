@@ -10,9 +10,13 @@ LinearMap::LinearMap(std::string name, int64_t in, int64_t out, uint64_t seed, i
   glorot_init(weight_.value, in, out, seed, layer, tensor_id);
 }
 
-void LinearMap::forward(const Tensor& x, Precision precision, Tensor& out) {
+void LinearMap::forward(Tensor x, Precision precision, Tensor& out) {
   begin_forward(x, precision);
-  forward_rows(0, x.rows(), precision, out);
+  const int64_t rows = x.rows();
+  const Device device = x.device();
+  x = Tensor();  // fp32: input_ holds it
+  if (!out.defined()) out = Tensor::empty(DType::kF32, Shape::mat(rows, out_features()), device);
+  forward_rows(0, rows, precision, out);
 }
 
 void LinearMap::begin_forward(const Tensor& x, Precision precision) {
@@ -54,8 +58,9 @@ void LinearMap::forward_rows(int64_t begin, int64_t end, Precision precision, Te
   }
 }
 
-void LinearMap::backward(const Tensor& dy, const LayerContext& context, Tensor* dx) {
+void LinearMap::backward(Tensor dy, const LayerContext& context, Tensor* dx) {
   const GradientCodes codes = quantize_gradient(dy, context);
+  if (context.precision == Precision::kINT8) dy = Tensor();
   backward_weight(dy, codes, context.precision);
   if (dx != nullptr) backward_input(dy, codes, context.precision, *dx);
 }
@@ -69,7 +74,8 @@ LinearMap::GradientCodes LinearMap::quantize_gradient(const Tensor& dy, const La
 
 void LinearMap::backward_input(const Tensor& dy, const GradientCodes& codes, Precision precision,
                                Tensor& dx) {
-  dx = Tensor::empty(DType::kF32, Shape::mat(dy.rows(), in_features()), dy.device());
+  const Tensor& rows = precision == Precision::kINT8 ? codes.rows.values : dy;
+  dx = Tensor::empty(DType::kF32, Shape::mat(rows.rows(), in_features()), rows.device());
   if (precision == Precision::kINT8) {
     qgemm(codes.rows, false, weight_q_, true, dx);
   } else {
@@ -78,11 +84,12 @@ void LinearMap::backward_input(const Tensor& dy, const GradientCodes& codes, Pre
 }
 
 void LinearMap::backward_weight(const Tensor& dy, const GradientCodes& codes, Precision precision) {
-  TANGO_CHECK(dy.rows() == input_rows_ &&
+  const Tensor& rows = precision == Precision::kINT8 ? codes.tensor.values : dy;
+  TANGO_CHECK(rows.rows() == input_rows_ &&
                   (precision == Precision::kINT8 ? input_q_.values.defined() : input_.defined()),
               "{}: weight gradient from dy {} needs the forward state of {} rows in {} (one backward per "
               "forward)",
-              weight_.name, dy.str(), input_rows_, precision == Precision::kINT8 ? "int8" : "fp32");
+              weight_.name, rows.str(), input_rows_, precision == Precision::kINT8 ? "int8" : "fp32");
   if (precision == Precision::kINT8) {
     qgemm(input_q_, true, codes.tensor, false, weight_.grad);
   } else {

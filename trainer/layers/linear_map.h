@@ -38,21 +38,24 @@ class LinearMap {
   // Glorot-initialised weight [in, out] named `name`, drawn from (seed, layer, tensor_id).
   LinearMap(std::string name, int64_t in, int64_t out, uint64_t seed, int layer, int tensor_id);
 
-  // out [rows, out] = x [rows, in] W. Keeps x (fp32) or its INT8 codes (int8) for backward.
-  void forward(const Tensor& x, Precision precision, Tensor& out);
+  // out [rows, out] = x [rows, in] W. Keeps x (fp32) or its INT8 codes (int8) for backward. An undefined
+  // `out` is allocated here after x's codes are made and x is dropped (INT8: a caller that moves x in never
+  // holds x and out together).
+  void forward(Tensor x, Precision precision, Tensor& out);
   // A layer > 0 about to send its boundary rows: out[split, rows) = x[split, rows) W now (the rows other
   // ranks need: a part's send rows are boundary rows), and the returned call writes out[0, split) (the
   // inner rows) while they travel. `out` ([x.rows(), out]) must stay alive until then.
   std::function<void()> forward_split(const Tensor& x, int64_t split, Precision precision, Tensor& out);
   // weight.grad = x^T dy; when dx is not null, *dx = dy W^T (allocated here). The context gives the
-  // precision and the keys of the stochastic rounding.
-  void backward(const Tensor& dy, const LayerContext& context, Tensor* dx);
+  // precision and the keys of the stochastic rounding. INT8 drops dy once its codes are made.
+  void backward(Tensor dy, const LayerContext& context, Tensor* dx);
   // dy's INT8 codes for the two products (empty in FP32): per row for dx, per tensor stochastic for dW.
   struct GradientCodes {
     kernels::QTensor rows;
     kernels::QTensor tensor;
   };
-  // backward() in two halves, for callers that overlap something between them (same bits).
+  // backward() in two halves, for callers that overlap something between them (same bits). In INT8 the
+  // halves read only the codes: dy may be undefined there (a caller frees it after quantize_gradient).
   GradientCodes quantize_gradient(const Tensor& dy, const LayerContext& context) const;
   void backward_input(const Tensor& dy, const GradientCodes& codes, Precision precision, Tensor& dx);
   void backward_weight(const Tensor& dy, const GradientCodes& codes, Precision precision);

@@ -8,7 +8,7 @@ MlpLayer::MlpLayer(int index, int64_t in_features, int64_t out_features, uint64_
     : linear_(fmt::format("layer{}.weight", index), in_features, out_features, seed, index, 0),
       bias_(make_parameter(fmt::format("layer{}.bias", index), Shape::vec(out_features))) {}
 
-Tensor MlpLayer::forward(const Tensor& input, const LayerContext& context) {
+Tensor MlpLayer::forward(Tensor input, const LayerContext& context) {
   const int64_t owned = context.graph->num_owned;
   Tensor out = Tensor::empty(DType::kF32, Shape::mat(owned, out_features()), context.graph->device);
   linear_.forward(input.slice_rows(0, owned), context.precision, out);  // layer 0's halo rows unused
@@ -16,7 +16,7 @@ Tensor MlpLayer::forward(const Tensor& input, const LayerContext& context) {
   return out;
 }
 
-void MlpLayer::backward(const Tensor& d_output, const LayerContext& context, Tensor* d_input) {
+void MlpLayer::backward(Tensor d_output, const LayerContext& context, Tensor* d_input) {
   bias_grad(d_output, bias_.grad);
   linear_.backward(d_output, context, d_input);
 }

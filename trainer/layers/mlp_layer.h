@@ -11,8 +11,8 @@ class MlpLayer : public Layer {
  public:
   MlpLayer(int index, int64_t in_features, int64_t out_features, uint64_t seed);
 
-  Tensor forward(const Tensor& input, const LayerContext& context) override;
-  void backward(const Tensor& d_output, const LayerContext& context, Tensor* d_input) override;
+  Tensor forward(Tensor input, const LayerContext& context) override;
+  void backward(Tensor d_output, const LayerContext& context, Tensor* d_input) override;
   SavedBytes saved_bytes() const override { return linear_.saved_bytes(); }
   void release_saved() override { linear_.release_saved(); }
   std::vector<Parameter*> parameters() override { return {&linear_.weight(), &bias_}; }

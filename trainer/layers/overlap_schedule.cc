@@ -106,8 +106,9 @@ ReverseAggregation copy_u_backward_rows(const Tensor& dy, const Tensor& row_scal
                                         Precision precision) {
   const bool int8 = precision == Precision::kINT8;
   kernels::QTensor dy_q = int8 ? quantize_int8(dy, "aggregate_dy") : kernels::QTensor();
-  return [dy, dy_q, row_scale, column_scale, int8](const kernels::CsrIndex& csr, int64_t first_row,
-                                                   Tensor& out) {
+  // INT8 holds dy's codes only, so the caller's FP32 dy can go.
+  return [dy = int8 ? Tensor() : dy, dy_q, row_scale, column_scale, int8](const kernels::CsrIndex& csr,
+                                                                          int64_t first_row, Tensor& out) {
     const kernels::SpmmScaling scaling{
         row_scale.defined() ? row_scale.slice_rows(first_row, first_row + csr.num_rows) : Tensor(),
         column_scale};

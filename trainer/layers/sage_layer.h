@@ -29,8 +29,8 @@ class SageLayer : public Layer {
  public:
   SageLayer(int index, int64_t in_features, int64_t out_features, uint64_t seed);
 
-  Tensor forward(const Tensor& input, const LayerContext& context) override;
-  void backward(const Tensor& d_output, const LayerContext& context, Tensor* d_input) override;
+  Tensor forward(Tensor input, const LayerContext& context) override;
+  void backward(Tensor d_output, const LayerContext& context, Tensor* d_input) override;
   SavedBytes saved_bytes() const override {
     SavedBytes saved = root_.saved_bytes();
     saved += neighbours_.saved_bytes();
