@@ -2,11 +2,12 @@
 """bench/convergence.sh's report: final test accuracy of every cell against fp32, and the curves.
 
     convergence_report.py --runs DIR --graph NAME=EPOCHS=SPEC [NAME=EPOCHS=SPEC ...] --models gcn,sage,gat
-        --cells fp32-1,int8-1,... --layers L --seed S --eval-every N [--tag TAG] [--train-args FLAGS]
+        --cells fp32-1,int8-1,... --layers L --seed S --eval-every N [--graph-extras NAME=TAG=FLAGS ...]
         --command TEXT [--runs-command TEXT] --machine TEXT --out FILE.md --png FILE.png
         [--doc ACCURACY.md --doc-png PNG] [--no-plot]
 
-A run is DIR/GRAPH-MODEL-lL-CELL-eEPOCHS-sSEED[TAG].jsonl (tango-train --metrics) with its .summary.json.
+A run is DIR/GRAPH-MODEL-lL-CELL-eEPOCHS-sSEED[TAG].jsonl (tango-train --metrics) with its .summary.json;
+TAG and the extra tango-train FLAGS of a graph's runs come from --graph-extras (none when absent).
 Final test accuracy: `test_acc` of the last epoch's record (tango-train evaluates after the last epoch).
 Each cell is compared with fp32 on the same rank count (fp32-1 when that cell is not in --cells); a cell
 is within the target when |delta| <= 0.5 pp. Cells without a finished run say "not run". The markdown
@@ -135,7 +136,7 @@ def render(args, graphs, runs):
         f"- Models: {', '.join(MODEL_NAMES[m] for m in models)}, {args.layers} layers, tango-train's defaults "
         "(GCN / SAGE `--hidden 64 --dropout 0.5 --lr 0.01 --weight-decay 5e-4`; GAT 8 heads x 8, "
         "`--lr 0.005 --dropout 0.6 --attn-dropout 0.6`), Adam, "
-        f"`--seed {args.seed} --eval-every {args.eval_every}`" + (f", `{args.train_args}`" if args.train_args else ""),
+        f"`--seed {args.seed} --eval-every {args.eval_every}`, and each graph's extra flags below",
         "- Cells: " + "; ".join(f"{c}: `{cell_flags(c)[0]}` on {cell_flags(c)[1]} rank(s)" for c in cells)
         + " (`tango-train --dataset GRAPH.h5` on 1 rank; `tango-partition GRAPH.h5 --parts K` (METIS), then "
         "`launch/tango-run -np K -- tango-train --parts DIR` on K)",
@@ -143,7 +144,8 @@ def render(args, graphs, runs):
     ]
     for name, epochs, spec in graphs:
         label = "facebook (22,470 nodes, 4 classes, `random-60-20-20`)" if name == "facebook" else f"`{spec}`"
-        L.append(f"  - {name}: {label}, {epochs} epochs")
+        flags = args.graph_flags.get(name, "")
+        L.append(f"  - {name}: {label}, {epochs} epochs" + (f", `{flags}`" if flags else ", no extra flags"))
     L += [
         "",
         "| graph | model | cell | final test acc | baseline | Δ (pp) | within 0.5 pp | test acc at best valid "
@@ -273,8 +275,7 @@ def main():
     ap.add_argument("--layers", type=int, required=True)
     ap.add_argument("--seed", type=int, required=True)
     ap.add_argument("--eval-every", type=int, required=True)
-    ap.add_argument("--tag", default="")
-    ap.add_argument("--train-args", default="")
+    ap.add_argument("--graph-extras", nargs="*", default=[], help="NAME=TAG=FLAGS: a graph's run-name tag and extra flags")
     ap.add_argument("--command", default="bench/convergence_report.py")
     ap.add_argument("--runs-command", default="not recorded", help="the convergence.sh call that made the runs")
     ap.add_argument("--machine", default="?")
@@ -299,13 +300,19 @@ def main():
         if len(parts) != 3 or not parts[1].isdigit():
             fail(f"--graph '{item}' is not NAME=EPOCHS=SPEC")
         graphs.append((parts[0], int(parts[1]), parts[2]))
+    args.graph_tags, args.graph_flags = {}, {}
+    for item in args.graph_extras:
+        parts = item.split("=", 2)
+        if len(parts) != 3:
+            fail(f"--graph-extras '{item}' is not NAME=TAG=FLAGS")
+        args.graph_tags[parts[0]], args.graph_flags[parts[0]] = parts[1], parts[2]
     if not os.path.isdir(args.runs):
         fail(f"--runs {args.runs} is not a folder: run bench/convergence.sh first")
     runs = {}
     for name, epochs, _ in graphs:
         for model in args.models:
             for cell in args.cells:
-                run_name = f"{name}-{model}-l{args.layers}-{cell}-e{epochs}-s{args.seed}{args.tag}"
+                run_name = f"{name}-{model}-l{args.layers}-{cell}-e{epochs}-s{args.seed}{args.graph_tags.get(name, '')}"
                 runs[(name, model, cell)] = Run(args.runs, run_name, epochs)
     if args.doc:
         args.doc_png_link = os.path.relpath(args.doc_png, os.path.dirname(os.path.abspath(args.doc)))

@@ -4,7 +4,8 @@
 # every cell with numbers (accuracies in [0, 100], a signed Δ against fp32 of the same rank count, a
 # verdict), halo cells sending fewer bytes than fp32 and 4 bits fewer than 8; a second call reuses the runs
 # and gives the same table; --doc splices the section into a markdown file once, however often it runs;
-# bad cells are usage errors (exit 2). The PNG is checked where matplotlib is at hand (no install here).
+# --synthetic-args gives the synthetic graphs' runs their own flags and names; bad cells are usage errors
+# (exit 2). The PNG is checked where matplotlib is at hand (no install here).
 #   test_convergence.sh BUILD_DIR
 set -euo pipefail
 build=$1
@@ -71,6 +72,16 @@ diff <(grep "^| 2000" "$work/out.md") <(grep "^| 2000" "$work/w/convergence.md")
 "$src/bench/convergence.sh" --work "$work/empty" --graphs 2000 --models gcn --cells fp32-1,int8-1 --epochs 3 \
   --report-only --no-plot > /dev/null 2>&1 || fail "--report-only on an empty work dir"
 [[ $(grep -c "| not run |" "$work/empty/convergence.md") -eq 2 ]] || fail "missing runs not reported: $(cat "$work/empty/convergence.md")"
+
+# --synthetic-args: the synthetic graph's runs get those flags after --train-args, under another run name
+# (so a run of other flags is not reused), and the report's graph line names them.
+"$src/bench/convergence.sh" --build "$build" --work "$work/w" --graphs 2000 --models gcn --cells fp32-1 \
+  --epochs 3 --eval-every 2 --train-args "--hidden 16" --synthetic-args "--dropout 0.1" --no-plot \
+  > /dev/null 2> "$work/syn.log" || { cat "$work/syn.log"; fail "--synthetic-args"; }
+grep -q "2000-gcn-l3-fp32-1-e3-s1-x[0-9]* done" "$work/syn.log" || fail "--synthetic-args reused a run of other flags"
+grep -qF -- '- 2000: `synthetic:nodes=2000,' "$work/w/convergence.md" &&
+  grep -qF -- '3 epochs, `--hidden 16 --dropout 0.1`' "$work/w/convergence.md" ||
+  fail "the graph line does not name its flags: $(grep -- '- 2000' "$work/w/convergence.md")"
 
 for bad in "--cells int8-halo8-1" "--cells int16-1" "--models gin" "--graphs 12x"; do
   set +e
