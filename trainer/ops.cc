@@ -1,5 +1,7 @@
 #include "trainer/ops.h"
 
+#include <algorithm>
+
 #include "kernels/elementwise.h"
 #include "kernels/gemm.h"
 #include "kernels/keyed_dropout.h"
@@ -36,6 +38,46 @@ kernels::QTensor quantize_int8_stochastic(const Tensor& x, uint64_t seed, uint64
   kernels::quantize(x, q, options);
   if (!operand.empty()) QuantTelemetry::record(operand, x, q);
   return q;
+}
+
+kernels::QTensor quantize_int8_stochastic_blocks(const Tensor& x, int64_t block_rows, uint64_t seed,
+                                                 uint64_t stream, std::string_view operand) {
+  TANGO_CHECK(block_rows > 0 && x.ndim() == 2, "row blocks of {} rows for {}", block_rows, x.str());
+  const int64_t rows = x.rows(), blocks = std::max<int64_t>(1, (rows + block_rows - 1) / block_rows);
+  kernels::QuantizeOptions options;
+  options.rounding = kernels::Rounding::kStochastic;
+  options.seed = seed;
+  kernels::QTensor q = kernels::make_qtensor(rows, x.cols(), options, x.device());
+  q.scales = Tensor::empty(DType::kF32, Shape::vec(blocks), x.device());
+  for (int64_t b = 0; b < blocks; ++b) {
+    const int64_t begin = b * block_rows, end = std::min(rows, begin + block_rows);
+    options.stream = stream + (static_cast<uint64_t>(b) << 32);
+    kernels::QTensor block{q.values.slice_rows(begin, end), q.scales.slice_rows(b, b + 1)};
+    kernels::quantize(x.slice_rows(begin, end), block, options);
+  }
+  if (!operand.empty()) QuantTelemetry::record_row_blocks(operand, x, q, block_rows);
+  return q;
+}
+
+void qgemm_row_blocks(const kernels::QTensor& a, const kernels::QTensor& b, int64_t block_rows, Tensor& c) {
+  const int64_t rows = b.values.rows(), blocks = b.scales.numel();
+  TANGO_CHECK(a.values.rows() == rows && a.scales.numel() == 1 && block_rows > 0 &&
+                  blocks == std::max<int64_t>(1, (rows + block_rows - 1) / block_rows),
+              "qgemm_row_blocks: {} (scales {}) against {} in {} blocks of {} rows", a.values.str(),
+              a.scales.str(), b.values.str(), blocks, block_rows);
+  Tensor block_c;
+  for (int64_t k = 0; k < blocks; ++k) {
+    const int64_t begin = k * block_rows, end = std::min(rows, begin + block_rows);
+    const kernels::QTensor a_rows{a.values.slice_rows(begin, end), a.scales};
+    const kernels::QTensor b_rows{b.values.slice_rows(begin, end), b.scales.slice_rows(k, k + 1)};
+    if (k == 0) {
+      qgemm(a_rows, true, b_rows, false, c);
+      continue;
+    }
+    if (!block_c.defined()) block_c = Tensor::empty(DType::kF32, c.shape(), c.device());
+    qgemm(a_rows, true, b_rows, false, block_c);
+    add_into(c, block_c);
+  }
 }
 
 void gemm(const Tensor& a, bool transpose_a, const Tensor& b, bool transpose_b, Tensor& c) {

@@ -31,11 +31,21 @@ kernels::QTensor quantize_int8_rows(const Tensor& x, std::string_view operand = 
 kernels::QTensor quantize_int8_stochastic(const Tensor& x, uint64_t seed, uint64_t stream,
                                           std::string_view operand = {});
 
+// Stochastic rounding with one scale per block of `block_rows` consecutive rows (the last block may be
+// shorter): scales [ceil(rows / block_rows)]; block b is quantized per tensor, its draws keyed by (seed,
+// stream + (b << 32), index in the block). For a product that sums over rows (qgemm_row_blocks).
+kernels::QTensor quantize_int8_stochastic_blocks(const Tensor& x, int64_t block_rows, uint64_t seed,
+                                                 uint64_t stream, std::string_view operand = {});
+
 // C = op(A) op(B), op = transpose when the flag is set (kernels/gemm.h).
 void gemm(const Tensor& a, bool transpose_a, const Tensor& b, bool transpose_b, Tensor& c);
 // The same product from INT8 operands, accumulated in int32 and scaled once: s_a * s_b * (A_q B_q).
 void qgemm(const kernels::QTensor& a, bool transpose_a, const kernels::QTensor& b, bool transpose_b,
            Tensor& c);
+
+// C = A^T B, summed over B's row blocks: sum_b s_A s_b (A_q[block b]^T B_q[block b]), one QGEMM per block;
+// A [rows, m] with one scale, B [rows, n] with one per block of `block_rows` rows; C [m, n].
+void qgemm_row_blocks(const kernels::QTensor& a, const kernels::QTensor& b, int64_t block_rows, Tensor& c);
 
 // y[r, :] += bias; grad_bias = column sums of dy (kernels/elementwise.h).
 void add_bias(Tensor& y, const Tensor& bias);

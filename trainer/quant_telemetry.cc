@@ -155,6 +155,16 @@ void QuantTelemetry::record(std::string_view operand, const Tensor& x, const ker
   }
 }
 
+void QuantTelemetry::record_row_blocks(std::string_view operand, const Tensor& x, const kernels::QTensor& q,
+                                       int64_t block_rows) {
+  if (!active()) return;
+  const std::vector<float> block_scales = q.scales.to_vector<float>();
+  std::vector<float> row_scales(static_cast<size_t>(x.rows()));
+  for (size_t r = 0; r < row_scales.size(); ++r)
+    row_scales[r] = block_scales[r / static_cast<size_t>(block_rows)];
+  record(operand, x, {q.values, Tensor::from(row_scales).to(q.values.device())});
+}
+
 void QuantTelemetry::record_edges(std::string_view operand, const kernels::CsrIndex& csr, const Tensor& x,
                                   const kernels::QTensor& q) {
   if (!active()) return;

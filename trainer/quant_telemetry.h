@@ -96,6 +96,10 @@ class QuantTelemetry {
   static void record(std::string_view operand, const Tensor& x, const kernels::QTensor& q);
   static void record_edges(std::string_view operand, const kernels::CsrIndex& csr, const Tensor& x,
                            const kernels::QTensor& q);
+  // `q` with one scale per block of `block_rows` rows (ops.h quantize_int8_stochastic_blocks): measured as
+  // if every row carried its block's scale.
+  static void record_row_blocks(std::string_view operand, const Tensor& x, const kernels::QTensor& q,
+                                int64_t block_rows);
   static bool active();
 
   void clear();

@@ -54,6 +54,21 @@ TEST(QuantTelemetry, PerRowScalesKeepEveryRowsLevels) {
   EXPECT_NEAR(j["amax_spread"].get<double>(), 127.0 / 0.375, 1e-9);
 }
 
+// dW's stochastic codes with one scale per block of 2 rows: the hand-made rows 0-1 share the 127 row's
+// step (the 0.375 row reaches 0.375 levels), rows 2-3 the 2 row's (127 levels); measured per row with the
+// block's scale.
+TEST(QuantTelemetry, RowBlocksAreMeasuredWithTheirBlocksScale) {
+  QuantTelemetry telemetry(1);
+  {
+    const QuantTelemetry::Scope scope(&telemetry, 0, QuantPass::kBackward, 4, 4);
+    quantize_int8_stochastic_blocks(hand_made(), 2, 1, 2, "linear_dy_sr");
+  }
+  const nlohmann::json j = telemetry.stats(0, QuantPass::kBackward, "linear_dy_sr").to_json();
+  EXPECT_EQ(j["rows"], 3);
+  EXPECT_NEAR(j["levels_gmean"].get<double>(), std::cbrt(127.0 * 0.375 * 127.0), 1e-4);
+  EXPECT_NEAR(j["levels_min"].get<double>(), 0.375, 1e-6);
+}
+
 TEST(QuantTelemetry, NothingIsMeasuredWithoutAScope) {
   QuantTelemetry telemetry(1);
   EXPECT_FALSE(QuantTelemetry::active());

@@ -69,7 +69,9 @@ LinearMap::GradientCodes LinearMap::quantize_gradient(const Tensor& dy, const La
   if (context.precision != Precision::kINT8) return {};
   const uint64_t stream = context.gradient_rounding_stream + (static_cast<uint64_t>(tensor_id_) << 56);
   return {quantize_int8_rows(dy, linear_map_operand(weight_.name, "dy_rows")),
-          quantize_int8_stochastic(dy, context.seed, stream, linear_map_operand(weight_.name, "dy_sr"))};
+          quantize_int8_stochastic_blocks(dy, kGradientBlockRows, context.seed, stream,
+                                          linear_map_operand(weight_.name, "dy_sr")),
+          kGradientBlockRows};
 }
 
 void LinearMap::backward_input(const Tensor& dy, const GradientCodes& codes, Precision precision,
@@ -91,7 +93,7 @@ void LinearMap::backward_weight(const Tensor& dy, const GradientCodes& codes, Pr
               "forward)",
               weight_.name, rows.str(), input_rows_, precision == Precision::kINT8 ? "int8" : "fp32");
   if (precision == Precision::kINT8) {
-    qgemm(input_q_, true, codes.tensor, false, weight_.grad);
+    qgemm_row_blocks(input_q_, codes.tensor, codes.block_rows, weight_.grad);
   } else {
     gemm(input_, true, dy, false, weight_.grad);
   }
