@@ -7,10 +7,11 @@
 namespace tango::kernels::cuda {
 namespace {
 
-// Thread = (row, column pair): one hash gives both columns' draws.
-__global__ void keyed_dropout_kernel(const float* __restrict__ x, int64_t rows, int64_t cols,
-                                     const int64_t* __restrict__ global_ids, float p, uint64_t key,
-                                     float keep_scale, float* y, uint8_t* mask) {
+// Grid-stride over (row, column pair): one hash gives both columns' draws; element(index, kept) for each
+// of the pair's one or two columns (index = r * cols + j). The row dropouts' shared loop.
+template <class Element>
+__device__ void for_each_row_pair(int64_t rows, int64_t cols, const int64_t* __restrict__ global_ids, float p,
+                                  uint64_t key, Element element) {
   const int64_t pairs_per_row = (cols + 1) / 2;
   for (int64_t i = int64_t{blockIdx.x} * blockDim.x + threadIdx.x; i < rows * pairs_per_row;
        i += int64_t{gridDim.x} * blockDim.x) {
@@ -19,12 +20,17 @@ __global__ void keyed_dropout_kernel(const float* __restrict__ x, int64_t rows, 
     row_dropout_draws(key, static_cast<uint64_t>(global_ids[r]), static_cast<uint64_t>(pairs_per_row),
                       static_cast<uint64_t>(pair), draws);
     const int64_t end = min(cols, 2 * pair + 2);
-    for (int64_t j = 2 * pair; j < end; ++j) {
-      const bool kept = draws[j - 2 * pair] >= p;
-      mask[r * cols + j] = kept ? 1 : 0;
-      y[r * cols + j] = keyed_dropout_value(x[r * cols + j], kept, keep_scale);
-    }
+    for (int64_t j = 2 * pair; j < end; ++j) element(r * cols + j, p == 0.0f || draws[j - 2 * pair] >= p);
   }
+}
+
+__global__ void keyed_dropout_kernel(const float* __restrict__ x, int64_t rows, int64_t cols,
+                                     const int64_t* __restrict__ global_ids, float p, uint64_t key,
+                                     float keep_scale, float* y, uint8_t* mask) {
+  for_each_row_pair(rows, cols, global_ids, p, key, [=](int64_t i, bool kept) {
+    mask[i] = kept ? 1 : 0;
+    y[i] = keyed_dropout_value(x[i], kept, keep_scale);
+  });
 }
 
 // Warp = row; lanes stride over the row's (entry, head) pairs.
@@ -50,26 +56,16 @@ __global__ void keyed_edge_dropout_kernel(const int64_t* __restrict__ indptr,
   }
 }
 
-// Thread = (row, column pair), as keyed_dropout_kernel.
+// keyed_dropout_kernel with the activation before it and the derivative codes beside it, in place.
 __global__ void activation_dropout_codes_kernel(float* y, int64_t rows, int64_t cols,
                                                 const int64_t* __restrict__ global_ids, float p, uint64_t key,
                                                 float keep_scale, Activation kind, float alpha,
                                                 uint8_t* __restrict__ codes) {
-  const int64_t pairs_per_row = (cols + 1) / 2;
-  for (int64_t i = int64_t{blockIdx.x} * blockDim.x + threadIdx.x; i < rows * pairs_per_row;
-       i += int64_t{gridDim.x} * blockDim.x) {
-    const int64_t r = i / pairs_per_row, pair = i % pairs_per_row;
-    float draws[2];
-    row_dropout_draws(key, static_cast<uint64_t>(global_ids[r]), static_cast<uint64_t>(pairs_per_row),
-                      static_cast<uint64_t>(pair), draws);
-    const int64_t end = min(cols, 2 * pair + 2);
-    for (int64_t j = 2 * pair; j < end; ++j) {
-      const bool kept = p == 0.0f || draws[j - 2 * pair] >= p;
-      const float value = y[r * cols + j];
-      codes[r * cols + j] = derivative_code(kind, value, alpha, kept);
-      y[r * cols + j] = keyed_dropout_value(activation_value(kind, value, alpha), kept, keep_scale);
-    }
-  }
+  for_each_row_pair(rows, cols, global_ids, p, key, [=](int64_t i, bool kept) {
+    const float value = y[i];
+    codes[i] = derivative_code(kind, value, alpha, kept);
+    y[i] = keyed_dropout_value(activation_value(kind, value, alpha), kept, keep_scale);
+  });
 }
 
 __global__ void masked_dropout_backward_kernel(const float* dy, const uint8_t* mask, int64_t n,
