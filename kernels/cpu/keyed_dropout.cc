@@ -123,22 +123,63 @@ void masked_dropout_backward(const float* dy, const uint8_t* mask, int64_t n, fl
   });
 }
 
+namespace {
+
+// One row of activation_dropout_codes, one activation kind per function so that the element loop has no
+// switch: ReLU's vectorises (its clones); ELU calls expf, which stays scalar as in the two kernels this one
+// fuses (elementwise.cc), so the bits are theirs.
+template <Activation kKind>
+[[gnu::always_inline]] inline void activation_dropout_codes_row(float* y, int64_t cols, uint64_t key,
+                                                                uint64_t id, uint64_t pairs_per_row, float p,
+                                                                float keep_scale, float alpha,
+                                                                uint8_t* codes) {
+  for (int64_t j = 0; j < cols; ++j) {
+    const bool kept = p == 0.0f || row_dropout_draw(key, id, pairs_per_row, static_cast<uint64_t>(j)) >= p;
+    const float value = y[j];
+    codes[j] = derivative_code(kKind, value, alpha, kept);
+    y[j] = keyed_dropout_value(activation_value(kKind, value, alpha), kept, keep_scale);
+  }
+}
+using DropoutCodesRow = void (*)(float*, int64_t, uint64_t, uint64_t, uint64_t, float, float, float,
+                                 uint8_t*);
+TANGO_ISA_CLONES void relu_dropout_codes_row(float* y, int64_t cols, uint64_t key, uint64_t id,
+                                             uint64_t pairs_per_row, float p, float keep_scale, float alpha,
+                                             uint8_t* codes) {
+  activation_dropout_codes_row<Activation::kRelu>(y, cols, key, id, pairs_per_row, p, keep_scale, alpha,
+                                                  codes);
+}
+TANGO_ISA_CLONES void leaky_relu_dropout_codes_row(float* y, int64_t cols, uint64_t key, uint64_t id,
+                                                   uint64_t pairs_per_row, float p, float keep_scale,
+                                                   float alpha, uint8_t* codes) {
+  activation_dropout_codes_row<Activation::kLeakyRelu>(y, cols, key, id, pairs_per_row, p, keep_scale, alpha,
+                                                       codes);
+}
+TANGO_ISA_CLONES void identity_dropout_codes_row(float* y, int64_t cols, uint64_t key, uint64_t id,
+                                                 uint64_t pairs_per_row, float p, float keep_scale,
+                                                 float alpha, uint8_t* codes) {
+  activation_dropout_codes_row<Activation::kIdentity>(y, cols, key, id, pairs_per_row, p, keep_scale, alpha,
+                                                      codes);
+}
+void elu_dropout_codes_row(float* y, int64_t cols, uint64_t key, uint64_t id, uint64_t pairs_per_row, float p,
+                           float keep_scale, float alpha, uint8_t* codes) {
+  activation_dropout_codes_row<Activation::kElu>(y, cols, key, id, pairs_per_row, p, keep_scale, alpha,
+                                                 codes);
+}
+
+}  // namespace
+
 void activation_dropout_codes(float* y, int64_t rows, int64_t cols, const int64_t* global_ids, float p,
                               uint64_t key, const ActivationOptions& activation, uint8_t* codes) {
   const uint64_t pairs_per_row = static_cast<uint64_t>((cols + 1) / 2);
   const float keep_scale = 1.0f / (1.0f - p);
-  // Scalar, like activation_derivative_codes (ELU's expf stays the scalar one: the bits of the two kernels
-  // this one fuses).
+  const DropoutCodesRow row = activation.kind == Activation::kRelu        ? relu_dropout_codes_row
+                              : activation.kind == Activation::kLeakyRelu ? leaky_relu_dropout_codes_row
+                              : activation.kind == Activation::kElu       ? elu_dropout_codes_row
+                                                                          : identity_dropout_codes_row;
 #pragma omp parallel for schedule(static)
   for (int64_t r = 0; r < rows; ++r) {
     const uint64_t id = static_cast<uint64_t>(global_ids[r]);
-    for (int64_t j = 0; j < cols; ++j) {
-      const bool kept = p == 0.0f || row_dropout_draw(key, id, pairs_per_row, static_cast<uint64_t>(j)) >= p;
-      float& value = y[r * cols + j];
-      codes[r * cols + j] = derivative_code(activation.kind, value, activation.alpha, kept);
-      value =
-          keyed_dropout_value(activation_value(activation.kind, value, activation.alpha), kept, keep_scale);
-    }
+    row(y + r * cols, cols, key, id, pairs_per_row, p, keep_scale, activation.alpha, codes + r * cols);
   }
 }
 
