@@ -2,7 +2,8 @@
 // quantization kernels a layer needs, the u8 and s8 CPU paths, and the trainer's dense product
 // (trainer/layers/linear_map.h) forward+backward in FP32 and INT8 (x and W quantized once in forward and
 // cached for backward), plus that INT8 map with the two extra quantizations a backward re-quantizing x
-// and W would add (Tango's cached-copies ablation).
+// and W would add (Tango's cached-copies ablation), and dW's gradient codes with a scale per block of rows
+// against one scale per tensor.
 // Shapes: facebook (22470 nodes, hidden 128/256) and synthetic 200k / 1M x 256 x 256.
 // Ratios against the FP32 baseline of the same case are printed at the end.
 //   build/bench/gemm_bench [--benchmark_filter=fwd/200000]
@@ -17,6 +18,7 @@
 #include "kernels/gemm.h"
 #include "kernels/quantize.h"
 #include "trainer/layers/linear_map.h"
+#include "trainer/ops.h"
 
 namespace tango::bench {
 namespace {
@@ -147,6 +149,22 @@ void register_layer(Shape3 s, Device device, const std::string& prefix) {
   add(c + "int8_requantized", s, device, layer(trainer::Precision::kINT8, true));
 }
 
+// dW = x^T dy from the output gradient dy (trainer/layers/linear_map.h): its stochastic codes with one
+// scale per block of kGradientBlockRows rows and one QGEMM per block (what the trainer runs), against the
+// same with one block (one scale per tensor, one QGEMM), quantization included.
+void register_weight_gradient(Shape3 s, Device device, const std::string& prefix) {
+  const std::string c = prefix + "dw/" + s.str() + "/";
+  auto blocked = [s](int64_t block_rows) {
+    return [s, block_rows](Problem& p) {
+      const QTensor dyq = trainer::quantize_int8_stochastic_blocks(p.dy, block_rows, 1, 2);
+      Tensor dw = Tensor::empty(DType::kF32, tango::Shape::mat(s.k, s.n), p.x.device());
+      trainer::qgemm_row_blocks(p.qx, dyq, block_rows, dw);
+    };
+  };
+  add(c + "one_scale", s, device, blocked(s.m));
+  add(c + "blocks", s, device, blocked(trainer::kGradientBlockRows));
+}
+
 const char* isa_name(dnnl::cpu_isa isa) {
   switch (isa) {
     case dnnl::cpu_isa::sse41: return "sse41";
@@ -173,12 +191,18 @@ int main(int argc, char** argv) {
     for (Shape3 s : shapes) register_forward(s, device, prefix);
     for (Shape3 s : shapes)
       if (s.m <= 200000) register_layer(s, device, prefix);
+    for (Shape3 s : shapes)
+      if (s.m <= 200000) register_weight_gradient(s, device, prefix);
   }
   std::printf("oneDNN ISA: %s; GPUs: %s\n", isa_name(dnnl::get_effective_cpu_isa()),
               tango::describe_devices().c_str());
   benchmark::Initialize(&argc, argv);
-  RatioReporter reporter(
-      {{"cpu_fwd", "sgemm"}, {"gpu_fwd", "sgemm"}, {"cpu_layer", "fp32"}, {"gpu_layer", "fp32"}});
+  RatioReporter reporter({{"cpu_fwd", "sgemm"},
+                          {"gpu_fwd", "sgemm"},
+                          {"cpu_layer", "fp32"},
+                          {"gpu_layer", "fp32"},
+                          {"cpu_dw", "one_scale"},
+                          {"gpu_dw", "one_scale"}});
   benchmark::RunSpecifiedBenchmarks(&reporter);
   benchmark::Shutdown();
 }
