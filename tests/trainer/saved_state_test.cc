@@ -4,8 +4,10 @@
 // activation.
 #include <gtest/gtest.h>
 
+#include <cstdio>
 #include <memory>
 
+#include "core/device.h"
 #include "tests/trainer/trainer_test_graphs.h"
 #include "trainer/layers/gat_layer.h"
 #include "trainer/layers/gcn_layer.h"
@@ -111,6 +113,42 @@ TEST(SavedState, Int8ModelKeepsU8ActivationCodesNotTheActivations) {
         EXPECT_EQ(all.fp32 - layer.fp32, activation * 4) << "layer " << l;
       }
     }
+  }
+}
+
+// The peak this rule is for (docs/BENCHMARKS.md, "Peak memory"): one training step of a 3-layer model on a
+// 20,000-node graph (128 features, GCN / SAGE 256 wide, GAT 64 x 4, tango-train's dropouts), live-tensor peak
+// in int8 at most 0.6 of fp32's, the graph and features counted in both (as the target counts them).
+// Sizes are deterministic: no tolerance for noise is needed.
+TEST(SavedState, Int8TrainingStepPeaksBelowSixTenthsOfFp32) {
+  const DistGraph graph = dist_graph_from_dataset(testing::random_dataset(20000, 20, 128, 16, 5));
+  for (ModelKind kind : {ModelKind::kGCN, ModelKind::kSAGE, ModelKind::kGAT}) {
+    int64_t peak[2] = {0, 0};
+    for (Precision precision : {Precision::kFP32, Precision::kINT8}) {
+      TrainConfig config;
+      config.model = kind;
+      config.layers = 3;
+      config.hidden = kind == ModelKind::kGAT ? 64 : 256;
+      config.heads = 4;
+      config.dropout = kind == ModelKind::kGAT ? 0.6 : 0.5;  // tango-train's defaults
+      config.attn_dropout = kind == ModelKind::kGAT ? 0.6 : 0.0;
+      config.activation = kind == ModelKind::kGAT ? "elu" : "relu";
+      config.precision = precision;
+      Model model(config, graph.num_features(), graph.num_classes);
+      reset_peak_memory(Device::Kind::kCPU);
+      {
+        const Tensor logits = model.forward(graph, {}, /*training=*/true, 0);
+        Tensor d_logits = Tensor::empty(DType::kF32, logits.shape());
+        for (int64_t i = 0; i < d_logits.numel(); ++i)
+          d_logits.data<float>()[i] = 1e-3f * static_cast<float>(i % 7);
+        model.backward(d_logits, {});
+      }
+      peak[precision == Precision::kINT8] = memory_stats(Device::Kind::kCPU).peak_bytes;
+    }
+    const double ratio = static_cast<double>(peak[1]) / static_cast<double>(peak[0]);
+    EXPECT_LE(ratio, 0.6) << static_cast<int>(kind) << ": int8 " << peak[1] << " B, fp32 " << peak[0] << " B";
+    std::printf("model %d: int8 %.1f MiB / fp32 %.1f MiB = %.3f\n", static_cast<int>(kind),
+                peak[1] / 1048576.0, peak[0] / 1048576.0, ratio);
   }
 }
 
