@@ -37,7 +37,7 @@ ExchangedAggregation CopyUAggregation::exchanged(Tensor& table, const LayerConte
 void CopyUAggregation::backward(const Tensor& dy, Precision precision, Tensor& dx) const {
   const kernels::SpmmScaling scaling{row_scale.slice_rows(0, adjacency.csr().num_rows), column_scale};
   if (precision == Precision::kINT8) {
-    kernels::qspmm_copy_u_backward(adjacency, quantize_int8(dy, "aggregate_dy"), dx, scaling);
+    kernels::qspmm_copy_u_backward(adjacency, quantize_int8_rows(dy, "aggregate_dy"), dx, scaling);
   } else {
     kernels::spmm_copy_u_backward(adjacency, dy, dx, scaling);
   }

@@ -1,8 +1,12 @@
 // The copy_u aggregation GCN and SAGE share, out = S_v A S_u x, differing only by the graph and the
 // scales: GCN A + I with S_v = S_u = (degree + 1)^-1/2 (gcn_norm), SAGE A with S_v = D^-1 and no S_u.
 // Forward over a CSR's rows, forward with the table's halo rows filled by exchange, and the backward
-// dx = S_u A^T S_v dy. --precision int8 aggregates the per-tensor INT8 operand (Tango's rule; telemetry
-// operands "aggregate_x" / "aggregate_dy").
+// dx = S_u A^T S_v dy. --precision int8 aggregates INT8 operands (telemetry operands "aggregate_x" /
+// "aggregate_dy"): x per tensor (Tango's rule), dy with ONE SCALE PER ROW. dy's rows, one per node, span
+// orders of magnitude on power-law graphs (largest at hubs), and one scale zeroed most of them: 300k-node
+// graph, 3-layer SAGE, epoch 5, telemetry: 61-86 % all-zero rows, relative error 0.38-0.41, and int8
+// trailed fp32 by 1.08 pp after 40 epochs. A row's scale multiplies that gathered row in the QSpMM
+// (kernels/spmm.h: one f32 load per edge), so the sum stays exact per row.
 #pragma once
 
 #include <cstdint>

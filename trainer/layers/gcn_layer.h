@@ -12,7 +12,8 @@
 // Backward overlap (--overlap, layers > 0): the halo rows of dZ / dH are aggregated first and sent,
 // then the owned rows (and, aggregating first, dW) are computed while they travel; bit-identical.
 // --precision int8: every GEMM is a QGEMM on per-tensor INT8 operands (H and W cached for backward),
-// every SpMM a QSpMM on the per-tensor INT8 aggregated operand (Tango's rules); bias in FP32.
+// every SpMM a QSpMM on the INT8 aggregated operand (forward per tensor, Tango's rule; backward dY per
+// row: copy_u_aggregation.h); bias in FP32.
 #pragma once
 
 #include "trainer/layers/layer.h"

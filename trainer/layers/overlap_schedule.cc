@@ -105,7 +105,7 @@ void ReturnedAggregation::finish() {
 ReverseAggregation copy_u_backward_rows(const Tensor& dy, const Tensor& row_scale, const Tensor& column_scale,
                                         Precision precision) {
   const bool int8 = precision == Precision::kINT8;
-  kernels::QTensor dy_q = int8 ? quantize_int8(dy, "aggregate_dy") : kernels::QTensor();
+  kernels::QTensor dy_q = int8 ? quantize_int8_rows(dy, "aggregate_dy") : kernels::QTensor();
   // INT8 holds dy's codes only, so the caller's FP32 dy can go.
   return [dy = int8 ? Tensor() : dy, dy_q, row_scale, column_scale, int8](const kernels::CsrIndex& csr,
                                                                           int64_t first_row, Tensor& out) {

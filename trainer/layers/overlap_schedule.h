@@ -96,8 +96,8 @@ class ReturnedAggregation {
 };
 
 // The copy_u backward of GCN and SAGE as a ReverseAggregation: rows of S_r A^T S_c dy in `precision`
-// (INT8: dy quantized once, one per-tensor scale for every row range). `row_scale` ([num_rows], the
-// reverse rows [owned | halo]) may be undefined; `column_scale` is [num_owned].
+// (INT8: dy quantized once, one scale per row of dy, shared by every row range: copy_u_aggregation.h).
+// `row_scale` ([num_rows], the reverse rows [owned | halo]) may be undefined; `column_scale` is [num_owned].
 ReverseAggregation copy_u_backward_rows(const Tensor& dy, const Tensor& row_scale, const Tensor& column_scale,
                                         Precision precision);
 
