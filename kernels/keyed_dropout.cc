@@ -17,23 +17,31 @@ void check_p(float p, const char* what) {
   TANGO_CHECK_INPUT(p >= 0.0f && p < 1.0f, "{}: dropout probability {} is outside [0, 1)", what, p);
 }
 
+// The row dropouts' operands: f32 `x` [rows, cols] and what they write beside it, `out_u8` (a mask or
+// codes, x's size), keyed by i64 `global_ids` (one per row), all on x's device. Returns x's matrix view.
+MatrixView check_row_dropout(const Tensor& x, const Tensor& out_u8, const Tensor& global_ids, float p,
+                             const char* what) {
+  check_p(p, what);
+  check_f32(x, what);
+  check_dtype(out_u8, DType::kU8, what);
+  check_dtype(global_ids, DType::kI64, what);
+  check_same_device(x, out_u8, what);
+  check_same_device(x, global_ids, what);
+  const MatrixView v = matrix_view(x);
+  TANGO_CHECK(out_u8.numel() == x.numel(), "{}: {} with {}", what, x.str(), out_u8.str());
+  TANGO_CHECK(global_ids.numel() >= v.rows, "{} needs a global id for each of {} rows, got {}", what, v.rows,
+              global_ids.numel());
+  return v;
+}
+
 }  // namespace
 
 void keyed_dropout(const Tensor& x, Tensor& y, Tensor& mask, const Tensor& global_ids,
                    const KeyedDropoutOptions& options) {
-  check_p(options.p, "keyed_dropout");
-  check_f32(x, "keyed_dropout input");
+  const MatrixView v = check_row_dropout(x, mask, global_ids, options.p, "keyed_dropout");
   check_f32(y, "keyed_dropout output");
-  check_dtype(mask, DType::kU8, "keyed_dropout mask");
-  check_dtype(global_ids, DType::kI64, "keyed_dropout global ids");
   check_same_device(x, y, "keyed_dropout");
-  check_same_device(x, mask, "keyed_dropout");
-  check_same_device(x, global_ids, "keyed_dropout");
-  const MatrixView v = matrix_view(x);
-  TANGO_CHECK(y.numel() == x.numel() && mask.numel() == x.numel(), "keyed_dropout: {} -> {} with mask {}",
-              x.str(), y.str(), mask.str());
-  TANGO_CHECK(global_ids.numel() >= v.rows, "keyed_dropout needs a global id for each of {} rows, got {}",
-              v.rows, global_ids.numel());
+  TANGO_CHECK(y.numel() == x.numel(), "keyed_dropout: {} -> {}", x.str(), y.str());
   const uint64_t key = stream_key(options.seed, options.stream);
   if (x.device().is_cpu())
     return cpu::keyed_dropout(x.data<float>(), v.rows, v.cols, global_ids.data<int64_t>(), options.p, key,
@@ -98,20 +106,10 @@ void masked_dropout_backward(const Tensor& dy, const Tensor& mask, float p, Tens
 
 void activation_dropout_codes(Tensor& y, Tensor& codes, const Tensor& global_ids,
                               const ActivationOptions& activation, const KeyedDropoutOptions& options) {
-  check_p(options.p, "activation_dropout_codes");
-  check_f32(y, "activation_dropout_codes values");
-  check_dtype(codes, DType::kU8, "activation_dropout_codes codes");
-  check_dtype(global_ids, DType::kI64, "activation_dropout_codes global ids");
-  check_same_device(y, codes, "activation_dropout_codes");
-  check_same_device(y, global_ids, "activation_dropout_codes");
-  const MatrixView v = matrix_view(y);
-  TANGO_CHECK(codes.numel() == y.numel(), "activation_dropout_codes: {} with codes {}", y.str(), codes.str());
+  const MatrixView v = check_row_dropout(y, codes, global_ids, options.p, "activation_dropout_codes");
   TANGO_CHECK(activation.kind == Activation::kRelu || activation.kind == Activation::kIdentity ||
                   (activation.alpha >= 0.0f && activation.alpha <= 1.0f),
               "activation_dropout_codes: alpha {} puts the derivative outside [0, 1]", activation.alpha);
-  TANGO_CHECK(global_ids.numel() >= v.rows,
-              "activation_dropout_codes needs a global id for each of {} rows, got {}", v.rows,
-              global_ids.numel());
   const uint64_t key = stream_key(options.seed, options.stream);
   if (y.device().is_cpu())
     return cpu::activation_dropout_codes(y.data<float>(), v.rows, v.cols, global_ids.data<int64_t>(),
