@@ -94,10 +94,15 @@ TANGO_HD inline float round_nearest(float v) {
 
 // Unbiased stochastic rounding: floor(v) + 1 with probability frac(v), given u uniform in [0, 1);
 // |v| <= 2^22.
+// The comparisons go through int, then plain arithmetic: GCC (12) turns `lo > v ? 1.0f : 0.0f` back into a
+// conditional FP subtraction, which it does not if-convert (it may trap) without AVX-512's masks, and the
+// AVX2 clones of the stochastic quantize loops stayed scalar.
 TANGO_HD inline float round_stochastic(float v, float u) {
   float lo = round_nearest(v);
-  if (lo > v) lo -= 1.0f;                // floor(v), inlined
-  return (u < v - lo) ? lo + 1.0f : lo;  // v - lo is exact for |v| < 2^22
+  const int above = lo > v;
+  lo -= static_cast<float>(above);  // floor(v), inlined (lo is never -0: round_nearest gives +0)
+  const int up = u < v - lo;        // v - lo is exact for |v| < 2^22
+  return lo + static_cast<float>(up);
 }
 
 // The code of x in [qmin, qmax] (qmin = -qmax, or 0 for unsigned): nearest rounding or, when
