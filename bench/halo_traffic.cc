@@ -14,21 +14,18 @@ std::vector<Exchange> epoch_exchanges(const ModelShape& shape) {
                     "--model must be gcn, sage or gat, got '{}'", shape.model);
   TANGO_CHECK_INPUT(shape.layers >= 1, "--layers must be at least 1, got {}", shape.layers);
   std::vector<int64_t> table_cols;  // per layer l >= 1: the width of the table it exchanges
-  std::vector<int64_t> side_cols;   // and of its forward side table (GAT's el: one column per head)
   int64_t in = shape.in_features;
-  const bool gat = shape.model == "gat";
   for (int l = 0; l < shape.layers; ++l) {
     const bool last = l + 1 == shape.layers;
-    const int64_t out = last ? shape.classes : gat ? shape.heads * shape.hidden : shape.hidden;
-    if (l > 0) {
-      table_cols.push_back(gat ? out : std::min(in, out));
-      side_cols.push_back(gat ? (last ? 1 : shape.heads) : 0);
-    }
+    const int64_t out = last                   ? shape.classes
+                        : shape.model == "gat" ? shape.heads * shape.hidden
+                                               : shape.hidden;
+    if (l > 0) table_cols.push_back(shape.model == "gat" ? out : std::min(in, out));
     in = out;
   }
   std::vector<Exchange> exchanges;
   for (size_t i = 0; i < table_cols.size(); ++i)  // forward pass, layers in order
-    exchanges.push_back({static_cast<int>(i + 1), ExchangeDirection::kForward, table_cols[i], side_cols[i]});
+    exchanges.push_back({static_cast<int>(i + 1), ExchangeDirection::kForward, table_cols[i]});
   for (size_t i = table_cols.size(); i-- > 0;)  // backward pass, layers in reverse
     exchanges.push_back({static_cast<int>(i + 1), ExchangeDirection::kBackward, table_cols[i]});
   return exchanges;
@@ -88,14 +85,9 @@ CodecTraffic count_traffic(const std::vector<RankCounts>& ranks, const std::vect
       const std::vector<int64_t>& out_rows = forward ? ranks[r].send_counts : ranks[r].recv_counts;
       const std::vector<int64_t>& in_rows = forward ? ranks[r].recv_counts : ranks[r].send_counts;
       int64_t sent = 0, received = 0;
-      const bool side = exchange.side_cols > 0 && codec != comm::Codec::fp32();
-      auto bytes = [&](int64_t rows) {
-        return codec.message_bytes(rows, exchange.cols) +
-               (side ? comm::Codec::fp32().message_bytes(rows, exchange.side_cols) : 0);
-      };
       for (size_t p = 0; p < out_rows.size(); ++p) {
-        sent += bytes(out_rows[p]);
-        received += bytes(in_rows[p]);
+        sent += codec.message_bytes(out_rows[p], exchange.cols);
+        received += codec.message_bytes(in_rows[p], exchange.cols);
       }
       traffic.sent_per_rank[r] += sent;
       traffic.received_per_rank[r] += received;

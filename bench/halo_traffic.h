@@ -9,9 +9,7 @@
 // (halo gradients -> owners), both with the width of the table that layer exchanges:
 //   GCN, SAGE: the narrower of its input and output (transform first when in > out: Z = HW is
 //              exchanged; otherwise the input H, aggregated before the transform);
-//   GAT:  Z = HW, i.e. its output width (heads x head width; the output layer has one head); forward
-//         under a codec other than fp32 the boundary rows' el follows in FP32, one column per head
-//         (trainer/layers/gat_layer.h).
+//   GAT:  Z = HW, i.e. its output width (heads x head width; the output layer has one head).
 #pragma once
 
 #include <cstdint>
@@ -27,8 +25,7 @@ enum class ExchangeDirection { kForward, kBackward };
 struct Exchange {
   int layer = 0;
   ExchangeDirection direction = ExchangeDirection::kForward;
-  int64_t cols = 0;       // columns of the exchanged table
-  int64_t side_cols = 0;  // columns of a side table sent in FP32 after it when the codec is not fp32
+  int64_t cols = 0;  // columns of the exchanged table
 };
 
 struct ModelShape {

@@ -43,16 +43,6 @@ void HaloExchange::reset_stats() {
   totals_[0] = totals_[1] = current_ = ExchangeStats{};
 }
 
-void HaloExchange::count_as_side_table() {
-  TANGO_CHECK(!in_flight() && calls_ > 0 && current_.calls == 1,
-              "rank {}: a side table is booked after its exchange completed", comm_.rank());
-  ExchangeStats& total = totals_[static_cast<int>(direction_)];
-  total.calls -= current_.calls;
-  total.rows_sent -= current_.rows_sent;
-  total.fp32_bytes -= current_.fp32_bytes;
-  --calls_;
-}
-
 void HaloExchange::restore(const State& state) {
   TANGO_CHECK(!in_flight(), "rank {}: halo exchange state restored while an exchange is in flight",
               comm_.rank());

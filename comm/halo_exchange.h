@@ -59,11 +59,6 @@ class HaloExchange {
   const ExchangeStats& stats(Direction direction) const { return totals_[static_cast<int>(direction)]; }
   const ExchangeStats& last() const { return current_; }
   void reset_stats();
-  // Books the last exchange (waited for) as a side table that travels beside a main one: its bytes stay
-  // in bytes_sent; its call, rows and fp32-equivalent bytes leave the totals (an fp32 run sends no side
-  // table, so fp32_bytes stays what that run sends), and it leaves the count of exchanges posted as it was
-  // (it keys no stochastic rounding: the side tables travel in FP32).
-  void count_as_side_table();
 
   // The exchanges posted since construction: with the seed, the key of every message's stochastic
   // rounding. Checkpointed, so a resumed run rounds exactly as an unbroken one.

@@ -81,11 +81,12 @@ bool CommHaloLink::exact(HaloDirection direction) const {
 }
 
 void CommHaloLink::exchange_exact(HaloDirection direction, Tensor& table) {
-  // The same exchange object (one in flight at a time, on one stream: NCCL's order is every rank's). Booked
-  // as a side table: the stochastic-rounding key of the layer's next quantized exchange does not depend on
-  // whether a side table travelled before it, and fp32_bytes stays what an FP32 run sends.
+  // The same exchange object (one in flight at a time, on one stream: NCCL's order is every rank's), its
+  // count restored: an FP32 message draws no random number, and the stochastic-rounding key of the
+  // layer's next quantized exchange must not depend on whether a side table travelled before it.
+  const comm::HaloExchange::State state = exchange_.state();
   exchange_.exchange(to_comm(direction), table, comm::Codec::fp32());
-  exchange_.count_as_side_table();
+  exchange_.restore(state);
 }
 
 const comm::ExchangeStats& CommHaloLink::stats(HaloDirection direction) const {

@@ -46,8 +46,7 @@ class HaloLink {
   // Moves the rows of a small side table ([num_rows, F]) in FP32 whatever the link's codec, at once (post
   // and wait; not while an exchange is in flight): values that a quantized message would spoil, such as
   // GAT's attention scores of boundary rows. It keys no stochastic rounding and feeds no bit policy (the
-  // count of exchanges stays what it is at any rank count); its bytes count in the link's bytes sent, not
-  // in its calls, rows or fp32-equivalent bytes (comm::HaloExchange::count_as_side_table).
+  // count of exchanges stays what it is at any rank count); its bytes count in the link's statistics.
   virtual void exchange_exact(HaloDirection direction, Tensor& table) = 0;
 };
 

