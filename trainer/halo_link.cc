@@ -76,19 +76,6 @@ void CommHaloLink::progress() {
   if (exchange_.in_flight()) exchange_.test();
 }
 
-bool CommHaloLink::exact(HaloDirection direction) const {
-  return codec(direction) == comm::Codec::fp32();
-}
-
-void CommHaloLink::exchange_exact(HaloDirection direction, Tensor& table) {
-  // The same exchange object (one in flight at a time, on one stream: NCCL's order is every rank's), its
-  // count restored: an FP32 message draws no random number, and the stochastic-rounding key of the
-  // layer's next quantized exchange must not depend on whether a side table travelled before it.
-  const comm::HaloExchange::State state = exchange_.state();
-  exchange_.exchange(to_comm(direction), table, comm::Codec::fp32());
-  exchange_.restore(state);
-}
-
 const comm::ExchangeStats& CommHaloLink::stats(HaloDirection direction) const {
   return exchange_.stats(to_comm(direction));
 }

@@ -45,8 +45,6 @@ class CommHaloLink : public HaloLink {
   // Completes the exchange and feeds its statistics to the policy (collective when a decision is due).
   void wait() override;
   void progress() override;
-  bool exact(HaloDirection direction) const override;
-  void exchange_exact(HaloDirection direction, Tensor& table) override;
 
   const comm::ExchangeStats& stats(HaloDirection direction) const;
   // The policy's codec for this layer and direction. Per-row scales at every width (comm/README.md,

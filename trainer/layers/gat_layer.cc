@@ -189,16 +189,8 @@ Tensor GatLayer::forward(Tensor input, const LayerContext& context) {
       Tensor inner_out = aggregated.slice_rows(0, inner);
       attend_rows(split.inner, 0, 0, el, er, context, inner_out);
     }
-    // The halo rows' el: from Z's halo rows when they came exactly, else their owners' el in FP32 (Z's
-    // quantized rows would perturb the logit of every edge from another part; the header says more).
-    // Asked before the exchange completes: its completion may change the next exchange's codec.
-    const bool el_from_z = context.halo_link().exact(HaloDirection::kForward);
     z_halo.finish();
-    if (el_from_z) {
-      head_scores(z_, owned, graph.num_rows(), attention_src_.value, el);
-    } else {
-      context.halo_link().exchange_exact(HaloDirection::kForward, el);
-    }
+    head_scores(z_, owned, graph.num_rows(), attention_src_.value, el);
     if (owned > inner) {
       Tensor boundary_out = aggregated.slice_rows(inner, owned);
       attend_rows(split.boundary, inner, split.boundary_first_entry, el, er, context, boundary_out);

@@ -2,15 +2,8 @@
 //   Z = H W ([rows, H*D]);  el[u] = <Z[u,h], a_l[h]>,  er[v] = <Z[v,h], a_r[h]>  (per head)
 //   e_vu = LeakyReLU_0.2(el[u] + er[v]);  alpha = softmax of e over the in-edges of v (self-loop included)
 //   out[v,h] = sum_u alpha_vu Z[u,h];  Y = concat_h out (hidden layers) or mean_h out (output) + b
-// Z's halo rows: at layer 0 from the halo input features (no exchange), later by exchange. Every edge's
-// logit is computed on the rank owning its destination, from el of its source: a halo row's el is made
-// locally from Z's halo row when Z travels exactly (FP32 halo), else it is its owner's el, sent in FP32
-// beside Z (HaloLink::exchange_exact: H floats per boundary row, after Z's exchange). From a 4-bit Z the
-// logit of every edge from another part would carry the message's error, and the softmax turns a logit's
-// error into a relative error of the edge's weight (100k power-law graph, 3 layers, 4 ranks, 40 epochs:
-// int8 + 4-bit halo 0.67 pp below fp32 with el made locally; docs/ACCURACY.md). Backward is unchanged:
-// d_el of a halo row reaches its owner inside dZ's halo row (d_el a_l), and a_l's gradient reads the
-// local copy of Z's row.
+// Z's halo rows: at layer 0 from the halo input features (no exchange), later by exchange; el of halo
+// rows is then computed locally, so every edge's logit is computed on the rank owning its destination.
 // Backward: dZ_all = A_alpha^T d_out + d_el a_l (+ d_er a_r on owned rows); d_alpha -> edge-softmax
 // backward -> LeakyReLU backward -> d_el, d_er; da_l = sum_u d_el[u] Z[u]; halo rows of dZ go home.
 // --precision int8: W by QGEMM (LinearMap); the aggregation follows --gat-attention: fp32 keeps it in
@@ -37,7 +30,7 @@
 // same calls follow, so both give the same bits):
 //   forward:  Z of the boundary rows, post them; the inner rows' Z, el/er of the owned rows, then the
 //             inner rows' logits, softmax, dropout and aggregation (no halo column); wait; el of the halo
-//             rows (made, or their owners' by an FP32 exchange); the boundary rows.
+//             rows; the boundary rows.
 //   backward: the boundary rows' d_alpha, softmax and LeakyReLU backward (every edge from a halo row ends
 //             in one), then dZ's halo rows (A_alpha^T d_out + d_el a_l over the reverse CSR's halo rows),
 //             posted home; while they travel the inner rows' edge gradients, dZ's owned rows, d_er and

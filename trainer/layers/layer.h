@@ -40,14 +40,6 @@ class HaloLink {
     post(direction, table);
     wait();
   }
-  // Whether the next exchange in `direction` moves rows exactly (FP32 messages). Decided identically on
-  // every rank; it can change only when an exchange of this link and direction completes (adaptive bits).
-  virtual bool exact(HaloDirection direction) const = 0;
-  // Moves the rows of a small side table ([num_rows, F]) in FP32 whatever the link's codec, at once (post
-  // and wait; not while an exchange is in flight): values that a quantized message would spoil, such as
-  // GAT's attention scores of boundary rows. It keys no stochastic rounding and feeds no bit policy (the
-  // count of exchanges stays what it is at any rank count); its bytes count in the link's statistics.
-  virtual void exchange_exact(HaloDirection direction, Tensor& table) = 0;
 };
 
 struct LayerContext {
