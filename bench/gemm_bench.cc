@@ -150,8 +150,8 @@ void register_layer(Shape3 s, Device device, const std::string& prefix) {
 }
 
 // dW = x^T dy from the output gradient dy (trainer/layers/linear_map.h): its stochastic codes with one
-// scale per block of kGradientBlockRows rows and one QGEMM per block (what the trainer runs), against the
-// same with one block (one scale per tensor, one QGEMM), quantization included.
+// scale per block of kGradientBlockRows rows, one QGEMM with a scale per INT32 chunk of that many rows (what
+// the trainer runs), against the same with one block (one scale per tensor), quantization included.
 void register_weight_gradient(Shape3 s, Device device, const std::string& prefix) {
   const std::string c = prefix + "dw/" + s.str() + "/";
   auto blocked = [s](int64_t block_rows) {

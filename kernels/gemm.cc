@@ -2,7 +2,10 @@
 // backend.
 #include "kernels/gemm.h"
 
+#include <algorithm>
+
 #include "kernels/cpu/gemm.h"
+#include "kernels/quant_math.h"
 #include "kernels/tensor_checks.h"
 #ifdef TANGO_HAVE_CUDA
 #include "kernels/cuda/gemm.h"
@@ -72,7 +75,17 @@ void qgemm(const QTensor& qa, const QTensor& qb, Tensor& out, const QGemmOptions
   TANGO_CHECK(!a_per_row || (qa.scales.numel() == s.m && !options.transpose_a),
               "qgemm: a's scales are {}: expected one scale, or one per row of a non-transposed a ({} rows)",
               qa.scales.str(), s.m);
-  TANGO_CHECK(qb.scales.numel() == 1, "qgemm: b needs one scale per tensor, got {}", qb.scales.str());
+  const int64_t block = options.b_scale_block_rows;
+  if (block == 0) {
+    TANGO_CHECK(qb.scales.numel() == 1, "qgemm: b needs one scale per tensor, got {}", qb.scales.str());
+  } else {
+    TANGO_CHECK(
+        block > 0 && block <= kMaxInt32ReductionLength && !options.transpose_b && !a_per_row &&
+            qb.scales.numel() == std::max<int64_t>(1, (s.k + block - 1) / block),
+        "qgemm: b's scales {} per block of {} of its {} rows need b not transposed, blocks of 1 to {} "
+        "rows, one scale per block and one scale for a (a's: {})",
+        qb.scales.str(), block, s.k, kMaxInt32ReductionLength, qa.scales.str());
+  }
   TANGO_CHECK(qa.scales.device() == device && qb.scales.device() == device,
               "qgemm: scales {} and {} not on {}", qa.scales.str(), qb.scales.str(), device.str());
   if (out_amax) {
@@ -83,9 +96,9 @@ void qgemm(const QTensor& qa, const QTensor& qb, Tensor& out, const QGemmOptions
   const bool a_unsigned = qa.values.dtype() == DType::kU8;
   const float* bias_ptr = bias.defined() ? bias.data<float>() : nullptr;
   if (device.is_cpu()) {
-    float m =
-        cpu::qgemm(s, qa.values.raw_data(), a_unsigned, qb.values.data<int8_t>(), qa.scales.data<float>(),
-                   a_per_row, qb.scales.data<float>(), bias_ptr, options.cpu_int8_path, out.data<float>());
+    float m = cpu::qgemm(s, qa.values.raw_data(), a_unsigned, qb.values.data<int8_t>(),
+                         qa.scales.data<float>(), a_per_row, qb.scales.data<float>(), block, bias_ptr,
+                         options.cpu_int8_path, out.data<float>());
     if (out_amax) out_amax->data<float>()[0] = m;
     return;
   }
@@ -94,7 +107,7 @@ void qgemm(const QTensor& qa, const QTensor& qb, Tensor& out, const QGemmOptions
                     "qgemm on {}: INT8 tensor cores take signed codes; quantize a as kInt8 on the GPU",
                     device.str());
   cuda::qgemm(s, qa.values.data<int8_t>(), qb.values.data<int8_t>(), qa.scales.data<float>(), a_per_row,
-              qb.scales.data<float>(), bias_ptr, out.data<float>(),
+              qb.scales.data<float>(), block, bias_ptr, out.data<float>(),
               out_amax ? out_amax->data<float>() : nullptr, device);
 #else
   fail_no_cuda("qgemm", qa.values);

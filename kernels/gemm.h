@@ -42,6 +42,11 @@ struct QGemmOptions {
   bool transpose_a = false;
   bool transpose_b = false;
   CpuInt8Path cpu_int8_path = CpuInt8Path::kMatmul;
+  // 0: qb has one scale. B > 0: qb (not transposed, stored [K, N]) has one scale per block of B of its K
+  // rows (scales [ceil(K / B)], B <= 65536): the product sums, block by block, s_a s_b[block] (A_q B_q over
+  // the block's rows) in INT32 scaled once per block, in block order (the weight gradient X^T dY with dY
+  // quantized per row block: trainer/layers/linear_map.h).
+  int64_t b_scale_block_rows = 0;
 };
 
 // `bias` may be an undefined Tensor (no bias).
@@ -49,7 +54,7 @@ void gemm(const Tensor& a, const Tensor& b, Tensor& out, const GemmOptions& opti
           const Tensor& bias = Tensor());
 
 // `bias` and `out_amax` may be undefined Tensors; a defined out_amax (f32[1]) turns on the reduce
-// epilogue.
+// epilogue. With block scales (options.b_scale_block_rows) a's scale must be per tensor.
 void qgemm(const QTensor& qa, const QTensor& qb, Tensor& out, const QGemmOptions& options = {},
            const Tensor& bias = Tensor(), Tensor* out_amax = nullptr);
 

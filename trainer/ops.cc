@@ -60,24 +60,12 @@ kernels::QTensor quantize_int8_stochastic_blocks(const Tensor& x, int64_t block_
 }
 
 void qgemm_row_blocks(const kernels::QTensor& a, const kernels::QTensor& b, int64_t block_rows, Tensor& c) {
-  const int64_t rows = b.values.rows(), blocks = b.scales.numel();
-  TANGO_CHECK(a.values.rows() == rows && a.scales.numel() == 1 && block_rows > 0 &&
-                  blocks == std::max<int64_t>(1, (rows + block_rows - 1) / block_rows),
-              "qgemm_row_blocks: {} (scales {}) against {} in {} blocks of {} rows", a.values.str(),
-              a.scales.str(), b.values.str(), blocks, block_rows);
-  Tensor block_c;
-  for (int64_t k = 0; k < blocks; ++k) {
-    const int64_t begin = k * block_rows, end = std::min(rows, begin + block_rows);
-    const kernels::QTensor a_rows{a.values.slice_rows(begin, end), a.scales};
-    const kernels::QTensor b_rows{b.values.slice_rows(begin, end), b.scales.slice_rows(k, k + 1)};
-    if (k == 0) {
-      qgemm(a_rows, true, b_rows, false, c);
-      continue;
-    }
-    if (!block_c.defined()) block_c = Tensor::empty(DType::kF32, c.shape(), c.device());
-    qgemm(a_rows, true, b_rows, false, block_c);
-    add_into(c, block_c);
-  }
+  TANGO_CHECK(a.values.rows() == b.values.rows(), "qgemm_row_blocks: {} against {}", a.values.str(),
+              b.values.str());
+  kernels::QGemmOptions options;
+  options.transpose_a = true;
+  options.b_scale_block_rows = block_rows;
+  kernels::qgemm(a, b, c, options);
 }
 
 void gemm(const Tensor& a, bool transpose_a, const Tensor& b, bool transpose_b, Tensor& c) {

@@ -43,8 +43,9 @@ void gemm(const Tensor& a, bool transpose_a, const Tensor& b, bool transpose_b, 
 void qgemm(const kernels::QTensor& a, bool transpose_a, const kernels::QTensor& b, bool transpose_b,
            Tensor& c);
 
-// C = A^T B, summed over B's row blocks: sum_b s_A s_b (A_q[block b]^T B_q[block b]), one QGEMM per block;
-// A [rows, m] with one scale, B [rows, n] with one per block of `block_rows` rows; C [m, n].
+// C = A^T B, summed over B's row blocks: sum_b s_A s_b (A_q[block b]^T B_q[block b]), each block's product
+// in INT32 scaled once, in block order, in one QGEMM (kernels/gemm.h b_scale_block_rows); A [rows, m] with
+// one scale, B [rows, n] with one per block of `block_rows` rows; C [m, n].
 void qgemm_row_blocks(const kernels::QTensor& a, const kernels::QTensor& b, int64_t block_rows, Tensor& c);
 
 // y[r, :] += bias; grad_bias = column sums of dy (kernels/elementwise.h).

@@ -68,7 +68,8 @@ void sgemm(const GemmShape& s, const float* a, const float* b, const float* bias
 }
 
 float qgemm(const GemmShape& s, const void* a, bool a_is_unsigned, const int8_t* b, const float* a_scales,
-            bool a_scale_per_row, const float* b_scale, const float* bias, CpuInt8Path path, float* out) {
+            bool a_scale_per_row, const float* b_scale, int64_t b_scale_block, const float* bias,
+            CpuInt8Path path, float* out) {
   if (s.m == 0 || s.n == 0) return 0.0f;
   const int64_t lda = s.transpose_a ? s.m : s.k, ldb = s.transpose_b ? s.k : s.n;
   const char ta = s.transpose_a ? 'T' : 'N', tb = s.transpose_b ? 'T' : 'N';
@@ -88,17 +89,18 @@ float qgemm(const GemmShape& s, const void* a, bool a_is_unsigned, const int8_t*
   }
   // One oneDNN call over all rows (per-call overhead is large for small M). A single INT32 chunk is
   // accumulated in `out` itself (f32 and i32 have the same size) and converted in place; longer
-  // reductions accumulate their chunks through a separate INT32 buffer.
-  const int64_t k_chunks =
-      std::max<int64_t>(1, (s.k + kMaxInt32ReductionLength - 1) / kMaxInt32ReductionLength);
+  // reductions accumulate their chunks through a separate INT32 buffer. With block scales of b, a chunk is
+  // a block (its own scale).
+  const int64_t chunk_length = b_scale_block > 0 ? b_scale_block : kMaxInt32ReductionLength;
+  const int64_t k_chunks = std::max<int64_t>(1, (s.k + chunk_length - 1) / chunk_length);
   thread_local std::vector<int32_t> chunk_buffer;
   if (k_chunks > 1) chunk_buffer.resize(static_cast<size_t>(s.m * s.n));
   int32_t* acc = k_chunks > 1 ? chunk_buffer.data() : reinterpret_cast<int32_t*>(out);
-  const float sb = b_scale[0];
   uint32_t amax = 0;
   for (int64_t chunk = 0; chunk < k_chunks; ++chunk) {
-    const int64_t k0 = chunk * kMaxInt32ReductionLength;
-    const int64_t kc = std::min(kMaxInt32ReductionLength, s.k - k0);
+    const int64_t k0 = chunk * chunk_length;
+    const int64_t kc = std::min(chunk_length, s.k - k0);
+    const float sb = b_scale[b_scale_block > 0 ? chunk : 0];
     // Depth k0.. of op(a) and op(b), in their storage layouts.
     const int64_t a_offset = s.transpose_a ? k0 * lda : k0;
     const int64_t b_offset = s.transpose_b ? k0 : k0 * ldb;

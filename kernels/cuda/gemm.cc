@@ -76,13 +76,15 @@ void sgemm(const GemmShape& s, const float* a, const float* b, const float* bias
 }
 
 void qgemm(const GemmShape& s, const int8_t* a, const int8_t* b, const float* a_scales, bool a_scale_per_row,
-           const float* b_scale, const float* bias, float* out, float* out_amax, Device device) {
+           const float* b_scale, int64_t b_scale_block, const float* bias, float* out, float* out_amax,
+           Device device) {
   if (out_amax) zero_on_stream(out_amax, device);
   if (s.m == 0 || s.n == 0) return;
   CudaContext& ctx = CudaContext::get(device);
-  const int64_t chunks =
-      std::max<int64_t>(1, (s.k + kMaxInt32ReductionLength - 1) / kMaxInt32ReductionLength);
-  const int64_t chunk_k = std::min<int64_t>(s.k, kMaxInt32ReductionLength);
+  // INT32 chunks of the reduction; with block scales of b, a chunk is a block (its own scale).
+  const int64_t chunk_length = b_scale_block > 0 ? b_scale_block : kMaxInt32ReductionLength;
+  const int64_t chunks = std::max<int64_t>(1, (s.k + chunk_length - 1) / chunk_length);
+  const int64_t chunk_k = std::min<int64_t>(s.k, chunk_length);
   // INT8 tensor cores take K-major operands ("TN" in cuBLASLt's column-major terms) with K a multiple
   // of 4 (16 here) on 16-byte aligned pointers. a [m, K] and b stored [n, K] qualify as they are when K
   // fits one INT32 chunk; anything else is packed (transposed, zero-padded) into the workspace.
@@ -110,7 +112,7 @@ void qgemm(const GemmShape& s, const int8_t* a, const int8_t* b, const float* a_
   TANGO_CUBLAS_CHECK(
       cublasLtMatmulDescSetAttribute(op, CUBLASLT_MATMUL_DESC_TRANSB, &no_transpose, sizeof no_transpose));
   for (int64_t chunk = 0; chunk < chunks; ++chunk) {
-    const int64_t k0 = chunk * kMaxInt32ReductionLength, kc = std::min(kMaxInt32ReductionLength, s.k - k0);
+    const int64_t k0 = chunk * chunk_length, kc = std::min(chunk_length, s.k - k0);
     const int8_t* a_op = a;
     const int8_t* b_op = b;
     if (!a_direct) {
@@ -136,9 +138,10 @@ void qgemm(const GemmShape& s, const int8_t* a, const int8_t* b, const float* a_
     cublasLtMatrixLayoutDestroy(la);
     cublasLtMatrixLayoutDestroy(lb);
     cublasLtMatrixLayoutDestroy(lc);
-    launch_qgemm_epilogue({acc, n_padded, s.m, s.n, a_scales, a_scale_per_row, b_scale, bias, chunk == 0,
-                           chunk == chunks - 1, out, out_amax},
-                          device);
+    launch_qgemm_epilogue(
+        {acc, n_padded, s.m, s.n, a_scales, a_scale_per_row, b_scale + (b_scale_block > 0 ? chunk : 0), bias,
+         chunk == 0, chunk == chunks - 1, out, out_amax},
+        device);
   }
   cublasLtMatmulDescDestroy(op);
 }

@@ -4,6 +4,7 @@
 
 #include <cmath>
 #include <random>
+#include <utility>
 
 #include "kernels/gemm.h"
 #include "tests/kernels/test_util.h"
@@ -88,6 +89,23 @@ TEST(QGemmCuda, LongReductionIsChunkedLikeTheCpu) {
   qgemm(qa, qb, out, {.transpose_a = true});
   qgemm(to_gpu(qa), to_gpu(qb), out_gpu, {.transpose_a = true});
   EXPECT_EQ(out_gpu.to_vector<float>(), out.to_vector<float>());
+}
+
+// Block scales of b (the weight gradient's row blocks): the same chunks, scales and epilogue as the CPU, so
+// the same bits; blocks of 256 rows over 1000 (a short last block) and of 64 over an aligned 256.
+TEST(QGemmCuda, BlockScalesOfBMatchTheCpuExactly) {
+  TANGO_REQUIRE_GPU();
+  for (auto [k, block] : {std::pair<int64_t, int64_t>{1000, 256}, {256, 64}}) {
+    const int64_t m = 48, n = 40, blocks = (k + block - 1) / block;
+    QTensor qa{random_codes(k, m, 10), Tensor::from(std::vector<float>{0.02f})};
+    QTensor qb{random_codes(k, n, 11),
+               random_matrix(1, blocks, 12, 0.001f, 0.5f).reshaped(Shape::vec(blocks))};
+    Tensor out = Tensor::empty(DType::kF32, Shape::mat(m, n)),
+           out_gpu = Tensor::empty(DType::kF32, out.shape(), Device::cuda(0));
+    qgemm(qa, qb, out, {.transpose_a = true, .b_scale_block_rows = block});
+    qgemm(to_gpu(qa), to_gpu(qb), out_gpu, {.transpose_a = true, .b_scale_block_rows = block});
+    EXPECT_EQ(out_gpu.to_vector<float>(), out.to_vector<float>()) << "K " << k << ", blocks of " << block;
+  }
 }
 
 }  // namespace

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <random>
 
@@ -185,6 +186,66 @@ TEST(QGemm, IsWithinTheInt8ErrorBoundOfFp32) {
           ASSERT_LE(std::fabs(out.data<float>()[i * d.n + j] - ref.data<float>()[i * d.n + j]), bound);
         }
     }
+}
+
+// Block scales of b (the weight gradient X^T dY with dY quantized per row block): one call equals, bit
+// for bit, the sum in block order of float(block's INT32 sum) * (sa * sb[block]), each added in FP32 to the
+// running result (the first block plus the bias). Blocks of 1, 64 and 100 rows over K = 250 (a short last
+// block), a and b in every layout qgemm allows for a transposed a, u8 and i8 a, both CPU paths.
+TEST(QGemm, BlockScalesOfBSumTheBlocksInOrder) {
+  const int64_t m = 7, k = 250, n = 5;
+  std::mt19937 gen(11);
+  std::uniform_int_distribution<int> a_dist(-127, 127), b_dist(-127, 127);
+  std::vector<int> a(m * k), b(k * n);
+  for (int& v : a) v = a_dist(gen);
+  for (int& v : b) v = b_dist(gen);
+  for (int64_t block : {1, 64, 100})
+    for (bool a_unsigned : {false, true})
+      for (CpuInt8Path path : {CpuInt8Path::kMatmul, CpuInt8Path::kBlasShiftToUint8}) {
+        const int64_t blocks = (k + block - 1) / block;
+        std::vector<int8_t> a8(a.begin(), a.end()), b8(b.begin(), b.end());
+        std::vector<uint8_t> au(a.size());
+        for (size_t i = 0; i < a.size(); ++i) au[i] = static_cast<uint8_t>(a[i] + 127);
+        const std::vector<int> a_used = [&] {
+          std::vector<int> v(a.size());
+          for (size_t i = 0; i < a.size(); ++i) v[i] = a_unsigned ? a[i] + 127 : a[i];
+          return v;
+        }();
+        QTensor qa{a_unsigned ? store(au, m, k, true) : store(a8, m, k, true),
+                   Tensor::from(std::vector<float>{0.013f})};
+        QTensor qb{Tensor::from(b8, k, n),
+                   random_matrix(1, blocks, 12, 0.001f, 0.5f).reshaped(Shape::vec(blocks))};
+        Tensor bias = random_matrix(1, n, 13).reshaped(Shape::vec(n));
+        Tensor out = Tensor::empty(DType::kF32, Shape::mat(m, n));
+        Tensor amax_out = Tensor::empty(DType::kF32, Shape::vec(1));
+        qgemm(qa, qb, out, {.transpose_a = true, .cpu_int8_path = path, .b_scale_block_rows = block}, bias,
+              &amax_out);
+        float want_amax = 0.0f;
+        for (int64_t i = 0; i < m; ++i)
+          for (int64_t j = 0; j < n; ++j) {
+            float want = 0.0f;
+            for (int64_t blk = 0; blk < blocks; ++blk) {
+              int64_t acc = 0;
+              for (int64_t kk = blk * block; kk < std::min(k, (blk + 1) * block); ++kk)
+                acc += int64_t{a_used[i * k + kk]} * b[kk * n + j];
+              const float v = static_cast<float>(acc) * (0.013f * qb.scales.data<float>()[blk]);
+              want = blk == 0 ? v + bias.data<float>()[j] : want + v;
+            }
+            ASSERT_EQ(out.data<float>()[i * n + j], want)
+                << "block " << block << " unsigned " << a_unsigned << " at " << i << "," << j;
+            want_amax = std::max(want_amax, std::fabs(want));
+          }
+        EXPECT_EQ(amax_out.data<float>()[0], want_amax);
+      }
+  // What the blocks need: b not transposed, one scale per block, one scale for a.
+  QTensor qa{Tensor::zeros(DType::kI8, Shape::mat(k, m)), Tensor::from(std::vector<float>{1.0f})};
+  QTensor qb{Tensor::zeros(DType::kI8, Shape::mat(k, n)), Tensor::zeros(DType::kF32, Shape::vec(3))};
+  Tensor out = Tensor::empty(DType::kF32, Shape::mat(m, n));
+  EXPECT_THROW(qgemm(qa, qb, out, {.transpose_a = true, .b_scale_block_rows = 64}), Error);  // 4 blocks
+  EXPECT_NO_THROW(qgemm(qa, qb, out, {.transpose_a = true, .b_scale_block_rows = 100}));
+  QTensor qb_t{Tensor::zeros(DType::kI8, Shape::mat(n, k)), qb.scales};
+  EXPECT_THROW(qgemm(qa, qb_t, out, {.transpose_a = true, .transpose_b = true, .b_scale_block_rows = 100}),
+               Error);
 }
 
 TEST(QGemm, RejectsMismatchedShapesWithBothShapesInTheMessage) {

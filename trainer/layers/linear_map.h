@@ -9,7 +9,8 @@
 //   forward  y  = x W       x and W per tensor, nearest (Tango's rule)
 //   backward dx = dy W^T    dy with ONE SCALE PER ROW, nearest; W as in the forward
 //   backward dW = x^T dy    dy with ONE SCALE PER BLOCK OF 256 ROWS, STOCHASTIC rounding; x as in the
-//                           forward; one QGEMM per block, summed in FP32
+//                           forward; one QGEMM whose INT32 chunks are the blocks, each scaled
+//                           by its scale and summed in FP32 in block order
 // Why dy departs from Tango's per-tensor nearest rule: on power-law graphs the rows of dy (one per node)
 // span orders of magnitude, largest at the hubs, whose gradient gathers from many neighbours. One scale
 // set by the hubs rounds most rows to all-zero codes (measured on a 20k-node synthetic graph, 3-layer GAT:
