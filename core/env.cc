@@ -37,7 +37,7 @@ const std::vector<EnvKnob>& env_knobs() {
        "../shared/datasets."},
       {"TANGO_COMM_TIMEOUT_S", "300",
        "Seconds a rank waits on a collective or halo exchange before it aborts the job."},
-      {"TANGO_NUM_THREADS", "0", "OpenMP threads per rank (0: OMP_NUM_THREADS or all cores)."},
+      {"TANGO_NUM_THREADS", "0", "OpenMP and OpenBLAS threads per rank (0: OMP_NUM_THREADS or all cores)."},
       {"TANGO_ALLOC_CACHE_MB", kAllocCacheDefault,
        "MiB of freed tensor memory each device keeps for reuse (0: none; the sanitizer build's default)."},
   };

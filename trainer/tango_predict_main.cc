@@ -19,6 +19,7 @@
 #include "core/error.h"
 #include "core/log.h"
 #include "io/atomic_file.h"
+#include "kernels/cpu_threads.h"
 #include "trainer/collective_error.h"
 #include "trainer/collective_step.h"
 #include "trainer/part_loader.h"
@@ -92,8 +93,11 @@ int main(int argc, char** argv) {
   init_logging(comm.rank());
   trainer::LoadedModel model;
   trainer::DistGraph graph;
-  if (int status =
-          trainer::run_collective_step(comm, kProgram, [&] { load(options, comm, config, model, graph); });
+  if (int status = trainer::run_collective_step(comm, kProgram,
+                                                [&] {
+                                                  kernels::configure_cpu_threads();
+                                                  load(options, comm, config, model, graph);
+                                                });
       status != 0)
     return status;
   // The data against the model's training dataset: the identity is summed over the ranks, so the check

@@ -17,6 +17,7 @@
 #include "core/error.h"
 #include "core/log.h"
 #include "io/atomic_file.h"
+#include "kernels/cpu_threads.h"
 #include "trainer/collective_error.h"
 #include "trainer/collective_step.h"
 #include "trainer/config.h"
@@ -86,7 +87,11 @@ int main(int argc, char** argv) {
   init_logging(comm.rank());
   trainer::DistGraph graph;
   // Every rank loads; if any fails, every rank returns the worst exit code (no rank waits in a collective).
-  if (int status = trainer::run_collective_step(comm, kProgram, [&] { load(config, comm, graph); });
+  if (int status = trainer::run_collective_step(comm, kProgram,
+                                                [&] {
+                                                  kernels::configure_cpu_threads();
+                                                  load(config, comm, graph);
+                                                });
       status != 0)
     return status;
   try {
