@@ -15,7 +15,7 @@ packages=(
   libhdf5-dev
   zlib1g-dev
   libcli11-dev libtomlplusplus-dev nlohmann-json3-dev libspdlog-dev libfmt-dev
-  libopenblas-dev libdnnl-dev
+  libopenblas-dev libopenblas-openmp-dev libdnnl-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   libomp-dev
   python3 python3-venv
