@@ -12,7 +12,9 @@
 #
 #   --graphs LIST     comma-separated: facebook (from $TANGO_DATA_DIR/facebook, default ../shared/datasets
 #                     beside the repository) and power-law synthetic graphs named by their node count,
-#                     100k, 300k, 1m or any N[k|m] (default 100k,300k,1m,facebook). Synthetic spec:
+#                     100k, 300k, 1m or any N[k|m] (default 100k,300k,1m,facebook), each optionally
+#                     NAME:EPOCHS to train that graph's cells for EPOCHS instead of --epochs /
+#                     --facebook-epochs (e.g. 100k:120). Synthetic spec:
 #                     synthetic:nodes=N,avg_degree=20,classes=16,features=128,homophily=0.6,hub_exponent=0.6,seed=1
 #   --models LIST     gcn, sage, gat (default gcn,sage,gat); tango-train's defaults for each model
 #                     (GCN / SAGE: --hidden 64 --dropout 0.5 --lr 0.01; GAT: 8 heads x 8, the GAT paper's)
@@ -92,7 +94,17 @@ while [[ $# -gt 0 ]]; do
   shift 2
 done
 
-IFS=, read -r -a graph_list <<< "$graphs"
+IFS=, read -r -a graph_items <<< "$graphs"
+# NAME[:EPOCHS] -> graph_list (names) and graph_epochs_of (the graphs with their own epochs).
+graph_list=()
+declare -A graph_epochs_of=()
+for item in "${graph_items[@]}"; do
+  if [[ "$item" == *:* ]]; then
+    [[ "${item#*:}" =~ ^[1-9][0-9]*$ ]] || die "--graphs: '$item' is not NAME or NAME:EPOCHS (a positive integer)"
+    graph_epochs_of["${item%%:*}"]="${item#*:}"
+  fi
+  graph_list+=("${item%%:*}")
+done
 IFS=, read -r -a model_list <<< "$models"
 IFS=, read -r -a cell_list <<< "$cells"
 [[ -z "$doc" && -z "$doc_png" ]] || [[ -n "$doc" && -n "$doc_png" ]] || die "--doc and --doc-png go together"
@@ -120,7 +132,15 @@ graph_spec() {
     echo "synthetic:nodes=$nodes,avg_degree=20,classes=16,features=128,homophily=0.6,hub_exponent=0.6,seed=1"
   fi
 }
-graph_epochs() { if [[ "$1" == facebook ]]; then echo "$facebook_epochs"; else echo "$epochs"; fi; }
+graph_epochs() {
+  if [[ -n "${graph_epochs_of[$1]:-}" ]]; then
+    echo "${graph_epochs_of[$1]}"
+  elif [[ "$1" == facebook ]]; then
+    echo "$facebook_epochs"
+  else
+    echo "$epochs"
+  fi
+}
 for g in "${graph_list[@]}"; do graph_nodes "$g" > /dev/null; done
 if [[ " ${graph_list[*]} " == *" facebook "* && $report_only -eq 0 ]]; then
   [[ -d "$(graph_spec facebook)" ]] || die "facebook not found at $(graph_spec facebook): set TANGO_DATA_DIR"

@@ -83,7 +83,16 @@ grep -qF -- '- 2000: `synthetic:nodes=2000,' "$work/w/convergence.md" &&
   grep -qF -- '3 epochs, `--hidden 16 --dropout 0.1`' "$work/w/convergence.md" ||
   fail "the graph line does not name its flags: $(grep -- '- 2000' "$work/w/convergence.md")"
 
-for bad in "--cells int8-halo8-1" "--cells int16-1" "--models gin" "--graphs 12x"; do
+# NAME:EPOCHS: that graph's cells train for its own epochs (run name, report row and graph line say so).
+"$src/bench/convergence.sh" --build "$build" --work "$work/w" --graphs 2000:4 --models gcn --cells fp32-1 \
+  --epochs 3 --eval-every 2 --train-args "--hidden 16" --no-plot > /dev/null 2> "$work/ep.log" ||
+  { cat "$work/ep.log"; fail "--graphs 2000:4"; }
+grep -q "2000-gcn-l3-fp32-1-e4-s1-x[0-9]* done" "$work/ep.log" || fail "--graphs 2000:4 did not run 4 epochs: $(cat "$work/ep.log")"
+grep -q "^| 2000 | GCN | fp32-1 | [0-9.]* | (baseline) |.*| 4 | [0-9]* | (1 rank) |$" "$work/w/convergence.md" &&
+  grep -qF -- '- 2000: `synthetic:nodes=2000,' "$work/w/convergence.md" && grep -qF -- ', 4 epochs, ' "$work/w/convergence.md" ||
+  fail "the report does not hold the 4-epoch run: $(cat "$work/w/convergence.md")"
+
+for bad in "--cells int8-halo8-1" "--cells int16-1" "--models gin" "--graphs 12x" "--graphs 2000:0" "--graphs 2000:x"; do
   set +e
   # shellcheck disable=SC2086  # the option and its value are two words
   "$src/bench/convergence.sh" --build "$build" --work "$work/bad" $bad > /dev/null 2> "$work/bad.log"
