@@ -117,7 +117,7 @@ void add_precision_flags(CLI::App& app, TrainConfig& c, FlagsFor program) {
       ->transform(CLI::CheckedTransformer(attention, CLI::ignore_case));
   if (training)
     app.add_flag("--stochastic-rounding,!--nearest-rounding", c.stochastic_rounding,
-                 "Round quantized values stochastically (unbiased) instead of to nearest");
+                 "Halo messages round stochastically (unbiased; the default) or to nearest");
   app.add_flag("--overlap,!--no-overlap", c.overlap,
                training ? "Overlap halo exchanges and the weight-gradient allreduce with compute (same bits)"
                         : "Overlap halo exchanges with compute (same bits)");

@@ -99,7 +99,11 @@ nlohmann::json predict(const TrainConfig& config, const LoadedModel& loaded, con
   Model model(config, loaded.spec.in_features, loaded.spec.num_classes);
   set_weights(model, loaded.weights, fmt::format("model file '{}'", options.model_path));
   model.to(device);
-  comm::BitPolicy bit_policy = make_bit_policy(config);
+  // Inference has no gradient to keep unbiased: halo messages round to nearest (half stochastic
+  // rounding's error variance at the same bits).
+  TrainConfig halo_config = config;
+  halo_config.stochastic_rounding = false;
+  comm::BitPolicy bit_policy = make_bit_policy(halo_config);
   std::vector<std::unique_ptr<CommHaloLink>> links =
       make_halo_links(config, graph, comm, model.num_layers(), bit_policy);
   std::vector<HaloLink*> halos;

@@ -46,7 +46,7 @@ class ConfigFileTest : public ::testing::Test {
 TEST_F(ConfigFileTest, SetsStringsNumbersFlagsAndTheCommandLineWins) {
   TrainConfig c = parse_with(
       "# a run\ndataset = \"synthetic:nodes=50\"\nhidden = 32\nlr = 0.05\nhalo-bits = \"fwd=4,bwd=8\"\n"
-      "overlap = false\nstochastic-rounding = true\nepochs = 9\n",
+      "overlap = false\nstochastic-rounding = false\nepochs = 9\n",
       {"--epochs", "3"});
   EXPECT_EQ(c.dataset, "synthetic:nodes=50");
   EXPECT_EQ(c.hidden, 32);
@@ -54,7 +54,7 @@ TEST_F(ConfigFileTest, SetsStringsNumbersFlagsAndTheCommandLineWins) {
   EXPECT_EQ(c.halo_bits[0].forward, 4);
   EXPECT_EQ(c.halo_bits[0].backward, 8);
   EXPECT_FALSE(c.overlap);
-  EXPECT_TRUE(c.stochastic_rounding);
+  EXPECT_FALSE(c.stochastic_rounding);
   EXPECT_EQ(c.epochs, 3);
 }
 

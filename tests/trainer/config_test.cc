@@ -61,6 +61,13 @@ TEST(TrainConfig, HaloBitsPerDirectionAndPerLayer) {
   EXPECT_TRUE(adaptive);
 }
 
+// Halo messages round stochastically unless told otherwise (trainer/config.h says why).
+TEST(TrainConfig, HaloRoundingIsStochasticByDefault) {
+  EXPECT_TRUE(parse({"--dataset", "x"}).stochastic_rounding);
+  EXPECT_FALSE(parse({"--dataset", "x", "--nearest-rounding"}).stochastic_rounding);
+  EXPECT_TRUE(parse({"--dataset", "x", "--stochastic-rounding"}).stochastic_rounding);
+}
+
 TEST(TrainConfig, BadHaloBitsQuoteTheSpec) {
   bool adaptive;
   for (const char* bad : {"fwd=3", "up=8", "L5.fwd=8", "fwd=", "L1=8", ""}) {
@@ -152,7 +159,7 @@ TEST(TrainConfig, HashCoversTheMathOnly) {
                                                   {"--precision", "int8"},
                                                   {"--halo-bits", "8"},
                                                   {"--gat-attention", "per-row"},
-                                                  {"--stochastic-rounding"},
+                                                  {"--nearest-rounding"},
                                                   {"--normalize-features"}}) {
     std::vector<std::string> args = {"--dataset", "x"};
     args.insert(args.end(), changed.begin(), changed.end());
