@@ -16,7 +16,8 @@
 #   --modes LIST    (default all) vanilla; int8 (INT8 local math); halo8 (--halo-bits 8); halo48
 #                   (--halo-bits fwd=4,bwd=8); adaptive (--halo-bits adaptive); overlap (--overlap);
 #                   halo48-overlap (fwd=4,bwd=8 + overlap, fp32 local math); tango-no-overlap (int8 +
-#                   fwd=4,bwd=8); tango (int8 + fwd=4,bwd=8 + overlap)
+#                   fwd=4,bwd=8); tango (int8 + fwd=4,bwd=8 + overlap); tango-nearest (tango with
+#                   --nearest-rounding: halo messages rounded to nearest, not stochastically)
 #   --rounds R      rounds (default 2): each round runs every model and mode once at a rate, so drift of
 #                   the machine hits all modes alike
 #   --epochs E      epochs per run (default 5);  --warmup W  epochs left out of the medians (default 2);
@@ -36,7 +37,7 @@ work=""
 rates="200mbit,500mbit,1gbit,2gbit"
 layouts="2x2"
 models="gcn,sage,gat"
-all_modes="vanilla,int8,halo8,halo48,adaptive,overlap,halo48-overlap,tango-no-overlap,tango"
+all_modes="vanilla,int8,halo8,halo48,adaptive,overlap,halo48-overlap,tango-no-overlap,tango,tango-nearest"
 modes="$all_modes"
 rounds=2
 epochs=5
@@ -128,6 +129,7 @@ mode_flags() {
     halo48-overlap) echo "--halo-bits fwd=4,bwd=8 --overlap" ;;
     tango-no-overlap) echo "--precision int8 --halo-bits fwd=4,bwd=8 --no-overlap" ;;
     tango) echo "--precision int8 --halo-bits fwd=4,bwd=8 --overlap" ;;
+    tango-nearest) echo "--precision int8 --halo-bits fwd=4,bwd=8 --overlap --nearest-rounding" ;;
   esac
 }
 model_flags() {

@@ -20,7 +20,7 @@ import re
 import statistics
 import sys
 
-MODES = ["vanilla", "int8", "halo8", "halo48", "adaptive", "overlap", "halo48-overlap", "tango-no-overlap", "tango"]
+MODES = ["vanilla", "int8", "halo8", "halo48", "adaptive", "overlap", "halo48-overlap", "tango-no-overlap", "tango", "tango-nearest"]
 MODE_LABELS = {
     "vanilla": "vanilla",
     "int8": "int8 local",
@@ -31,6 +31,7 @@ MODE_LABELS = {
     "halo48-overlap": "4/8 + overlap",
     "tango-no-overlap": "int8 + 4/8",
     "tango": "**Tango**",
+    "tango-nearest": "Tango, nearest rounding",
 }
 MODEL_NAMES = {"gcn": "GCN 3 x 256", "sage": "SAGE 3 x 256", "gat": "GAT 3 x 4 heads x 64"}
 NAME = re.compile(r"^(gcn|sage|gat)-(.+)-(\d+x\d+)-(\d+)([kmg])bit-n(\d+)-e(\d+)-r(\d+)\.jsonl$")
