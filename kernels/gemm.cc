@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "kernels/cpu/gemm.h"
+#include "kernels/cpu/int8_gemm_exact.h"
 #include "kernels/quant_math.h"
 #include "kernels/tensor_checks.h"
 #ifdef TANGO_HAVE_CUDA
@@ -112,6 +113,14 @@ void qgemm(const QTensor& qa, const QTensor& qb, Tensor& out, const QGemmOptions
 #else
   fail_no_cuda("qgemm", qa.values);
 #endif
+}
+
+CpuInt8Gemm cpu_int8_gemm() {
+  return cpu::onednn_int8_is_exact() ? CpuInt8Gemm::kNative : CpuInt8Gemm::kExactFp32;
+}
+
+const char* cpu_int8_gemm_name(CpuInt8Gemm kind) {
+  return kind == CpuInt8Gemm::kNative ? "native" : "exact-fp32";
 }
 
 }  // namespace tango::kernels

@@ -49,6 +49,13 @@ struct QGemmOptions {
   int64_t b_scale_block_rows = 0;
 };
 
+// How this CPU runs qgemm: kNative, oneDNN on INT8 hardware (AVX-512 VNNI, AVX-VNNI, AMX); kExactFp32,
+// exact fp32 GEMMs over depth chunks (cpu/int8_gemm_exact.h) where oneDNN's 16-bit sums would saturate.
+// On kExactFp32 INT8 local math is not faster than FP32 (it still keeps less memory for backward).
+enum class CpuInt8Gemm : uint8_t { kNative, kExactFp32 };
+CpuInt8Gemm cpu_int8_gemm();
+const char* cpu_int8_gemm_name(CpuInt8Gemm kind);  // "native", "exact-fp32"
+
 // `bias` may be an undefined Tensor (no bias).
 void gemm(const Tensor& a, const Tensor& b, Tensor& out, const GemmOptions& options = {},
           const Tensor& bias = Tensor());

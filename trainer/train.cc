@@ -17,6 +17,7 @@
 #include "core/timer.h"
 #include "io/dataset.h"
 #include "io/metrics_writer.h"
+#include "kernels/gemm.h"
 #include "kernels/masked_nll.h"
 #include "trainer/best_weights.h"
 #include "trainer/collective_step.h"
@@ -190,6 +191,12 @@ TrainResult train(const TrainConfig& config, const DistGraph& host_graph, comm::
   const DistGraph& graph = device.is_cuda() ? device_graph : host_graph;
   nlohmann::json config_json = config.to_json();
   config_json["resolved_device"] = device.str();
+  // Without INT8 hardware the CPU runs QGEMM as exact fp32 GEMMs (kernels/gemm.h): said once, and summarized.
+  const bool int8_emulated = device.is_cpu() && kernels::cpu_int8_gemm() == kernels::CpuInt8Gemm::kExactFp32;
+  if (leader && int8_emulated && config.precision == Precision::kINT8)
+    spdlog::info(
+        "--precision int8: this CPU has no VNNI or AMX, so INT8 GEMMs run as exact fp32 GEMMs; INT8 "
+        "keeps less memory for backward but is not faster than --precision fp32 here");
 
   // Every rank must agree on the model's input width and classes.
   const int64_t features = comm.allreduce<int64_t>(graph.num_features(), comm::ReduceOp::kMax);
@@ -340,6 +347,9 @@ TrainResult train(const TrainConfig& config, const DistGraph& host_graph, comm::
       {"ranks", comm.size()},
       {"hosts", comm.num_hosts()},
       {"device", device.str()},
+      {"cpu_int8_gemm", device.is_cpu()
+                            ? nlohmann::json(kernels::cpu_int8_gemm_name(kernels::cpu_int8_gemm()))
+                            : nlohmann::json(nullptr)},
       {"nodes", graph.num_global_nodes},
       {"bytes_sent", result.bytes_sent},
       {"bytes_fp32", result.bytes_fp32},
