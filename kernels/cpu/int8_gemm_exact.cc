@@ -4,6 +4,7 @@
 #include <oneapi/dnnl/dnnl.h>
 
 #include <algorithm>
+#include <cstring>
 #include <vector>
 
 namespace tango::kernels::cpu {
@@ -27,36 +28,62 @@ bool onednn_int8_is_exact() {
 
 void int8_gemm_via_fp32(int64_t m, int64_t n, int64_t k, const void* a, int64_t lda, bool transpose_a,
                         bool a_is_unsigned, const int8_t* b, int64_t ldb, bool transpose_b, int32_t* acc) {
-  std::fill(acc, acc + m * n, 0);
-  if (k == 0) return;
+  if (k == 0) {
+    std::fill(acc, acc + m * n, 0);
+    return;
+  }
   const int8_t* as = static_cast<const int8_t*>(a);
   const uint8_t* au = static_cast<const uint8_t*>(a);
   thread_local std::vector<float> af, bf, cf;  // reused: fresh buffers per call cost page faults
+  // One depth chunk (k <= 512: every product of a layer's width): sgemm writes its exact integers into
+  // acc's own storage (f32 and i32 have the same size), converted in place; no zero fill, no copy.
+  const bool one_chunk = k <= kExactDepth;
   for (int64_t k0 = 0; k0 < k; k0 += kExactDepth) {
     const int64_t kc = std::min(kExactDepth, k - k0);
     af.resize(static_cast<size_t>(m * kc));
     bf.resize(static_cast<size_t>(kc * n));
-    cf.resize(static_cast<size_t>(m * n));
+    if (!one_chunk) cf.resize(static_cast<size_t>(m * n));
     // Plain pointers into this thread's buffers: OpenMP workers have thread_locals of their own.
     float* const ap = af.data();
     float* const bp = bf.data();
-    const float* const cp = cf.data();
-    // op(a)[:, k0:k0+kc] as a row-major m x kc float matrix, op(b)[k0:k0+kc, :] as kc x n.
+    float* const cp = one_chunk ? reinterpret_cast<float*>(acc) : cf.data();
+    // The chunk of a and of b as fp32, each copied in its storage layout (contiguous reads and writes);
+    // sgemm applies the transposes: a's chunk is kc x m (transpose_a) or m x kc, b's n x kc or kc x n.
+    const int64_t a_rows = transpose_a ? kc : m, a_cols = transpose_a ? m : kc;
+    const int64_t b_rows = transpose_b ? n : kc, b_cols = transpose_b ? kc : n;
+    const int64_t a_start = transpose_a ? k0 * lda : k0, b_start = transpose_b ? k0 : k0 * ldb;
+    if (a_is_unsigned) {
 #pragma omp parallel for schedule(static)
-    for (int64_t i = 0; i < m; ++i)
-      for (int64_t kk = 0; kk < kc; ++kk) {
-        const int64_t at = transpose_a ? (k0 + kk) * lda + i : i * lda + k0 + kk;
-        ap[i * kc + kk] = a_is_unsigned ? static_cast<float>(au[at]) : static_cast<float>(as[at]);
+      for (int64_t r = 0; r < a_rows; ++r)
+        for (int64_t c = 0; c < a_cols; ++c)
+          ap[r * a_cols + c] = static_cast<float>(au[a_start + r * lda + c]);
+    } else {
+#pragma omp parallel for schedule(static)
+      for (int64_t r = 0; r < a_rows; ++r)
+        for (int64_t c = 0; c < a_cols; ++c)
+          ap[r * a_cols + c] = static_cast<float>(as[a_start + r * lda + c]);
+    }
+#pragma omp parallel for schedule(static)
+    for (int64_t r = 0; r < b_rows; ++r)
+      for (int64_t c = 0; c < b_cols; ++c) bp[r * b_cols + c] = static_cast<float>(b[b_start + r * ldb + c]);
+    cblas_sgemm(CblasRowMajor, transpose_a ? CblasTrans : CblasNoTrans,
+                transpose_b ? CblasTrans : CblasNoTrans, static_cast<int>(m), static_cast<int>(n),
+                static_cast<int>(kc), 1.0f, ap, static_cast<int>(a_cols), bp, static_cast<int>(b_cols), 0.0f,
+                cp, static_cast<int>(n));
+    if (one_chunk) {
+#pragma omp parallel for schedule(static)
+      for (int64_t i = 0; i < m * n; ++i) {
+        float v;
+        std::memcpy(&v, acc + i, sizeof v);
+        acc[i] = static_cast<int32_t>(v);
       }
+    } else if (k0 == 0) {
 #pragma omp parallel for schedule(static)
-    for (int64_t kk = 0; kk < kc; ++kk)
-      for (int64_t j = 0; j < n; ++j)
-        bp[kk * n + j] = static_cast<float>(transpose_b ? b[j * ldb + k0 + kk] : b[(k0 + kk) * ldb + j]);
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, static_cast<int>(m), static_cast<int>(n),
-                static_cast<int>(kc), 1.0f, ap, static_cast<int>(kc), bp, static_cast<int>(n), 0.0f,
-                cf.data(), static_cast<int>(n));
+      for (int64_t i = 0; i < m * n; ++i) acc[i] = static_cast<int32_t>(cp[i]);
+    } else {
 #pragma omp parallel for schedule(static)
-    for (int64_t i = 0; i < m * n; ++i) acc[i] += static_cast<int32_t>(cp[i]);
+      for (int64_t i = 0; i < m * n; ++i) acc[i] += static_cast<int32_t>(cp[i]);
+    }
   }
 }
 

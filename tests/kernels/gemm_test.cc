@@ -19,8 +19,10 @@ using testing::random_matrix;
 struct Dims {
   int64_t m, k, n;
 };
-// One row, K % 4 != 0, K = 1, tails past SIMD widths, and a block boundary of the CPU epilogue (2048 rows).
-const Dims kDims[] = {{1, 1, 1}, {1, 7, 3}, {5, 3, 9}, {17, 33, 6}, {64, 130, 31}, {2050, 20, 300}};
+// One row, K % 4 != 0, K = 1, tails past SIMD widths, a block boundary of the CPU epilogue (2048 rows), and
+// K past one depth chunk of the exact fp32 path without VNNI (512: cpu/int8_gemm_exact.h).
+const Dims kDims[] = {{1, 1, 1},     {1, 7, 3},       {5, 3, 9},   {17, 33, 6},
+                      {64, 130, 31}, {2050, 20, 300}, {9, 1030, 7}};
 
 // Stores op(x) (rows x cols) as x, or transposed when `transpose`.
 template <class T>
