@@ -192,8 +192,9 @@ TrainResult train(const TrainConfig& config, const DistGraph& host_graph, comm::
   nlohmann::json config_json = config.to_json();
   config_json["resolved_device"] = device.str();
   // Without INT8 hardware the CPU runs QGEMM as exact fp32 GEMMs (kernels/gemm.h): said once, and summarized.
-  const bool int8_emulated = device.is_cpu() && kernels::cpu_int8_gemm() == kernels::CpuInt8Gemm::kExactFp32;
-  if (leader && int8_emulated && config.precision == Precision::kINT8)
+  const kernels::CpuInt8Gemm cpu_int8 = kernels::cpu_int8_gemm();
+  if (leader && device.is_cpu() && cpu_int8 == kernels::CpuInt8Gemm::kExactFp32 &&
+      config.precision == Precision::kINT8)
     spdlog::info(
         "--precision int8: this CPU has no VNNI or AMX, so INT8 GEMMs run as exact fp32 GEMMs; INT8 "
         "keeps less memory for backward but is not faster than --precision fp32 here");
@@ -347,9 +348,8 @@ TrainResult train(const TrainConfig& config, const DistGraph& host_graph, comm::
       {"ranks", comm.size()},
       {"hosts", comm.num_hosts()},
       {"device", device.str()},
-      {"cpu_int8_gemm", device.is_cpu()
-                            ? nlohmann::json(kernels::cpu_int8_gemm_name(kernels::cpu_int8_gemm()))
-                            : nlohmann::json(nullptr)},
+      {"cpu_int8_gemm",
+       device.is_cpu() ? nlohmann::json(kernels::cpu_int8_gemm_name(cpu_int8)) : nlohmann::json(nullptr)},
       {"nodes", graph.num_global_nodes},
       {"bytes_sent", result.bytes_sent},
       {"bytes_fp32", result.bytes_fp32},

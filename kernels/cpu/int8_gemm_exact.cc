@@ -52,20 +52,18 @@ void int8_gemm_via_fp32(int64_t m, int64_t n, int64_t k, const void* a, int64_t 
     const int64_t a_rows = transpose_a ? kc : m, a_cols = transpose_a ? m : kc;
     const int64_t b_rows = transpose_b ? n : kc, b_cols = transpose_b ? kc : n;
     const int64_t a_start = transpose_a ? k0 * lda : k0, b_start = transpose_b ? k0 : k0 * ldb;
+    // A stored chunk (rows x cols from src, leading dimension ld) as a dense rows x cols fp32 matrix.
+    const auto to_fp32 = [](const auto* src, int64_t rows, int64_t cols, int64_t ld, float* dst) {
+#pragma omp parallel for schedule(static)
+      for (int64_t r = 0; r < rows; ++r)
+        for (int64_t c = 0; c < cols; ++c) dst[r * cols + c] = static_cast<float>(src[r * ld + c]);
+    };
     if (a_is_unsigned) {
-#pragma omp parallel for schedule(static)
-      for (int64_t r = 0; r < a_rows; ++r)
-        for (int64_t c = 0; c < a_cols; ++c)
-          ap[r * a_cols + c] = static_cast<float>(au[a_start + r * lda + c]);
+      to_fp32(au + a_start, a_rows, a_cols, lda, ap);
     } else {
-#pragma omp parallel for schedule(static)
-      for (int64_t r = 0; r < a_rows; ++r)
-        for (int64_t c = 0; c < a_cols; ++c)
-          ap[r * a_cols + c] = static_cast<float>(as[a_start + r * lda + c]);
+      to_fp32(as + a_start, a_rows, a_cols, lda, ap);
     }
-#pragma omp parallel for schedule(static)
-    for (int64_t r = 0; r < b_rows; ++r)
-      for (int64_t c = 0; c < b_cols; ++c) bp[r * b_cols + c] = static_cast<float>(b[b_start + r * ldb + c]);
+    to_fp32(b + b_start, b_rows, b_cols, ldb, bp);
     cblas_sgemm(CblasRowMajor, transpose_a ? CblasTrans : CblasNoTrans,
                 transpose_b ? CblasTrans : CblasNoTrans, static_cast<int>(m), static_cast<int>(n),
                 static_cast<int>(kc), 1.0f, ap, static_cast<int>(a_cols), bp, static_cast<int>(b_cols), 0.0f,
